@@ -1,0 +1,24 @@
+"""Wiring of the check-in service."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.checkin import api, handlers, store
+from services.runtime.service import ServiceRuntime
+from services.runtime.settings import Settings, load_settings
+
+PORT = 8001
+
+
+def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
+    settings = settings or load_settings("checkin", PORT)
+    rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
+    rt.consume("main", handlers.HANDLERS)
+    app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
+    max_age = int(os.environ.get("HADIR_CHECKIN_MAX_AGE_HOURS", "72"))
+    app.include_router(api.build_router(rt, max_age))
+    return app, rt

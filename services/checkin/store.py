@@ -1,0 +1,69 @@
+"""Tables of the check-in service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.runtime.inbox import define_inbox
+from services.runtime.outbox import define_outbox
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class Checkin(Base):
+    """A check-in as submitted (append-only) plus the verdict that came back."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("tenant", "employee_id", "idempotency_key", name="uq_checkin_idempotency"),
+        Index("ix_checkins_employee", "tenant", "employee_id", "captured_at"),
+        Index("ix_checkins_unit", "tenant", "unit_id", "captured_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    employee_id: Mapped[str] = mapped_column(String(18))
+    unit_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str | None] = mapped_column(String(40))
+    window_id: Mapped[str | None] = mapped_column(String(40))
+    late_minutes: Mapped[int | None] = mapped_column(Integer)
+    geofence: Mapped[str | None] = mapped_column(String(20))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    suspicious: Mapped[bool | None] = mapped_column(Boolean)
+    reasons: Mapped[list | None] = mapped_column(JSON)
+    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DirectoryEmployee(Base):
+    """Read model of the employees the policy service publishes (``directory.updated``)."""
+
+    __tablename__ = "directory_employees"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean)
+    is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DirectoryTenant(Base):
+    __tablename__ = "directory_tenants"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+outbox = define_outbox(Base.metadata)
+inbox = define_inbox(Base.metadata)

@@ -1,0 +1,112 @@
+"""CloudEvents 1.0 in Kafka binary content mode.
+
+Attributes travel as ``ce_*`` headers, the payload is the JSON message value and
+the record key is ``<tenant>/<partition subject>`` (usually the employee), so that
+one employee's events stay in one partition and in order.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+_REQUIRED = ("ce_id", "ce_source", "ce_type", "ce_specversion", "ce_tenant")
+
+
+class EnvelopeError(ValueError):
+    """A Kafka record that is not a valid Hadir CloudEvent."""
+
+
+def event_key(tenant: str, subject: str | None) -> str:
+    """Partition key: tenant plus the subject that must stay in order (employee, unit)."""
+    return f"{tenant}/{subject}" if subject else tenant
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One CloudEvent: context attributes plus the JSON-encoded payload."""
+
+    type: str
+    source: str
+    tenant: str
+    subject: str
+    data: bytes
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    traceparent: str | None = None
+
+    @property
+    def key(self) -> str:
+        return event_key(self.tenant, self.subject)
+
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.data)
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "ce_id": self.id,
+            "ce_source": self.source,
+            "ce_type": self.type,
+            "ce_specversion": SPEC_VERSION,
+            "ce_time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "ce_subject": self.subject,
+            "ce_tenant": self.tenant,
+            "content-type": CONTENT_TYPE,
+        }
+        if self.traceparent:
+            headers["traceparent"] = self.traceparent
+        return headers
+
+    @classmethod
+    def from_headers(
+        cls, headers: Mapping[str, str] | Iterable[tuple[str, bytes]], value: bytes | None
+    ) -> Envelope:
+        """Parse a record's headers and value; raise EnvelopeError naming what is wrong."""
+        attrs = _decode_headers(headers)
+        missing = [name for name in _REQUIRED if not attrs.get(name)]
+        if missing:
+            raise EnvelopeError(f"missing CloudEvents header(s): {', '.join(missing)}")
+        if attrs["ce_specversion"] != SPEC_VERSION:
+            raise EnvelopeError(f"unsupported ce_specversion {attrs['ce_specversion']!r}")
+        if value is None:
+            raise EnvelopeError("record has no value")
+        try:
+            time = _parse_time(attrs.get("ce_time"))
+        except ValueError as exc:
+            raise EnvelopeError(f"invalid ce_time: {exc}") from exc
+        return cls(
+            id=attrs["ce_id"],
+            source=attrs["ce_source"],
+            type=attrs["ce_type"],
+            tenant=attrs["ce_tenant"],
+            subject=attrs.get("ce_subject", ""),
+            time=time,
+            data=value,
+            traceparent=attrs.get("traceparent"),
+        )
+
+
+def _decode_headers(headers: Mapping[str, str] | Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    decoded: dict[str, str] = {}
+    for name, raw in items:
+        try:
+            decoded[name] = raw.decode() if isinstance(raw, bytes | bytearray) else str(raw)
+        except UnicodeDecodeError as exc:
+            raise EnvelopeError(f"header {name!r} is not UTF-8") from exc
+    return decoded
+
+
+def _parse_time(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("ce_time has no UTC offset")
+    return parsed

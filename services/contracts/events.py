@@ -1,0 +1,240 @@
+"""Event payloads. Each class names its CloudEvents type and its topic."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.contracts import topics
+from services.contracts.base import Event
+from services.contracts.policy import CheckinKind, PolicyContent, Sector
+
+TenantKind = Literal["province", "regency", "city"]
+UnitKind = Literal["department", "branch", "balai", "upt", "other"]
+WorkMode = Literal["wfo", "wfh"]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- directory -------------------------------------------------------------------
+
+
+class TenantRecord(_Part):
+    id: str
+    name: str
+    kind: TenantKind
+    timezone: str = Field(description="IANA zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura")
+
+
+class UnitRecord(_Part):
+    id: str
+    name: str
+    kind: UnitKind = "department"
+    parent_id: str | None = None
+    sector: Sector | None = Field(default=None, description="own override, if any")
+    effective_sector: Sector = Field(description="own sector or the department's")
+    active: bool = True
+
+
+class Place(_Part):
+    name: str
+    kind: Literal["home", "office", "other"]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_m: float | None = Field(default=None, gt=0)
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class EmployeeRecord(_Part):
+    nip: str = Field(pattern=r"^\d{18}$")
+    name: str
+    position: str = ""
+    unit_id: str
+    is_teacher: bool = False
+    is_front_line: bool = False
+    is_unit_head: bool = False
+    active: bool = True
+    email: str | None = None
+    phone: str | None = None
+    places: list[Place] = Field(default_factory=list)
+
+
+class DirectoryUpdated(Event):
+    """A tenant, unit or employee was created or changed (full record, not a diff)."""
+
+    TYPE = "hadir.directory.updated.v1"
+    TOPIC = topics.DIRECTORY_UPDATED
+
+    entity: Literal["tenant", "unit", "employee"]
+    tenant: TenantRecord | None = None
+    unit: UnitRecord | None = None
+    employee: EmployeeRecord | None = None
+
+    def subject(self) -> str:
+        if self.employee is not None:
+            return self.employee.nip
+        if self.unit is not None:
+            return f"unit:{self.unit.id}"
+        return "tenant"
+
+
+# --- policy ----------------------------------------------------------------------
+
+
+class PolicyUpdated(Event):
+    """A circular-letter version took effect; carries its full effective content."""
+
+    TYPE = "hadir.policy.updated.v1"
+    TOPIC = topics.POLICY_UPDATED
+
+    policy_id: str
+    number: str = Field(description="e.g. 800/258-BKD/2022")
+    version: int = Field(ge=1)
+    title: str
+    signatory: str = ""
+    legal_basis: list[str] = Field(default_factory=list)
+    valid_from: date
+    valid_until: date | None = None
+    timezone: str
+    content: PolicyContent
+
+    def subject(self) -> str:
+        return f"policy:{self.policy_id}"
+
+
+class RosterAssignment(_Part):
+    employee_id: str
+    date: date
+    mode: WorkMode
+    reason: str | None = None
+
+
+class RosterPublished(Event):
+    """Who works in the office (WFO) or from home (WFH) on which days, for one unit."""
+
+    TYPE = "hadir.roster.published.v1"
+    TOPIC = topics.ROSTER_PUBLISHED
+
+    unit_id: str
+    start: date
+    end: date
+    assignments: list[RosterAssignment]
+
+    def subject(self) -> str:
+        return f"unit:{self.unit_id}"
+
+
+# --- check-ins -------------------------------------------------------------------
+
+
+class Location(_Part):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(ge=0)
+    mock_location: bool = False
+
+
+class CheckinReceived(Event):
+    """A check-in as the employee submitted it, stored before this event was sent."""
+
+    TYPE = "hadir.checkin.received.v1"
+    TOPIC = topics.CHECKIN_RECEIVED
+
+    checkin_id: UUID
+    employee_id: str
+    unit_id: str | None = None
+    kind: CheckinKind
+    captured_at: AwareDatetime = Field(description="device time, with its offset")
+    received_at: AwareDatetime = Field(description="server time (UTC)")
+    device_id: str | None = None
+    location: Location | None = None
+    activity_text: str | None = None
+    attachment_ref: str | None = None
+    meeting_ref: str | None = None
+
+    def subject(self) -> str:
+        return self.employee_id
+
+
+class CheckinEvaluated(Event):
+    """The policy's verdict on one check-in."""
+
+    TYPE = "hadir.checkin.evaluated.v1"
+    TOPIC = topics.CHECKIN_EVALUATED
+
+    checkin_id: UUID
+    employee_id: str
+    unit_id: str | None = None
+    kind: CheckinKind
+    captured_at: AwareDatetime
+    received_at: AwareDatetime
+    local_date: date = Field(description="the day in the tenant's zone")
+    window_id: str | None = None
+    status: Literal["on_time", "late", "outside_window", "not_required"]
+    late_minutes: int = 0
+    geofence: Literal["inside", "outside", "not_checked"] = "not_checked"
+    distance_m: float | None = None
+    nearest_place: str | None = None
+    suspicious: bool = False
+    reasons: list[str] = Field(default_factory=list)
+    policy_number: str | None = None
+    policy_version: int | None = None
+
+    def subject(self) -> str:
+        return self.employee_id
+
+
+# --- reporting -------------------------------------------------------------------
+
+
+class _WindowNotice(Event):
+    employee_id: str
+    unit_id: str | None = None
+    local_date: date
+    window_id: str
+    window_name: str
+    deadline: AwareDatetime = Field(description="window end plus grace, UTC")
+    timezone: str
+
+    def subject(self) -> str:
+        return self.employee_id
+
+
+class ReportDueSoon(_WindowNotice):
+    """An expected check-in is not in yet and its window closes soon."""
+
+    TYPE = "hadir.report.due_soon.v1"
+    TOPIC = topics.REPORT_DUE_SOON
+
+
+class ReportOverdue(_WindowNotice):
+    """An expected check-in did not arrive by the window's end plus grace."""
+
+    TYPE = "hadir.report.overdue.v1"
+    TOPIC = topics.REPORT_OVERDUE
+
+
+# --- notify ----------------------------------------------------------------------
+
+
+class NotificationSent(Event):
+    """Audit record of one notification delivered (or given up on)."""
+
+    TYPE = "hadir.notification.sent.v1"
+    TOPIC = topics.NOTIFICATION_SENT
+
+    notification_id: UUID
+    source_event_id: str
+    source_event_type: str
+    recipient: str
+    channel: Literal["email", "webhook", "whatsapp", "log"]
+    status: Literal["sent", "failed", "dead"]
+
+    def subject(self) -> str:
+        return self.recipient

@@ -1,0 +1,37 @@
+"""Lookup of event classes by CloudEvents type and by topic."""
+
+from __future__ import annotations
+
+from services.contracts.base import Event
+from services.contracts.events import (
+    CheckinEvaluated,
+    CheckinReceived,
+    DirectoryUpdated,
+    NotificationSent,
+    PolicyUpdated,
+    ReportDueSoon,
+    ReportOverdue,
+    RosterPublished,
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (
+        DirectoryUpdated,
+        PolicyUpdated,
+        RosterPublished,
+        CheckinReceived,
+        CheckinEvaluated,
+        ReportDueSoon,
+        ReportOverdue,
+        NotificationSent,
+    )
+}
+
+
+def event_class_for(ce_type: str) -> type[Event] | None:
+    return EVENT_TYPES.get(ce_type)
+
+
+def event_classes_on(topic: str) -> list[type[Event]]:
+    return [cls for cls in EVENT_TYPES.values() if cls.TOPIC == topic]

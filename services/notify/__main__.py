@@ -1,0 +1,5 @@
+from services.notify.app import build
+from services.runtime.service import serve
+
+app, rt = build()
+serve(app, rt.settings)

@@ -1,0 +1,78 @@
+"""The policy's verdict on one check-in: pure, from the event and what the service knows.
+
+The caller (the ``checkin.received`` handler) looks up the policy version in force
+at the check-in's *capture* time, the tenant's zone, the employee, the unit's
+sector, the roster's mode for the day and the previous location fix, and passes
+them in. This module decides:
+
+- ``local_date``: the captured instant's day in the tenant's zone;
+- the window and ``on_time`` / ``late`` (minutes) / ``outside_window``
+  (:mod:`.schedule`), replaced by ``not_required`` when the check-in is not
+  required that day (:mod:`.requirement`): non-working day, inactive employee,
+  or a WFH-only kind on a WFO day (exempt employees are always WFO). The window
+  and lateness are still computed: ``window_id`` is kept, ``late_minutes`` is 0;
+- the geofence against the allowed places (:mod:`.geofence`), whatever the status;
+- suspicion reasons (:mod:`.suspicion`), whatever the status.
+"""
+
+from __future__ import annotations
+
+from services.contracts.events import (
+    CheckinEvaluated,
+    CheckinReceived,
+    EmployeeRecord,
+    WorkMode,
+)
+from services.contracts.policy import PolicyContent, Sector
+from services.policy.domain.geofence import check_geofence
+from services.policy.domain.requirement import requirement
+from services.policy.domain.schedule import classify, local_day
+from services.policy.domain.suspicion import PreviousFix, suspicion_reasons
+
+__all__ = ["PreviousFix", "evaluate"]
+
+
+def evaluate(
+    checkin: CheckinReceived,
+    *,
+    content: PolicyContent,
+    timezone: str,
+    employee: EmployeeRecord | None,
+    unit_sector: Sector | None,
+    work_mode: WorkMode | None,
+    previous: PreviousFix | None,
+    policy_number: str | None,
+    policy_version: int | None,
+) -> CheckinEvaluated:
+    """Evaluate ``checkin`` under ``content`` (the version in force at capture time)."""
+    day = local_day(checkin.captured_at, timezone)
+    unit_id = employee.unit_id if employee is not None else checkin.unit_id
+    match = classify(checkin.captured_at, checkin.kind, content.windows, timezone)
+    needed = requirement(
+        checkin.kind, day, content=content, employee=employee, unit_id=unit_id,
+        unit_sector=unit_sector, roster_mode=work_mode,
+    )
+    fence = check_geofence(
+        checkin.kind, checkin.location, employee.places if employee is not None else [],
+        needed.mode, day, content.geofence_radius_m,
+    )
+    reasons = suspicion_reasons(checkin, content, previous)
+    return CheckinEvaluated(
+        checkin_id=checkin.checkin_id,
+        employee_id=checkin.employee_id,
+        unit_id=unit_id,
+        kind=checkin.kind,
+        captured_at=checkin.captured_at,
+        received_at=checkin.received_at,
+        local_date=day,
+        window_id=match.window.id if match.window is not None else None,
+        status=match.status if needed.required else "not_required",
+        late_minutes=match.late_minutes if needed.required else 0,
+        geofence=fence.status,
+        distance_m=fence.distance_m,
+        nearest_place=fence.place_name,
+        suspicious=bool(reasons),
+        reasons=reasons,
+        policy_number=policy_number,
+        policy_version=policy_version,
+    )

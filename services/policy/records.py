@@ -1,0 +1,26 @@
+"""Rows of the policy store as contract records, for ``directory.updated``."""
+
+from __future__ import annotations
+
+from services.contracts.events import EmployeeRecord, Place, TenantRecord, UnitRecord
+from services.policy.store import Employee, Tenant, Unit
+
+
+def tenant_record(row: Tenant) -> TenantRecord:
+    return TenantRecord(id=row.id, name=row.name, kind=row.kind, timezone=row.timezone)  # type: ignore[arg-type]
+
+
+def unit_record(row: Unit) -> UnitRecord:
+    return UnitRecord(
+        id=row.id, name=row.name, kind=row.kind, parent_id=row.parent_id,  # type: ignore[arg-type]
+        sector=row.sector, effective_sector=row.effective_sector, active=row.active,  # type: ignore[arg-type]
+    )
+
+
+def employee_record(row: Employee) -> EmployeeRecord:
+    return EmployeeRecord(
+        nip=row.nip, name=row.name, position=row.position, unit_id=row.unit_id,
+        is_teacher=row.is_teacher, is_front_line=row.is_front_line, is_unit_head=row.is_unit_head,
+        active=row.active, email=row.email, phone=row.phone,
+        places=[Place.model_validate(p) for p in row.places or []],
+    )

@@ -1,0 +1,91 @@
+"""Tables of the policy service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.runtime.inbox import define_inbox
+from services.runtime.outbox import define_outbox
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    sector: Mapped[str | None] = mapped_column(String(20))
+    effective_sector: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    __table_args__ = (Index("ix_employees_unit", "tenant", "unit_id"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    unit_id: Mapped[str] = mapped_column(String(100))
+    is_teacher: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_front_line: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    places: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PolicyVersion(Base):
+    """One version of a circular letter; amendments add versions, nothing is overwritten."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (Index("ix_policy_versions_tenant", "tenant", "effective_at"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    signatory: Mapped[str] = mapped_column(String(200), default="")
+    legal_basis: Mapped[list] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LastFix(Base):
+    """The previous location of each employee, for the impossible-travel check."""
+
+    __tablename__ = "last_fixes"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
+outbox = define_outbox(Base.metadata)
+inbox = define_inbox(Base.metadata)

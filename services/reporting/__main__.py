@@ -1,0 +1,5 @@
+from services.reporting.app import build
+from services.runtime.service import serve
+
+app, rt = build()
+serve(app, rt.settings)

@@ -1,0 +1,227 @@
+"""Consumers that never lose a message and apply each event once.
+
+A batch subscriber with manual acknowledgement: records are decoded into
+CloudEvents and validated against the contracts; what cannot be decoded goes to
+the consumer's dead-letter topic with the reason and the original headers; the
+rest is applied in one database transaction together with the inbox rows; only
+then are the offsets committed. Transient failures (database or Kafka down) are
+retried with capped exponential backoff, holding the partition so order is kept.
+A handler error on one event isolates it: the batch is replayed event by event
+and the failing one is dead-lettered. Nothing is committed on cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.contracts import topics
+from services.contracts.base import Event
+from services.contracts.envelope import Envelope, EnvelopeError
+from services.contracts.registry import event_class_for
+from services.runtime import inbox
+from services.runtime.kafka import publish_envelope
+from services.runtime.metrics import RuntimeMetrics
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    envelope: Envelope
+    event: Event
+
+
+class Poison(Exception):
+    """A record that can never be applied; it goes to the dead-letter topic."""
+
+
+class EventConsumer:
+    """One consumer group: the event types it handles and what to do with each."""
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        handlers: Mapping[type[Event], Handler],
+        sessions: async_sessionmaker[AsyncSession],
+        inbox_table: Table,
+        broker: KafkaBroker,
+        metrics: RuntimeMetrics,
+        after_commit: Callable[[], None] | None = None,
+        batch_size: int = 500,
+        publish_timeout: float = 10.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.group_id = group_id
+        self.handlers = dict(handlers)
+        self.topics = sorted({cls.TOPIC for cls in handlers})
+        self.dead_letter_topic = topics.dead_letter_topic(group_id)
+        self._sessions = sessions
+        self._inbox = inbox_table
+        self._broker = broker
+        self._metrics = metrics
+        self._after_commit = after_commit
+        self._batch_size = batch_size
+        self._publish_timeout = publish_timeout
+        self._max_backoff = max_backoff
+
+    def register(self) -> None:
+        """Attach a batch subscriber with manual acks to the broker."""
+
+        @self._broker.subscriber(
+            *self.topics,
+            group_id=self.group_id,
+            batch=True,
+            max_records=self._batch_size,
+            batch_timeout_ms=100,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            title=self.group_id,
+        )
+        async def consume(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            records = raw if isinstance(raw, tuple) else (raw,)
+            await self.process(records)
+            await message.ack()
+
+    async def process(self, records: Sequence[ConsumerRecord]) -> None:
+        """Decode, dead-letter the undecodable, apply the rest exactly once."""
+        decoded: list[Decoded] = []
+        for record in records:
+            try:
+                item = self._decode(record)
+            except Poison as exc:
+                await self._dead_letter(record, str(exc))
+                continue
+            if item is not None:
+                decoded.append(item)
+        if decoded:
+            await self._apply_with_retry(decoded)
+
+    def _decode(self, record: ConsumerRecord) -> Decoded | None:
+        try:
+            envelope = Envelope.from_headers(record.headers or (), record.value)
+        except EnvelopeError as exc:
+            raise Poison(f"invalid CloudEvent: {exc}") from exc
+        cls = event_class_for(envelope.type)
+        if cls is None:
+            raise Poison(f"unknown ce_type {envelope.type!r} on topic {record.topic}")
+        if cls not in self.handlers:
+            return None  # a known event this group does not need
+        if cls.TOPIC != record.topic:
+            raise Poison(f"ce_type {envelope.type!r} does not belong on topic {record.topic}")
+        try:
+            event = cls.model_validate_json(envelope.data)
+        except ValidationError as exc:
+            raise Poison(f"payload does not match {cls.__name__}: {_short(exc)}") from exc
+        return Decoded(envelope, event)
+
+    async def _apply_with_retry(self, items: list[Decoded]) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._apply(items)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    attempt += 1
+                    self._metrics.consumer_retries.labels(self.group_id).inc()
+                    delay = min(self._max_backoff, 0.1 * 2**attempt) * (0.5 + random.random() / 2)
+                    log.warning("transient failure, retrying batch", group=self.group_id,
+                                error=repr(exc), retry_in=round(delay, 2), attempt=attempt)
+                    await asyncio.sleep(delay)
+                    continue
+                if len(items) > 1:
+                    for item in items:
+                        await self._apply_with_retry([item])
+                    return
+                log.error("event failed, dead-lettering", group=self.group_id,
+                          ce_id=items[0].envelope.id, error=repr(exc))
+                await self._dead_letter_envelope(items[0].envelope, items[0].event.TOPIC,
+                                                 f"handler failed: {exc!r}")
+                return
+
+    async def _apply(self, items: list[Decoded]) -> None:
+        async with self._sessions() as session, session.begin():
+            fresh = await inbox.claim(session, self._inbox, self.group_id, [i.envelope.id for i in items])
+            duplicates = len(items) - len(fresh)
+            for item in items:
+                if item.envelope.id not in fresh:
+                    continue
+                fresh.discard(item.envelope.id)  # same id twice in one batch: apply once
+                await self.handlers[type(item.event)](session, item.envelope, item.event)
+                self._metrics.events_handled.labels(self.group_id, item.envelope.type).inc()
+        if duplicates:
+            self._metrics.events_duplicate.labels(self.group_id).inc(duplicates)
+        if self._after_commit is not None:
+            self._after_commit()
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers.update(
+            dlq_reason=reason[:2000],
+            dlq_group=self.group_id,
+            dlq_topic=record.topic,
+            dlq_partition=str(record.partition),
+            dlq_offset=str(record.offset),
+        )
+        log.warning("dead letter", group=self.group_id, topic=record.topic,
+                    offset=record.offset, reason=reason[:300])
+        await self._publish_until_done(record.value or b"", record.key, headers, record.topic)
+
+    async def _dead_letter_envelope(self, envelope: Envelope, topic: str, reason: str) -> None:
+        headers = envelope.headers()
+        headers.update(dlq_reason=reason[:2000], dlq_group=self.group_id, dlq_topic=topic)
+        await self._publish_until_done(envelope.data, envelope.key.encode(), headers, topic)
+
+    async def _publish_until_done(self, value: bytes, key: bytes | None, headers: dict[str, str], topic: str) -> None:
+        """A dead letter must be stored before the offset moves on: retry until it is."""
+        attempt = 0
+        while True:
+            try:
+                await asyncio.wait_for(
+                    self._broker.publish(value, self.dead_letter_topic, key=key, headers=headers),
+                    self._publish_timeout,
+                )
+                self._metrics.dead_letters.labels(self.group_id, topic).inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                attempt += 1
+                delay = min(self._max_backoff, 0.2 * 2**attempt)
+                log.warning("dead-letter publish failed", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+
+
+def _short(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
+    return "; ".join(parts)
+
+
+__all__ = ["EventConsumer", "Handler", "is_transient", "publish_envelope"]

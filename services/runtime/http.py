@@ -1,0 +1,55 @@
+"""FastAPI application shell: health, readiness, metrics and request metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.runtime.metrics import RuntimeMetrics
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+
+
+def create_app(
+    *,
+    title: str,
+    description: str,
+    metrics: RuntimeMetrics,
+    readiness: ReadinessCheck,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
+) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+
+    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Kafka and the database are reachable",
+             responses={503: {"description": "a dependency is unreachable"}})
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.http_requests.labels(request.method, template, f"{response.status_code // 100}xx").inc()
+        metrics.http_duration.labels(request.method, template).observe(time.perf_counter() - started)
+        return response
+
+    return app

@@ -1,0 +1,73 @@
+"""Kafka plumbing on FastStream: the broker (idempotent producer, acks=all,
+Prometheus middleware), topic creation and the raw send used by the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from services.contracts.envelope import Envelope
+from services.runtime.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def make_broker(settings: Settings, registry: CollectorRegistry) -> KafkaBroker:
+    """A broker whose producer never duplicates on retry and waits for all in-sync replicas."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"hadir-{settings.service}",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=int(settings.publish_timeout_seconds * 1000),
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service)],
+        graceful_timeout=10.0,
+        logger=logging.getLogger("faststream"),
+    )
+
+
+async def send_envelope(broker: KafkaBroker, topic: str, envelope: Envelope) -> asyncio.Future:
+    """Enqueue one CloudEvent; the returned future resolves when the broker acknowledges it."""
+    return await broker.publish(
+        envelope.data,
+        topic,
+        key=envelope.key.encode(),
+        headers=envelope.headers(),
+        no_confirm=True,
+    )
+
+
+async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, timeout: float) -> None:
+    """Publish and wait for the acknowledgement, bounded by ``timeout`` seconds."""
+    future = await asyncio.wait_for(send_envelope(broker, topic, envelope), timeout)
+    await asyncio.wait_for(future, timeout)
+
+
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int, replication: int, timeout: float = 30
+) -> None:
+    """Create missing topics with the configured partitions (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in dict.fromkeys(names) if n not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(n, num_partitions=partitions, replication_factor=replication) for n in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+            log.info("topics created", topics=missing, partitions=partitions)
+    finally:
+        await admin.close()

@@ -1,0 +1,62 @@
+"""Prometheus metrics of the plumbing. One registry per service process.
+
+Labels stay bounded: service, topic, consumer group, method, route template,
+status class, tenant and category at most — never an employee.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class RuntimeMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.outbox_backlog = Gauge(
+            "hadir_outbox_backlog", "Outbox rows not yet published to Kafka", registry=registry
+        )
+        self.outbox_published = Counter(
+            "hadir_outbox_published_total", "Outbox rows published", ["topic"], registry=registry
+        )
+        self.outbox_publish_failures = Counter(
+            "hadir_outbox_publish_failures_total",
+            "Relay rounds that failed to publish (Kafka unreachable, timeouts)",
+            registry=registry,
+        )
+        self.events_handled = Counter(
+            "hadir_events_handled_total",
+            "Events applied by a consumer (after inbox deduplication)",
+            ["group", "type"],
+            registry=registry,
+        )
+        self.events_duplicate = Counter(
+            "hadir_events_duplicate_total",
+            "Redelivered events skipped by the inbox",
+            ["group"],
+            registry=registry,
+        )
+        self.dead_letters = Counter(
+            "hadir_dead_letters_total",
+            "Messages sent to a dead-letter topic",
+            ["group", "topic"],
+            registry=registry,
+        )
+        self.consumer_retries = Counter(
+            "hadir_consumer_retries_total",
+            "Batches retried after a transient failure",
+            ["group"],
+            registry=registry,
+        )
+        self.http_requests = Counter(
+            "hadir_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.http_duration = Histogram(
+            "hadir_http_request_duration_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )

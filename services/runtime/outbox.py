@@ -1,0 +1,237 @@
+"""Transactional outbox: an event row commits with the state change that caused it;
+a relay publishes pending rows in id order with the idempotent producer.
+
+Several relay instances may run (one per replica). In PostgreSQL each relay round
+takes a transaction-scoped advisory lock, so only one instance publishes at a time
+(per-key order holds across instances) and rows are claimed with
+``FOR UPDATE SKIP LOCKED``. A crash between publishing and marking a row sent
+republishes it: consumers deduplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.contracts.base import Event
+from services.contracts.envelope import Envelope
+from services.runtime.metrics import RuntimeMetrics
+
+log = structlog.get_logger(__name__)
+
+RELAY_LOCK_ID = 0x4861646972  # "Hadir"
+
+SendFn = Callable[[str, Envelope], Awaitable["asyncio.Future[object]"]]
+
+
+def define_outbox(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("ce_type", String(200), nullable=False),
+        Column("ce_source", String(200), nullable=False),
+        Column("tenant", String(100), nullable=False),
+        Column("subject", String(200), nullable=False),
+        Column("ce_time", DateTime(timezone=True), nullable=False),
+        Column("traceparent", String(100)),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True)),
+        Index(
+            "ix_outbox_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+def envelope_for(event: Event, *, tenant: str, source: str, traceparent: str | None = None) -> Envelope:
+    return Envelope(
+        type=event.TYPE,
+        source=source,
+        tenant=tenant,
+        subject=event.subject(),
+        data=event.model_dump_json().encode(),
+        traceparent=traceparent,
+    )
+
+
+async def stage(session: AsyncSession, outbox: Table, topic: str, envelope: Envelope) -> None:
+    """Add an event to the outbox inside the caller's transaction."""
+    await session.execute(
+        insert(outbox).values(
+            event_id=envelope.id,
+            topic=topic,
+            ce_type=envelope.type,
+            ce_source=envelope.source,
+            tenant=envelope.tenant,
+            subject=envelope.subject,
+            ce_time=envelope.time,
+            traceparent=envelope.traceparent,
+            payload=envelope.data,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+async def stage_event(
+    session: AsyncSession, outbox: Table, event: Event, *, tenant: str, source: str,
+    traceparent: str | None = None,
+) -> Envelope:
+    envelope = envelope_for(event, tenant=tenant, source=source, traceparent=traceparent)
+    await stage(session, outbox, event.TOPIC, envelope)
+    return envelope
+
+
+def _row_envelope(row: object) -> Envelope:
+    return Envelope(
+        id=row.event_id,  # type: ignore[attr-defined]
+        type=row.ce_type,  # type: ignore[attr-defined]
+        source=row.ce_source,  # type: ignore[attr-defined]
+        tenant=row.tenant,  # type: ignore[attr-defined]
+        subject=row.subject,  # type: ignore[attr-defined]
+        time=row.ce_time,  # type: ignore[attr-defined]
+        traceparent=row.traceparent,  # type: ignore[attr-defined]
+        data=row.payload,  # type: ignore[attr-defined]
+    )
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows; wakes on ``wake()`` or every ``poll_seconds``."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        send: SendFn,
+        metrics: RuntimeMetrics,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._send = send
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._publish_timeout = publish_timeout
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                published = await self.publish_batch()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Kafka or database unreachable: keep the rows, back off
+                failures += 1
+                self._metrics.outbox_publish_failures.inc()
+                delay = min(10.0, 0.2 * 2**failures) * (0.5 + random.random() / 2)
+                log.warning("outbox relay round failed", error=repr(exc), retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
+                continue
+            if published >= self._batch_size:
+                continue
+            await self._sleep_until_woken()
+
+    async def _sleep_until_woken(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def publish_batch(self) -> int:
+        """One relay round: claim, publish and mark up to ``batch_size`` rows."""
+        async with self._sessions() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
+                if not locked:
+                    return 0
+            rows = (
+                await session.execute(
+                    select(self._outbox)
+                    .where(self._outbox.c.published_at.is_(None))
+                    .order_by(self._outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                self._metrics.outbox_backlog.set(0)
+                return 0
+            sent_ids = await self._publish_rows(rows)
+            if sent_ids:
+                await session.execute(
+                    update(self._outbox)
+                    .where(self._outbox.c.id.in_(sent_ids))
+                    .values(published_at=datetime.now(UTC))
+                )
+        await self._refresh_backlog()
+        if len(sent_ids) < len(rows):
+            raise RuntimeError(f"published {len(sent_ids)} of {len(rows)} outbox rows")
+        return len(sent_ids)
+
+    async def _publish_rows(self, rows: list) -> list[int]:
+        """Enqueue rows in id order; stop at the first row that cannot be enqueued,
+        then wait for the broker's acknowledgements."""
+        pending: list[tuple[object, asyncio.Future[object]]] = []
+        try:
+            for row in rows:
+                future = await asyncio.wait_for(
+                    self._send(row.topic, _row_envelope(row)), timeout=self._publish_timeout
+                )
+                pending.append((row, future))
+        except (TimeoutError, Exception) as exc:  # noqa: BLE001 — keep what was enqueued
+            log.warning("outbox enqueue stopped", error=repr(exc), enqueued=len(pending))
+        if not pending:
+            return []
+        done, _ = await asyncio.wait([f for _, f in pending], timeout=self._publish_timeout)
+        sent: list[int] = []
+        for row, future in pending:
+            if future in done and not future.cancelled() and future.exception() is None:
+                sent.append(row.id)  # type: ignore[attr-defined]
+                self._metrics.outbox_published.labels(row.topic).inc()  # type: ignore[attr-defined]
+            else:
+                break  # keep per-key order: nothing after the first failure counts as sent
+        return sent
+
+    async def _refresh_backlog(self) -> None:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
+            )
+        self._metrics.outbox_backlog.set(count or 0)

@@ -1,0 +1,188 @@
+"""Composition root shared by the services: database, broker, outbox relay,
+consumers, background loops and the FastAPI lifespan that starts and stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts import topics
+from services.contracts.base import Event
+from services.contracts.envelope import Envelope
+from services.runtime import auth, db, migrations, outbox
+from services.runtime.consumer import EventConsumer, Handler
+from services.runtime.http import create_app
+from services.runtime.kafka import ensure_topics, make_broker, send_envelope
+from services.runtime.logging import configure_logging
+from services.runtime.metrics import RuntimeMetrics
+from services.runtime.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceRuntime:
+    """Everything a service process runs besides its own domain."""
+
+    def __init__(self, settings: Settings, metadata: MetaData, versions_dir: Path) -> None:
+        self.settings = settings
+        self.source = f"/hadir/{settings.service}"
+        self.metadata = metadata
+        self.versions_dir = versions_dir
+        self.registry = CollectorRegistry()
+        self.metrics = RuntimeMetrics(self.registry)
+        self.engine = db.make_engine(settings.database_url)
+        self.sessions = db.make_sessions(self.engine)
+        self.broker = make_broker(settings, self.registry)
+        self.outbox = metadata.tables.get("outbox")
+        self.inbox = metadata.tables.get("inbox")
+        self.relay = (
+            outbox.OutboxRelay(
+                self.sessions,
+                self.outbox,
+                lambda topic, env: send_envelope(self.broker, topic, env),
+                self.metrics,
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                publish_timeout=settings.publish_timeout_seconds,
+            )
+            if self.outbox is not None
+            else None
+        )
+        self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
+        self.current_principal = auth.principal_dependency(self.authenticator)
+        self.consumers: list[EventConsumer] = []
+        self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.kafka_connected = asyncio.Event()
+
+    # --- wiring ----------------------------------------------------------------
+
+    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler]) -> EventConsumer:
+        if self.inbox is None:
+            raise RuntimeError("a consuming service needs an inbox table")
+        consumer = EventConsumer(
+            group_id=f"hadir-{self.settings.service}-{group_suffix}",
+            handlers=handlers,
+            sessions=self.sessions,
+            inbox_table=self.inbox,
+            broker=self.broker,
+            metrics=self.metrics,
+            after_commit=self.wake_relay,
+            batch_size=self.settings.consumer_batch_size,
+            publish_timeout=self.settings.publish_timeout_seconds,
+        )
+        consumer.register()
+        self.consumers.append(consumer)
+        return consumer
+
+    def loop(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
+        """A background coroutine started after Kafka is connected (e.g. a scheduler)."""
+        self._loops.append((name, body))
+
+    def role(self, *roles: str) -> Callable[..., auth.Principal]:
+        return auth.require_roles(self.current_principal, *roles)
+
+    async def stage(self, session: AsyncSession, event: Event, *, tenant: str,
+                    traceparent: str | None = None) -> Envelope:
+        assert self.outbox is not None
+        return await outbox.stage_event(session, self.outbox, event, tenant=tenant,
+                                        source=self.source, traceparent=traceparent)
+
+    def wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        configure_logging(self.settings.service, self.settings.log_level, self.settings.log_json)
+        await migrations.upgrade_async(self.versions_dir, self.settings.database_url, self.metadata)
+        self._spawn("kafka-connect", self._connect_kafka)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
+        async def guarded() -> None:
+            try:
+                await body()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background task crashed", task=name)
+                raise
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
+    async def _connect_kafka(self) -> None:
+        """Create topics and start the broker, retrying until Kafka answers."""
+        wanted = list(topics.ALL) + [c.dead_letter_topic for c in self.consumers]
+        delay = 0.5
+        while True:
+            try:
+                await ensure_topics(self.settings.kafka_bootstrap_servers, wanted,
+                                    self.settings.topic_partitions, self.settings.topic_replication)
+                await self.broker.start()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("kafka not reachable yet", error=repr(exc), retry_in=delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+        self.kafka_connected.set()
+        log.info("kafka connected", bootstrap=self.settings.kafka_bootstrap_servers)
+        if self.relay is not None:
+            self._spawn("outbox-relay", self.relay.run)
+        for name, body in self._loops:
+            self._spawn(name, body)
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(db.ping(self.engine), 2)
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        if not self.kafka_connected.is_set():
+            checks["kafka"] = "connecting"
+        else:
+            checks["kafka"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+        return checks
+
+    def app(self, *, title: str, description: str) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return create_app(title=title, description=description, metrics=self.metrics,
+                          readiness=self.readiness, lifespan=lifespan)
+
+
+def serve(app: FastAPI, settings: Settings) -> None:
+    """Run one service with uvicorn (``python -m services.<name>``)."""
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=15)

@@ -1,0 +1,59 @@
+"""Settings from the environment (``HADIR_*``), one object per service process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Common settings. A service's database URL comes from ``HADIR_<SERVICE>_DATABASE_URL``,
+    else ``HADIR_DATABASE_URL`` with ``{service}`` replaced, else a SQLite file under ``var/``."""
+
+    model_config = SettingsConfigDict(env_prefix="HADIR_", extra="ignore")
+
+    service: str = "hadir"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    database_url: str = ""
+    var_dir: Path = REPO_ROOT / "var"
+    log_level: str = "INFO"
+    log_json: bool = True
+    consumer_batch_size: int = Field(default=500, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    jwt_jwks_file: Path | None = None
+    jwt_issuer: str = "hadir-dev"
+    jwt_audience: str = "hadir"
+
+
+def load_settings(service: str, port: int, **overrides: object) -> Settings:
+    """Build the settings of one service, resolving its own database URL."""
+    if "HADIR_PORT" not in os.environ:
+        overrides.setdefault("port", port)
+    settings = Settings(service=service, **overrides)  # type: ignore[arg-type]
+    if not settings.database_url:
+        own = os.environ.get(f"HADIR_{service.upper()}_DATABASE_URL")
+        shared = os.environ.get("HADIR_DATABASE_URL")
+        if own:
+            url = own
+        elif shared:
+            url = shared.replace("{service}", service)
+        else:
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite+aiosqlite:///{settings.var_dir / f'{service}.db'}"
+        settings = settings.model_copy(update={"database_url": url})
+    if settings.jwt_jwks_file is None:
+        settings = settings.model_copy(
+            update={"jwt_jwks_file": settings.var_dir / "dev-keys" / "jwks.json"}
+        )
+    return settings

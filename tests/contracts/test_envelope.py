@@ -1,0 +1,39 @@
+"""CloudEvents binary-mode envelope: headers, key, parsing errors."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.contracts.envelope import Envelope, EnvelopeError, event_key
+
+
+def test_round_trip_through_kafka_headers() -> None:
+    env = Envelope(type="hadir.checkin.received.v1", source="/hadir/checkin", tenant="banten",
+                   subject="199001012015031001", data=b'{"a":1}', time=datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+    headers = [(k, v.encode()) for k, v in env.headers().items()]
+    parsed = Envelope.from_headers(headers, env.data)
+    assert parsed == env
+    assert env.headers()["ce_time"] == "2026-11-23T00:30:00Z"
+    assert env.headers()["ce_specversion"] == "1.0"
+    assert env.key == "banten/199001012015031001"
+
+
+def test_key_is_tenant_plus_subject() -> None:
+    assert event_key("kota-serang", "197001012000031002") == "kota-serang/197001012000031002"
+    assert event_key("kota-serang", "") == "kota-serang"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ([], "missing CloudEvents header"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"0.3"),
+          ("ce_tenant", b"t")], "unsupported ce_specversion"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"1.0"),
+          ("ce_tenant", b"t"), ("ce_time", b"yesterday")], "invalid ce_time"),
+        ([("ce_id", b"\xff"), ("ce_source", b"/x")], "not UTF-8"),
+    ],
+)
+def test_bad_headers_are_rejected_with_a_reason(headers: list, message: str) -> None:
+    with pytest.raises(EnvelopeError, match=message):
+        Envelope.from_headers(headers, b"{}")

@@ -1,0 +1,141 @@
+"""One check-in end to end on real Kafka and PostgreSQL:
+
+check-in API → outbox → ``checkin.received`` → policy evaluates → ``checkin.evaluated``
+→ reporting counts it; an employee who did not check in by the window's close gets
+exactly one ``report.overdue`` → notify records exactly one notification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from services.contracts import topics
+from services.devtools.suite import Suite
+from tests.support.tokens import Tokens
+from tests.support.waiting import eventually
+
+HOME_A = (-6.1202, 106.1503)  # Serang, Banten
+HOME_B = (-6.1100, 106.1600)
+NIP_A = "198703152010011001"
+NIP_B = "199002202015032002"
+
+
+def pick_zone(now: datetime) -> str:
+    """A zone whose local time is not near midnight, so the test window stays within one day."""
+    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
+        local = now.astimezone(ZoneInfo(tz))
+        if 0 < local.hour < 23 or (local.hour == 0 and local.minute > 20) or (local.hour == 23 and local.minute < 50):
+            return tz
+    raise AssertionError("unreachable: three zones cannot all be near midnight")
+
+
+async def test_checkin_flows_to_report_and_overdue_to_notification(
+    suite: Suite, tokens: Tokens, http: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    tenant = f"e2e-{uuid.uuid4().hex[:8]}"
+    admin = tokens.admin(tenant)
+    policy, checkin, reporting, notify = (suite[n].url for n in ("policy", "checkin", "reporting", "notify"))
+    now = datetime.now(UTC)
+    tz = pick_zone(now)
+    local_now = now.astimezone(ZoneInfo(tz))
+
+    # Directory: one department, two employees with home places.
+    r = await http.put(f"{policy}/v1/tenant", headers=admin,
+                       json={"name": "Pemerintah Provinsi Uji", "kind": "province", "timezone": tz})
+    assert r.status_code == 200, r.text
+    r = await http.put(f"{policy}/v1/units/bkd", headers=admin,
+                       json={"name": "Badan Kepegawaian Daerah", "sector": "non_essential"})
+    assert r.status_code == 200, r.text
+    for nip, home in ((NIP_A, HOME_A), (NIP_B, HOME_B)):
+        r = await http.put(f"{policy}/v1/employees/{nip}", headers=admin, json={
+            "name": f"Pegawai {nip[-3:]}", "unit_id": "bkd", "email": f"{nip}@example.go.id",
+            "places": [{"name": "Rumah", "kind": "home", "latitude": home[0], "longitude": home[1],
+                        "radius_m": 200}],
+        })
+        assert r.status_code == 200, r.text
+
+    # A minimal circular letter: one location window closing in 25 seconds, no grace.
+    start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
+    end_local = (local_now + timedelta(seconds=25)).replace(microsecond=0)
+    r = await http.post(f"{policy}/v1/policies", headers=admin, json={
+        "number": "800/1-BKD/2026", "title": "Uji alur kerja dari rumah", "signatory": "Sekda",
+        "valid_from": str(local_now.date()),
+        "content": {"windows": [{"id": "lokasi", "name": "Lokasi pagi", "start": str(start),
+                                 "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
+                    "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
+    })
+    assert r.status_code == 201, r.text
+    deadline = end_local.astimezone(UTC)
+
+    # Employee A checks in from home once the check-in service knows them.
+    employee_a = tokens.employee(tenant, NIP_A, "bkd")
+    body = {"kind": "location", "captured_at": datetime.now(UTC).isoformat(),
+            "location": {"latitude": HOME_A[0], "longitude": HOME_A[1] + 0.0005, "accuracy_m": 12}}
+
+    async def post_checkin() -> httpx.Response | None:
+        resp = await http.post(f"{checkin}/v1/checkins", headers={**employee_a, "Idempotency-Key": "a-1"}, json=body)
+        return resp if resp.status_code in (200, 201) else None
+
+    accepted = await eventually(post_checkin, timeout=20, what="check-in accepted")
+    assert datetime.now(UTC) < deadline, "setup took longer than the window; the test cannot judge on-time"
+    checkin_id = accepted.json()["id"]
+
+    async def evaluated() -> dict | None:
+        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()
+        row = next((c for c in rows if c["id"] == checkin_id), None)
+        return row if row and row["status"] != "pending" else None
+
+    verdict = await eventually(evaluated, timeout=20, what="verdict back in the check-in service")
+    assert verdict["status"] == "on_time"
+    assert verdict["geofence"] == "inside"
+    assert verdict["window_id"] == "lokasi"
+
+    async def window_summary() -> dict | None:
+        report = (await http.get(f"{reporting}/v1/reports/daily", headers=admin)).json()
+        windows = report.get("windows") or []
+        return windows[0] if windows and windows[0]["on_time"] == 1 else None
+
+    summary = await eventually(window_summary, timeout=20, what="reporting daily summary")
+    assert summary["expected"] == 2
+
+    # After the deadline (+1 s settle), B — and only B — is overdue, once.
+    async def overdue_rows() -> list | None:
+        rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
+                               params={"date": str(local_now.date())})).json()
+        return rows or None
+
+    wait = (deadline - datetime.now(UTC)).total_seconds() + 30
+    overdue = await eventually(overdue_rows, timeout=wait, what="overdue record")
+    assert [(o["nip"], o["status"]) for o in overdue] == [(NIP_B, "missing")]
+
+    closed = (await http.get(f"{reporting}/v1/reports/daily", headers=admin)).json()["windows"][0]
+    assert (closed["closed"], closed["on_time"], closed["missing"]) == (True, 1, 1)
+
+    async def notifications() -> list | None:
+        rows = (await http.get(f"{notify}/v1/notifications", headers=admin)).json()
+        return rows or None
+
+    sent = await eventually(notifications, timeout=20, what="notification recorded")
+    assert len(sent) == 1
+    assert sent[0]["recipient"] == NIP_B
+    assert sent[0]["source_event_type"] == "hadir.report.overdue.v1"
+    assert "belum kami terima" in sent[0]["body"]
+
+    # Exactly one report.overdue event on the topic for this tenant.
+    consumer = AIOKafkaConsumer(topics.REPORT_OVERDUE, bootstrap_servers=kafka_bootstrap,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=5000)
+        ours = [r for records in batches.values() for r in records
+                if dict(r.headers).get("ce_tenant") == tenant.encode()]
+    finally:
+        await consumer.stop()
+    assert len(ours) == 1
+    assert ours[0].key == f"{tenant}/{NIP_B}".encode()

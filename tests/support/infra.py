@@ -1,0 +1,138 @@
+"""Real infrastructure for tests, chosen in this order:
+
+1. URLs from the environment: ``HADIR_TEST_KAFKA_BOOTSTRAP`` and ``HADIR_TEST_DATABASE_URL``
+   (a SQLAlchemy URL of a PostgreSQL server whose user may create databases);
+2. testcontainers, when a Docker engine answers (Kafka in KRaft mode, a pinned Postgres image);
+3. the local scripts: Kafka from Maven Central jars, a throwaway Debian PostgreSQL cluster.
+
+With ``CI=true`` an unavailable piece fails the run; elsewhere the tests that need it skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+POSTGRES_IMAGE = "postgres:16.4-alpine"
+KAFKA_IMAGE = "confluentinc/cp-kafka:7.7.1"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def unavailable(what: str, why: str) -> None:
+    message = f"{what} unavailable: {why}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: missing infrastructure fails the run)", pytrace=False)
+    pytest.skip(message)
+
+
+def docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # noqa: BLE001 — any failure means no engine
+        return False
+
+
+def free_port_block(start: int, span: int = 1) -> int:
+    """A port ``p`` such that p .. p+span-1 and p+1000 .. are free (local Kafka layout)."""
+    for base in range(start, start + 2000, 10):
+        ports = [*range(base, base + span), *range(base + 1000, base + 1000 + span)]
+        if all(_free(p) for p in ports):
+            return base
+    raise RuntimeError("no free port block")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+@contextmanager
+def kafka() -> Iterator[str]:
+    """Yield bootstrap servers of a real Kafka broker."""
+    given = os.environ.get("HADIR_TEST_KAFKA_BOOTSTRAP")
+    if given:
+        yield given
+        return
+    if docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
+            yield container.get_bootstrap_server()
+        return
+    from services.devtools import kafka_local
+
+    with tempfile.TemporaryDirectory(prefix="hadir-test-kafka-") as tmp:
+        try:
+            cluster = kafka_local.start(Path(tmp), nodes=1, port=free_port_block(21092))
+        except Exception as exc:  # noqa: BLE001
+            unavailable("Kafka", f"local broker did not start: {exc}")
+        try:
+            yield cluster.bootstrap
+        finally:
+            cluster.stop()
+
+
+@contextmanager
+def postgres() -> Iterator["PostgresServer"]:
+    """Yield a PostgreSQL server on which test databases can be created."""
+    given = os.environ.get("HADIR_TEST_DATABASE_URL")
+    if given:
+        yield PostgresServer(given)
+        return
+    if docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer(POSTGRES_IMAGE, driver="asyncpg") as container:
+            yield PostgresServer(container.get_connection_url())
+        return
+    from services.devtools import postgres_local
+
+    try:
+        server = postgres_local.start_throwaway()
+    except Exception as exc:  # noqa: BLE001
+        unavailable("PostgreSQL", f"local cluster did not start: {exc}")
+    try:
+        yield PostgresServer(server.url("postgres"), local=server)
+    finally:
+        server.destroy()
+
+
+class PostgresServer:
+    def __init__(self, admin_url: str, local: object | None = None) -> None:
+        self.admin_url = admin_url
+        self.local = local
+        self._count = 0
+
+    def url_for(self, database: str) -> str:
+        base, _, _ = self.admin_url.rpartition("/")
+        return f"{base}/{database}"
+
+    async def create_database(self, prefix: str = "hadir") -> str:
+        """A fresh, uniquely named database; returns its SQLAlchemy URL."""
+        import asyncpg
+
+        self._count += 1
+        name = f"{prefix}_{os.getpid()}_{self._count}"
+        conn = await asyncpg.connect(self.admin_url.replace("+asyncpg", ""))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return self.url_for(name)
