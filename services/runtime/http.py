@@ -7,11 +7,14 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.runtime.metrics import RuntimeMetrics
+
+log = structlog.get_logger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
 
@@ -41,6 +44,11 @@ def create_app(
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", path=request.url.path, error=repr(exc), exc_info=exc)
+        return JSONResponse({"detail": "Kesalahan internal / internal error"}, status_code=500)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     DateTime,

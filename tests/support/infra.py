@@ -89,7 +89,7 @@ def kafka() -> Iterator[str]:
 
 
 @contextmanager
-def postgres() -> Iterator["PostgresServer"]:
+def postgres() -> Iterator[PostgresServer]:
     """Yield a PostgreSQL server on which test databases can be created."""
     given = os.environ.get("HADIR_TEST_DATABASE_URL")
     if given:

@@ -1,0 +1,9 @@
+# One image for the four services: `python -m services.<name>` picks one.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 HADIR_HOST=0.0.0.0
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY services ./services
+RUN pip install --no-cache-dir .
+USER nobody
+CMD ["python", "-m", "services.checkin"]

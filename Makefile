@@ -1,0 +1,56 @@
+# Hadir — local operations. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test test-fast up down lint schemas bench kafka-start kafka-stop clean
+
+help:
+	@echo "make run     - start Kafka, the four services (SQLite) and demo data; Ctrl-C stops"
+	@echo "make test    - the whole test suite on a real Kafka broker and a real PostgreSQL"
+	@echo "make up/down - the suite in Docker (docker compose), with PostgreSQL and Prometheus"
+	@echo "make lint    - ruff and mypy"
+	@echo "make bench   - benchmarks that print figures"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/hadir run
+
+test: $(STAMP)
+	$(PY) -m pytest -q -rfEs --durations=15
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
+
+up:
+	docker compose up --build -d
+	@echo "checkin :8001  policy :8002  notify :8003  reporting :8004  prometheus :9090"
+
+down:
+	docker compose down -v
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/mypy services
+
+schemas: $(STAMP)
+	$(PY) -m services.contracts.jsonschema
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+kafka-start: $(STAMP)
+	$(VENV)/bin/hadir kafka start
+
+kafka-stop: $(STAMP)
+	$(VENV)/bin/hadir kafka stop
+
+clean:
+	rm -rf var test-artifacts .pytest_cache .ruff_cache .mypy_cache
