@@ -15,7 +15,7 @@ from services.runtime import migrations
 
 def main(service: str, message: str) -> None:
     store = importlib.import_module(f"services.{service}.store")
-    versions = Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
+    versions = Path(str(importlib.import_module(f"services.{service}").__file__)).parent / "migrations"
     versions.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/schema.db"

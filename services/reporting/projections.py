@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
 from services.reporting.store import Employee, Evaluation, Overdue, PolicyVersion, RosterDay, Tenant, Unit
+from services.runtime.consumer import Handler
 
 QUALIFYING = ("on_time", "late")
 
@@ -57,7 +59,7 @@ async def on_evaluated(session: AsyncSession, envelope: Envelope, event: Checkin
         )
 
 
-HANDLERS = {
+HANDLERS: dict[type[Event], Handler] = {
     DirectoryUpdated: on_directory,
     PolicyUpdated: on_policy,
     RosterPublished: on_roster,

@@ -23,6 +23,7 @@ from services.contracts.policy import PolicyContent, Window, local_date, window_
 from services.reporting import queries
 from services.reporting.expectations import expected
 from services.reporting.store import Overdue, PolicyVersion, Tenant, WindowClosure
+from services.runtime.db import dialect_name
 from services.runtime.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -103,7 +104,7 @@ class WindowScheduler:
 
 async def _claim(session: AsyncSession, tenant: str, day, window_id: str, phase: str) -> bool:  # type: ignore[no-untyped-def]
     """Insert the closure row; False when another instance (or an earlier run) has it."""
-    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     result = await session.execute(
         insert_(WindowClosure)
         .values(tenant=tenant, day=day, window_id=window_id, phase=phase, closed_at=datetime.now(UTC), flagged=0)

@@ -47,7 +47,7 @@ class Authenticator:
             if self._jwks_file is None or not self._jwks_file.exists():
                 raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "JWKS not configured")
             data = json.loads(self._jwks_file.read_text())
-            self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(data).keys}
+            self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(data).keys if k.key_id}
         return self._keys
 
     def verify(self, token: str) -> Principal:

@@ -37,6 +37,12 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def dialect_name(session: AsyncSession) -> str:
+    """``postgresql`` or ``sqlite``: the dialect a session is bound to."""
+    bind = session.get_bind()
+    return bind.dialect.name
+
+
 async def ping(engine: AsyncEngine) -> None:
     """Raise if the database cannot answer a trivial query."""
     async with engine.connect() as conn:

@@ -32,8 +32,8 @@ def ensure_dev_keys(directory: Path) -> tuple[Path, Path]:
         )
         private_path.chmod(0o600)
     if not jwks_path.exists():
-        key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))  # type: ignore[arg-type]
+        loaded = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(loaded.public_key()))  # type: ignore[arg-type]
         jwk.update(kid=KID, use="sig", alg="ES256")
         jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2))
     return private_path, jwks_path

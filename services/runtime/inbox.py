@@ -10,6 +10,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.runtime.db import dialect_name
+
 
 def define_inbox(metadata: MetaData) -> Table:
     return Table(
@@ -27,7 +29,7 @@ async def claim(
     """Record the ids; return those seen for the first time (the ones to apply)."""
     if not event_ids:
         return set()
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = datetime.now(UTC)
     stmt = (

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
+from services.runtime.db import dialect_name
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -176,7 +178,7 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """One relay round: claim, publish and mark up to ``batch_size`` rows."""
         async with self._sessions() as session, session.begin():
-            if session.bind.dialect.name == "postgresql":
+            if dialect_name(session) == "postgresql":
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
                 if not locked:
                     return 0
@@ -204,7 +206,7 @@ class OutboxRelay:
             raise RuntimeError(f"published {len(sent_ids)} of {len(rows)} outbox rows")
         return len(sent_ids)
 
-    async def _publish_rows(self, rows: list) -> list[int]:
+    async def _publish_rows(self, rows: Sequence[Any]) -> list[int]:
         """Enqueue rows in id order; stop at the first row that cannot be enqueued,
         then wait for the broker's acknowledgements."""
         pending: list[tuple[object, asyncio.Future[object]]] = []

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 config = context.config
 target_metadata = config.attributes["target_metadata"]
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or ""
 
 
 def _run(connection: Connection) -> None:
