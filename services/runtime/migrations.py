@@ -19,6 +19,7 @@ ENV_DIR = Path(__file__).parent / "alembic"
 def alembic_config(versions_dir: Path, url: str, metadata: MetaData) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ENV_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(versions_dir))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["target_metadata"] = metadata
