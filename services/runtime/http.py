@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.runtime import tracing
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -53,7 +54,12 @@ def create_app(
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        traceparent = tracing.child_of(request.headers.get("traceparent"))
+        request.state.traceparent = traceparent
+        tracing.bind(traceparent)
         response = await call_next(request)
+        response.headers["traceparent"] = traceparent
         route = request.scope.get("route")
         template = getattr(route, "path", "unmatched")
         metrics.http_requests.labels(request.method, template, f"{response.status_code // 100}xx").inc()

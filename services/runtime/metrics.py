@@ -47,6 +47,13 @@ class RuntimeMetrics:
             ["group"],
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "hadir_consumer_lag",
+            "Messages not yet committed by a consumer group (end offset - committed offset)",
+            ["group", "topic", "partition"],
+            registry=registry,
+        )
+        self.ready = Gauge("hadir_ready", "1 when Kafka and the database answer, else 0", registry=registry)
         self.http_requests = Counter(
             "hadir_http_requests_total",
             "HTTP requests",

@@ -21,6 +21,7 @@ from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import EventConsumer, Handler
 from services.runtime.http import create_app
 from services.runtime.kafka import ensure_topics, make_broker, send_envelope
+from services.runtime.lag import LagMonitor
 from services.runtime.logging import configure_logging
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.settings import Settings
@@ -106,6 +107,7 @@ class ServiceRuntime:
         configure_logging(self.settings.service, self.settings.log_level, self.settings.log_json)
         await migrations.upgrade_async(self.versions_dir, self.settings.database_url, self.metadata)
         self._spawn("kafka-connect", self._connect_kafka)
+        self._spawn("readiness", self._watch_readiness)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -153,6 +155,11 @@ class ServiceRuntime:
             self._spawn("outbox-relay", self.relay.run)
         for name, body in self._loops:
             self._spawn(name, body)
+        if self.consumers:
+            monitor = LagMonitor(self.metrics.consumer_lag, self.settings.kafka_bootstrap_servers,
+                                 {c.group_id: c.topics for c in self.consumers},
+                                 interval=self.settings.lag_interval_seconds)
+            self._spawn("consumer-lag", monitor.run)
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -165,7 +172,14 @@ class ServiceRuntime:
             checks["kafka"] = "connecting"
         else:
             checks["kafka"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+        self.metrics.ready.set(1 if all(v == "ok" for v in checks.values()) else 0)
         return checks
+
+    async def _watch_readiness(self) -> None:
+        """Keep ``hadir_ready`` current even when nobody probes /readyz."""
+        while True:
+            await self.readiness()
+            await asyncio.sleep(self.settings.lag_interval_seconds)
 
     def app(self, *, title: str, description: str) -> FastAPI:
         @contextlib.asynccontextmanager

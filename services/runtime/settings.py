@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    lag_interval_seconds: float = Field(default=15.0, gt=0)
     jwt_jwks_file: Path | None = None
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"

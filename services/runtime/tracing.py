@@ -1,0 +1,44 @@
+"""W3C trace context: the ``traceparent`` that travels from the HTTP request through
+every event (as a CloudEvents extension header) to the notification, and into the
+JSON logs as ``trace_id``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import structlog
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+
+
+def new_traceparent() -> str:
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def parse(traceparent: str | None) -> tuple[str, str] | None:
+    """(trace id, parent span id) of a valid header, else None."""
+    if not traceparent:
+        return None
+    match = _TRACEPARENT.match(traceparent.strip().lower())
+    if not match or set(match.group(1)) == {"0"} or set(match.group(2)) == {"0"}:
+        return None
+    return match.group(1), match.group(2)
+
+
+def child_of(traceparent: str | None) -> str:
+    """A new span in the same trace (or a new trace when the header is absent or invalid)."""
+    parsed = parse(traceparent)
+    if parsed is None:
+        return new_traceparent()
+    return f"00-{parsed[0]}-{secrets.token_hex(8)}-01"
+
+
+def trace_id(traceparent: str | None) -> str | None:
+    parsed = parse(traceparent)
+    return parsed[0] if parsed else None
+
+
+def bind(traceparent: str | None, **extra: str) -> None:
+    """Put the trace id (and e.g. the CloudEvents id) into every log line of this context."""
+    structlog.contextvars.bind_contextvars(trace_id=trace_id(traceparent), **extra)
