@@ -18,27 +18,25 @@ from prometheus_client import Gauge
 log = structlog.get_logger(__name__)
 
 
-async def measure(bootstrap: str, group: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-    """Lag of every partition of ``topics`` for ``group`` (end offset − committed offset)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await probe.start()
-    try:
-        partitions = [
-            TopicPartition(topic, p) for topic in topics for p in sorted(probe.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return {}
-        ends = await probe.end_offsets(partitions)
-        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
-        return {
-            tp: max(0, ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
-            for tp in partitions
-        }
-    finally:
-        await probe.stop()
-        await admin.close()
+async def measure(
+    probe: AIOKafkaConsumer, admin: AIOKafkaAdminClient, group: str, topics: Sequence[str]
+) -> dict[TopicPartition, int]:
+    """Lag of every partition of ``topics`` for ``group`` (end offset − committed offset).
+
+    ``probe`` is a started consumer without a group, ``admin`` a started admin client.
+    """
+    await probe._client.force_metadata_update()
+    partitions = [
+        TopicPartition(topic, p) for topic in topics for p in sorted(probe.partitions_for_topic(topic) or ())
+    ]
+    if not partitions:
+        return {}
+    ends = await probe.end_offsets(partitions)
+    committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+    return {
+        tp: max(0, ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
+        for tp in partitions
+    }
 
 
 class LagMonitor:
@@ -49,10 +47,21 @@ class LagMonitor:
         self.interval = interval
 
     async def run(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        probe = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await admin.start()
+        await probe.start()
+        try:
+            await self._loop(probe, admin)
+        finally:
+            await probe.stop()
+            await admin.close()
+
+    async def _loop(self, probe: AIOKafkaConsumer, admin: AIOKafkaAdminClient) -> None:
         while True:
             for group, topics in self.groups.items():
                 try:
-                    lags = await measure(self.bootstrap, group, topics)
+                    lags = await measure(probe, admin, group, topics)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # broker away: keep the last values, try again later
