@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.db import dialect_name
+from services.runtime.db import UTCDateTime, dialect_name
 
 
 def define_inbox(metadata: MetaData) -> Table:
@@ -19,7 +19,7 @@ def define_inbox(metadata: MetaData) -> Table:
         metadata,
         Column("consumer_group", String(100), primary_key=True),
         Column("event_id", String(64), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UTCDateTime(), nullable=False),
     )
 
 

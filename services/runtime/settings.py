@@ -38,23 +38,27 @@ class Settings(BaseSettings):
 
 
 def load_settings(service: str, port: int, **overrides: object) -> Settings:
-    """Build the settings of one service, resolving its own database URL."""
+    """Build the settings of one service, resolving its own database URL:
+    ``HADIR_<SERVICE>_DATABASE_URL``, else ``HADIR_DATABASE_URL`` with ``{service}``
+    replaced by the service name, else a SQLite file under ``var/``."""
     if "HADIR_PORT" not in os.environ:
         overrides.setdefault("port", port)
-    settings = Settings(service=service, **overrides)  # type: ignore[arg-type]
-    if not settings.database_url:
-        own = os.environ.get(f"HADIR_{service.upper()}_DATABASE_URL")
-        shared = os.environ.get("HADIR_DATABASE_URL")
-        if own:
-            url = own
-        elif shared:
-            url = shared.replace("{service}", service)
-        else:
-            settings.var_dir.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite+aiosqlite:///{settings.var_dir / f'{service}.db'}"
-        settings = settings.model_copy(update={"database_url": url})
+    url = overrides.pop("database_url", None) or _database_url(service, overrides.get("var_dir"))
+    settings = Settings(service=service, database_url=url, **overrides)  # type: ignore[arg-type]
     if settings.jwt_jwks_file is None:
         settings = settings.model_copy(
             update={"jwt_jwks_file": settings.var_dir / "dev-keys" / "jwks.json"}
         )
     return settings
+
+
+def _database_url(service: str, var_dir: object | None) -> str:
+    own = os.environ.get(f"HADIR_{service.upper()}_DATABASE_URL")
+    shared = os.environ.get("HADIR_DATABASE_URL")
+    if own:
+        return own
+    if shared:
+        return shared.replace("{service}", service)
+    folder = Path(str(var_dir)) if var_dir else Path(os.environ.get("HADIR_VAR_DIR", REPO_ROOT / "var"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / f'{service}.db'}"
