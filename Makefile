@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 
 up:
 	docker compose up --build -d
-	@echo "checkin :8001  policy :8002  notify :8003  reporting :8004  prometheus :9090"
+	@echo "checkin :8001  policy :8002  notify :8003  reporting :8004  prometheus :9090  grafana :3000"
 
 down:
 	docker compose down -v
@@ -42,6 +42,8 @@ lint: $(STAMP)
 
 schemas: $(STAMP)
 	$(PY) -m services.contracts.jsonschema
+	$(PY) -m services.contracts.asyncapi
+	$(PY) deploy/k8s/components/monitoring/sync_rules.py
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.contracts.asyncapi import asyncapi_document
 from services.runtime import tracing
 from services.runtime.metrics import RuntimeMetrics
 
@@ -41,6 +42,10 @@ def create_app(
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
                             status_code=200 if ok else 503)
+
+    @app.get("/asyncapi.json", tags=["integration"], summary="AsyncAPI 3.0 document of Hadir's events")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(asyncapi_document())
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

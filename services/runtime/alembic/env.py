@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -11,7 +12,12 @@ target_metadata = config.attributes["target_metadata"]
 url = config.get_main_option("sqlalchemy.url") or ""
 
 
+MIGRATION_LOCK_ID = 0x4D696772  # "Migr": replicas starting together migrate one at a time
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

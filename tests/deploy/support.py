@@ -1,0 +1,57 @@
+"""Shared by the deploy tests: paths, promtool, and the metric names the services expose."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.support import infra
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+PROMETHEUS = DEPLOY / "prometheus"
+RULES_FILE = PROMETHEUS / "rules" / "hadir.rules.yml"
+GRAFANA = DEPLOY / "grafana"
+K8S = DEPLOY / "k8s"
+
+# What rules and dashboards may query: the services' metrics, as the lead fixed them
+# (tests/deploy/test_prometheus_rules.py checks them against the services' registries too),
+# FastStream's, and Prometheus' own `up`.
+HADIR_METRICS = {
+    "hadir_http_requests_total": {"method", "route", "status"},
+    "hadir_http_request_duration_seconds_bucket": {"method", "route", "le"},
+    "hadir_outbox_backlog": set(),
+    "hadir_outbox_publish_failures_total": set(),
+    "hadir_consumer_lag": {"group", "topic", "partition"},
+    "hadir_dead_letters_total": {"group", "topic"},
+    "hadir_events_handled_total": {"group", "type"},
+    "hadir_ready": set(),
+    "hadir_overdue_emitted_total": {"tenant"},
+    "hadir_notifications_total": {"channel", "status"},
+}
+SCRAPE_LABELS = {"job", "instance", "service"}
+FASTSTREAM = re.compile(r"^faststream_[a-z_]+$")
+_NAME = re.compile(
+    r"(?<![\w:$\"'.])([a-z_][a-z0-9_]*:[a-z0-9_:]+|hadir_[a-z0-9_]+|faststream_[a-z0-9_]+|up)\b(?!\s*\()"
+)
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric and recording-rule names a PromQL expression selects (label values ignored)."""
+    without_strings = re.sub(r'"[^"]*"', '""', expr)
+    return set(_NAME.findall(without_strings))
+
+
+def promtool() -> str:
+    """Path of promtool; without it fail in CI, skip elsewhere."""
+    path = shutil.which("promtool")
+    if path is None:
+        infra.unavailable("promtool", "install Debian's prometheus package (apt-get install prometheus; .ci/run does)")
+    assert path is not None
+    return path
+
+
+def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
