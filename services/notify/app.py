@@ -2,21 +2,56 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
-from services.notify import api, handlers, store
+from services.notify import api, handlers, preferences_api, store, webhooks_api
+from services.notify.channels.base import Sender
+from services.notify.channels.email import EmailSender
+from services.notify.channels.log import LogSender
+from services.notify.channels.webhook import WebhookSender
+from services.notify.channels.whatsapp import WhatsAppSender
+from services.notify.delivery import DeliveryWorker
+from services.notify.settings import NotifySettings
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
 PORT = 8003
 
 
-def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
+def build(settings: Settings | None = None,
+          notify_settings: NotifySettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = settings or load_settings("notify", PORT)
+    ns = notify_settings or NotifySettings()
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    rt.consume("main", handlers.make_handlers(rt))
-    app = rt.app(title="Hadir notify", description="Reminders, overdue notices and the delivery log")
-    app.include_router(api.build_router(rt))
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"
+    client = httpx.AsyncClient(follow_redirects=False, headers={"user-agent": "Hadir-Notify/1"})
+    senders: dict[str, Sender] = {"log": LogSender()}
+    if ns.smtp_enabled:
+        senders["email"] = EmailSender(ns)
+    if ns.whatsapp_enabled:
+        senders["whatsapp"] = WhatsAppSender(ns, client)
+    if ns.webhooks_enabled:
+        senders["webhook"] = WebhookSender(ns, client, rt.sessions)
+    worker = DeliveryWorker(rt, ns, senders)
+
+    async def deliver_forever() -> None:
+        try:
+            await worker.run()
+        finally:
+            await client.aclose()
+
+    rt.consume(ns.consumer_group, handlers.make_handlers(ns, worker.wake))
+    rt.loop("delivery", deliver_forever)
+    app = rt.app(title="Hadir notify",
+                 description="Reminders, overdue notices, escalations and signed webhooks; the delivery log")
+    app.include_router(api.build_router(rt, worker))
+    app.include_router(webhooks_api.build_router(rt, ns))
+    app.include_router(preferences_api.build_router(rt, ns))
+    app.state.delivery = worker
+    app.state.notify_settings = ns
     return app, rt

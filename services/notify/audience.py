@@ -1,0 +1,112 @@
+"""Who is told, in which language and through which channels, from the read models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.quiet import QuietHours
+from services.notify.settings import NotifySettings
+from services.notify.store import Preference, Recipient, Tenant, TenantSettings, Unit
+
+
+@dataclass(frozen=True)
+class Person:
+    nip: str
+    name: str
+    unit_id: str | None
+    email: str | None = None
+    phone: str | None = None
+    language: str = "id"
+    channels: list[str] = field(default_factory=list)
+
+    def deliveries(self, settings: NotifySettings, *, fallback: bool = True) -> list[tuple[str, str | None]]:
+        """(channel, address) for every wanted channel that is on and has an address; when none
+        has, the ``log`` channel (so a personal notice is still on record) or, without
+        ``fallback``, nothing (announcements everyone can read in the app anyway)."""
+        wanted = self.channels or settings.channels
+        out: list[tuple[str, str | None]] = []
+        for channel in wanted:
+            if channel == "email" and settings.smtp_enabled and self.email:
+                out.append(("email", self.email))
+            elif channel == "whatsapp" and settings.whatsapp_enabled and self.phone:
+                out.append(("whatsapp", self.phone))
+        if not out and fallback:
+            out.append(("log", None))
+        return out
+
+
+@dataclass(frozen=True)
+class TenantView:
+    id: str
+    timezone: str
+    quiet: QuietHours | None
+    escalate_daily: int
+    escalate_weekly: int
+
+
+async def tenant_view(session: AsyncSession, tenant: str, settings: NotifySettings,
+                      zone_hint: str | None = None) -> TenantView:
+    row = await session.get(Tenant, tenant)
+    zone = row.timezone if row is not None else (zone_hint or settings.default_timezone)
+    own = await session.get(TenantSettings, tenant)
+    if own is not None:
+        start, end, daily, weekly = own.quiet_start, own.quiet_end, own.escalate_daily, own.escalate_weekly
+    else:
+        start, end = settings.quiet_hours_start, settings.quiet_hours_end
+        daily, weekly = settings.escalate_daily, settings.escalate_weekly
+    quiet = QuietHours(start, end, zone) if start is not None and end is not None and start != end else None
+    return TenantView(tenant, zone, quiet, daily, weekly)
+
+
+def _person(row: Recipient | None, nip: str, pref: Preference | None, settings: NotifySettings) -> Person:
+    language = pref.language if pref else settings.default_language
+    channels = list(pref.channels) if pref else []
+    if row is None:
+        return Person(nip=nip, name=f"NIP {nip}", unit_id=None, language=language, channels=channels)
+    return Person(nip=row.nip, name=row.name, unit_id=row.unit_id, email=row.email, phone=row.phone,
+                  language=language, channels=channels)
+
+
+async def person(session: AsyncSession, tenant: str, nip: str, settings: NotifySettings) -> Person:
+    row = await session.get(Recipient, (tenant, nip))
+    pref = await session.get(Preference, (tenant, nip))
+    return _person(row, nip, pref, settings)
+
+
+async def people(session: AsyncSession, tenant: str, settings: NotifySettings,
+                 nips: list[str] | None = None) -> list[Person]:
+    """Active employees of a tenant (all, or the given ones) with their preferences."""
+    query = select(Recipient, Preference).outerjoin(
+        Preference, (Preference.tenant == Recipient.tenant) & (Preference.nip == Recipient.nip)
+    ).where(Recipient.tenant == tenant, Recipient.active.is_(True))
+    if nips is not None:
+        query = query.where(Recipient.nip.in_(nips))
+    rows = (await session.execute(query.order_by(Recipient.nip))).all()
+    return [_person(r, r.nip, p, settings) for r, p in rows]
+
+
+async def unit_heads(session: AsyncSession, tenant: str, unit_id: str | None, settings: NotifySettings,
+                     *, exclude: str | None = None) -> list[Person]:
+    """Heads of the unit; where it has none (or only the employee), those of the nearest parent."""
+    seen: set[str] = set()
+    while unit_id and unit_id not in seen:
+        seen.add(unit_id)
+        rows = (await session.scalars(select(Recipient.nip).where(
+            Recipient.tenant == tenant, Recipient.unit_id == unit_id,
+            Recipient.is_unit_head.is_(True), Recipient.active.is_(True)))).all()
+        heads = [n for n in rows if n != exclude]
+        if heads:
+            return await people(session, tenant, settings, heads)
+        unit = await session.get(Unit, (tenant, unit_id))
+        unit_id = unit.parent_id if unit is not None else None
+    return []
+
+
+async def unit_name(session: AsyncSession, tenant: str, unit_id: str | None) -> str | None:
+    if not unit_id:
+        return None
+    unit = await session.get(Unit, (tenant, unit_id))
+    return unit.name if unit is not None else None

@@ -1,0 +1,1 @@
+"""Delivery channels: each turns one logged notification into one outside call."""

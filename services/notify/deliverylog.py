@@ -1,0 +1,86 @@
+"""Writing the delivery log inside the consumer's transaction.
+
+A planned notification becomes a ``pending`` row; the unique key (source event,
+kind, occurrence, recipient, channel) turns a second write of the same one into a
+no-op, so redelivered events and replays never add a row. Nothing is sent here:
+the delivery loop picks rows up after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts.envelope import Envelope
+from services.notify.audience import TenantView
+from services.notify.settings import PERSON_CHANNELS
+from services.notify.store import Notification
+from services.runtime.db import dialect_name
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    recipient: str
+    channel: str
+    address: str | None
+    subject: str
+    body: str
+    language: str = "id"
+    unit_id: str | None = None
+    occurrence: str = ""
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+def first_attempt_time(planned: Planned, view: TenantView, now: datetime) -> datetime:
+    """Now (or when scheduled), moved past the tenant's quiet hours for messages to people."""
+    when = max(now, planned.not_before) if planned.not_before else now
+    if planned.channel in PERSON_CHANNELS and view.quiet is not None:
+        when = view.quiet.release(when) or when
+    return when
+
+
+async def record(session: AsyncSession, envelope: Envelope, planned: Sequence[Planned], view: TenantView,
+                 now: datetime) -> int:
+    """Insert what is new; return how many rows were added."""
+    if not planned:
+        return 0
+    rows: list[dict[str, Any]] = [
+        {
+            "id": str(uuid.uuid4()), "tenant": envelope.tenant, "source_event_id": envelope.id,
+            "source_event_type": envelope.type, "kind": p.kind, "occurrence": p.occurrence,
+            "recipient": p.recipient, "unit_id": p.unit_id, "channel": p.channel, "address": p.address,
+            "language": p.language, "subject": p.subject, "body": p.body, "status": "pending", "attempts": 0,
+            "next_attempt_at": first_attempt_time(p, view, now).astimezone(UTC),
+            "expires_at": p.expires_at.astimezone(UTC) if p.expires_at else None,
+            "first_attempt_at": None, "sent_at": None, "last_error": None, "provider_ref": None,
+            "traceparent": envelope.traceparent,
+            "created_at": now, "updated_at": now,
+        }
+        for p in planned
+    ]
+    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), CHUNK):
+        result = await session.execute(
+            insert_(Notification).values(rows[start:start + CHUNK]).on_conflict_do_nothing()
+            .returning(Notification.id))
+        added += len(result.all())
+    return added
+
+
+def on_commit(session: AsyncSession, callback: Callable[..., None]) -> None:
+    """Call ``callback`` once the session's transaction has committed (wakes the delivery loop)."""
+    target = session.sync_session
+    if not event.contains(target, "after_commit", callback):
+        event.listen(target, "after_commit", callback)

@@ -1,0 +1,191 @@
+"""Webhook subscriptions of a tenant, managed by its administrators and integrators.
+
+The signing secret (``whsec_…``) is shown once, when created or rotated. Rotating
+keeps the previous secret valid for a grace period, during which every delivery is
+signed with both.
+"""
+
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import delete, or_, select, update
+
+from services.notify import signing, webhooks
+from services.notify.channels.webhook import UnsafeTarget, check_url
+from services.notify.settings import NotifySettings
+from services.notify.store import WebhookSecret, WebhookSubscription, utc
+from services.runtime.auth import Principal
+from services.runtime.service import ServiceRuntime
+
+
+def _filters(value: list[str]) -> list[str]:
+    bad = [v for v in value if not webhooks.valid_filter(v)]
+    if bad:
+        raise ValueError(f"unknown event type(s) {bad}; known: {sorted(webhooks.EVENT_TYPES)}, 'prefix.*' or '*'")
+    return list(dict.fromkeys(value))
+
+
+def _url(value: str) -> str:
+    try:
+        check_url(value)
+    except UnsafeTarget as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+class SubscriptionIn(BaseModel):
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=500)
+
+    _check_filters = field_validator("event_types")(_filters)
+    _check_url = field_validator("url")(_url)
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = Field(default=None, max_length=2000)
+    event_types: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    description: str | None = Field(default=None, max_length=500)
+    active: bool | None = None
+
+    @field_validator("event_types")
+    @classmethod
+    def _check_filters(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _filters(value)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return None if value is None else _url(value)
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    secrets_valid: int = 0
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="whsec_ + base64; shown only now")
+
+
+class RotateIn(BaseModel):
+    grace_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600,
+                                        description="how long the previous secret stays valid")
+
+
+class Rotated(BaseModel):
+    secret: str
+    previous_valid_until: datetime
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    description: str
+
+
+def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["webhooks"])
+    Manager = Annotated[Principal, Depends(rt.role("tenant_admin", "integrator"))]
+    IdPath = Annotated[str, Path(max_length=36)]
+
+    async def load(session, tenant: str, subscription_id: str) -> WebhookSubscription:  # type: ignore[no-untyped-def]
+        row = await session.get(WebhookSubscription, subscription_id)
+        if row is None or row.tenant != tenant:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "Langganan tidak ditemukan / subscription not found")
+        return row
+
+    async def out(session, row: WebhookSubscription) -> SubscriptionOut:  # type: ignore[no-untyped-def]
+        now = datetime.now(UTC)
+        valid = (await session.scalars(select(WebhookSecret.id).where(
+            WebhookSecret.subscription_id == row.id,
+            or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now)))).all()
+        return SubscriptionOut(id=row.id, url=row.url, event_types=list(row.event_types), description=row.description,
+                               active=row.active, disabled_reason=row.disabled_reason,
+                               created_at=utc(row.created_at), updated_at=utc(row.updated_at),
+                               secrets_valid=len(valid))
+
+    @router.get("/webhook-event-types", response_model=list[EventTypeOut])
+    async def event_types(principal: Manager) -> list[EventTypeOut]:
+        return [EventTypeOut(type=t, description=d) for t, d in webhooks.EVENT_TYPES.items()]
+
+    @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
+    async def create(body: SubscriptionIn, principal: Manager) -> SubscriptionCreated:
+        tenant = principal.require_tenant()
+        now = datetime.now(UTC)
+        secret = signing.new_secret()
+        async with rt.sessions() as session, session.begin():
+            row = WebhookSubscription(id=str(uuid.uuid4()), tenant=tenant, url=body.url,
+                                      event_types=body.event_types, description=body.description, active=True,
+                                      created_by=principal.subject, created_at=now, updated_at=now)
+            session.add(row)
+            await session.flush()
+            session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+            await session.flush()
+            result = await out(session, row)
+        return SubscriptionCreated(**result.model_dump(), secret=secret)
+
+    @router.get("/webhooks", response_model=list[SubscriptionOut])
+    async def list_(principal: Manager) -> list[SubscriptionOut]:
+        async with rt.sessions() as session:
+            rows = (await session.scalars(
+                select(WebhookSubscription).where(WebhookSubscription.tenant == principal.require_tenant())
+                .order_by(WebhookSubscription.created_at))).all()
+            return [await out(session, r) for r in rows]
+
+    @router.get("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+    async def get(subscription_id: IdPath, principal: Manager) -> SubscriptionOut:
+        async with rt.sessions() as session:
+            return await out(session, await load(session, principal.require_tenant(), subscription_id))
+
+    @router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+    async def patch(subscription_id: IdPath, body: SubscriptionPatch, principal: Manager) -> SubscriptionOut:
+        async with rt.sessions() as session, session.begin():
+            row = await load(session, principal.require_tenant(), subscription_id)
+            changes = body.model_dump(exclude_none=True)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            if changes.get("active"):
+                row.disabled_reason = None
+            row.updated_at = datetime.now(UTC)
+            await session.flush()
+            return await out(session, row)
+
+    @router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+    async def remove(subscription_id: IdPath, principal: Manager) -> Response:
+        async with rt.sessions() as session, session.begin():
+            row = await load(session, principal.require_tenant(), subscription_id)
+            await session.execute(delete(WebhookSecret).where(WebhookSecret.subscription_id == row.id))
+            await session.delete(row)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post("/webhooks/{subscription_id}/rotate-secret", response_model=Rotated,
+                 summary="New secret now; the previous ones stay valid for the grace period")
+    async def rotate(subscription_id: IdPath, principal: Manager, body: RotateIn | None = None) -> Rotated:
+        now = datetime.now(UTC)
+        grace = settings.webhook_rotation_grace_seconds
+        if body is not None and body.grace_seconds is not None:
+            grace = body.grace_seconds
+        until = now + timedelta(seconds=grace)
+        secret = signing.new_secret()
+        async with rt.sessions() as session, session.begin():
+            row = await load(session, principal.require_tenant(), subscription_id)
+            await session.execute(
+                update(WebhookSecret)
+                .where(WebhookSecret.subscription_id == row.id,
+                       or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > until))
+                .values(expires_at=until))
+            session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        return Rotated(secret=secret, previous_valid_until=until)
+
+    return router

@@ -1,0 +1,176 @@
+"""The notify service as a real process (``python -m services.notify``) on real Kafka and
+PostgreSQL, and helpers to feed it events and read its API and database."""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.contracts import topics
+from services.contracts.base import Event
+from services.contracts.envelope import Envelope
+from services.contracts.events import (
+    DirectoryUpdated,
+    EmployeeRecord,
+    ReportOverdue,
+    TenantRecord,
+    UnitRecord,
+)
+from services.devtools.suite import Suite
+from tests.support.tokens import Tokens
+from tests.support.waiting import eventually
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class NotifyService:
+    """One notify process; ``kill`` and ``start`` again keep its database and consumer group."""
+
+    def __init__(self, *, log_dir: Path, database_url: str, env: dict[str, str], tokens: Tokens) -> None:
+        self.database_url = database_url
+        self.tokens = tokens
+        port = free_port()
+        self.suite = Suite(log_dir=log_dir, names=("notify",), ports={"notify": port},
+                           env={**env, "HADIR_NOTIFY_DATABASE_URL": database_url})
+        self.http = httpx.AsyncClient(base_url=self.suite["notify"].url, timeout=10)
+
+    def start(self) -> None:
+        self.suite["notify"].start()
+        self.suite.wait_ready(timeout=60)
+
+    def kill(self) -> None:
+        self.suite["notify"].kill()
+
+    def stop(self) -> None:
+        self.suite.stop()
+
+    def log_tail(self) -> str:
+        return self.suite["notify"].log_tail(60)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    # --- API -------------------------------------------------------------------------
+
+    async def log(self, tenant: str, **params: Any) -> list[dict[str, Any]]:
+        r = await self.http.get("/v1/notifications", headers=self.tokens.admin(tenant), params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def detail(self, tenant: str, notification_id: str) -> dict[str, Any]:
+        r = await self.http.get(f"/v1/notifications/{notification_id}", headers=self.tokens.admin(tenant))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def configure(self, tenant: str, *, quiet: tuple[str, str] | None = None, daily: int = 0,
+                        weekly: int = 0) -> None:
+        body = {"quiet_hours": {"start": quiet[0], "end": quiet[1]} if quiet else None,
+                "escalate_daily": daily, "escalate_weekly": weekly}
+        r = await self.http.put("/v1/settings", headers=self.tokens.admin(tenant), json=body)
+        assert r.status_code == 200, r.text
+
+    async def wait_for(self, tenant: str, what: str, predicate: Any, timeout: float = 20,
+                       **params: Any) -> list[dict[str, Any]]:
+        async def probe() -> list[dict[str, Any]] | None:
+            rows = await self.log(tenant, **params)
+            return rows if predicate(rows) else None
+
+        try:
+            return await eventually(probe, timeout=timeout, interval=0.2, what=what)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- notify log ---\n{self.log_tail()}") from None
+
+    # --- database (test setup only) ------------------------------------------------------
+
+    async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    async def wait_directory(self, tenant: str, count: int) -> None:
+        async def probe() -> bool:
+            try:
+                rows = await self.query("SELECT count(*) AS n FROM recipients WHERE tenant = $1", tenant)
+            except asyncpg.UndefinedTableError:
+                return False
+            return rows[0]["n"] >= count
+
+        await eventually(probe, timeout=30, interval=0.2, what=f"{count} recipients of {tenant} in notify")
+
+
+class Bus:
+    """Publishes CloudEvents to Kafka as the producing services do (binary mode, key tenant/subject)."""
+
+    def __init__(self, producer: AIOKafkaProducer, bootstrap: str) -> None:
+        self.producer = producer
+        self.bootstrap = bootstrap
+
+    async def publish(self, tenant: str, event: Event, *, ce_id: str | None = None) -> str:
+        envelope = Envelope(type=event.TYPE, source="/tests/notify", tenant=tenant, subject=event.subject(),
+                            data=event.model_dump_json().encode(), id=ce_id or str(uuid.uuid4()))
+        await self.producer.send_and_wait(event.TOPIC, envelope.data, key=envelope.key.encode(),
+                                          headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+        return envelope.id
+
+    async def directory(self, tenant: str, timezone: str, units: dict[str, str | None],
+                        people: list[EmployeeRecord]) -> None:
+        await self.publish(tenant, DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+            id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone=timezone)))
+        for unit_id, parent in units.items():
+            await self.publish(tenant, DirectoryUpdated(entity="unit", unit=UnitRecord(
+                id=unit_id, name=f"Dinas {unit_id.upper()}", parent_id=parent, effective_sector="essential")))
+        for person in people:
+            await self.publish(tenant, DirectoryUpdated(entity="employee", employee=person))
+
+    async def sent_events(self, tenant: str, timeout_ms: int = 3000) -> list[dict[str, Any]]:
+        """``notification.sent`` events of a tenant on the topic so far."""
+        consumer = AIOKafkaConsumer(topics.NOTIFICATION_SENT, bootstrap_servers=self.bootstrap,
+                                    auto_offset_reset="earliest", enable_auto_commit=False,
+                                    group_id=f"notify-test-audit-{uuid.uuid4().hex[:8]}")
+        await consumer.start()
+        try:
+            found: list[dict[str, Any]] = []
+            while True:
+                batches = await consumer.getmany(timeout_ms=timeout_ms)
+                if not batches:
+                    return found
+                for records in batches.values():
+                    for r in records:
+                        if dict(r.headers).get("ce_tenant") == tenant.encode():
+                            found.append(json.loads(r.value))
+        finally:
+            await consumer.stop()
+
+
+def employee(nip: str, name: str, unit: str, *, email: str | None = None, phone: str | None = None,
+             head: bool = False) -> EmployeeRecord:
+    return EmployeeRecord(nip=nip, name=name, unit_id=unit, email=email, phone=phone, is_unit_head=head)
+
+
+def nip(n: int) -> str:
+    return f"19800101200501{n:04d}"
+
+
+def overdue(nip_: str, unit: str, window: str, *, day: date | None = None, tz: str = "Asia/Jakarta",
+            deadline: datetime | None = None) -> ReportOverdue:
+    deadline = deadline or datetime.now(UTC) - timedelta(minutes=5)
+    return ReportOverdue(employee_id=nip_, unit_id=unit, local_date=day or deadline.date(), window_id=window,
+                         window_name=f"Jendela {window}", deadline=deadline, timezone=tz)
+
+
+def tenant_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"

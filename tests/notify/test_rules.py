@@ -1,0 +1,151 @@
+"""The pure parts of notify: signatures, quiet hours, backoff, templates, phone numbers, filters."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from services.notify import signing, webhooks
+from services.notify.channels.base import http_outcome
+from services.notify.channels.webhook import UnsafeTarget, check_target
+from services.notify.channels.whatsapp import normalise_phone
+from services.notify.messages import KINDS, render
+from services.notify.quiet import QuietHours
+from services.notify.retry import backoff, next_attempt
+from tests.notify.receivers import BadSignature, verify_standard_webhook
+
+
+def test_signature_matches_the_standard_webhooks_reference_vector() -> None:
+    # The reference libraries' test vector.
+    signature = signing.sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                             b'{"test": 2432232314}')
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_rotation_signs_with_every_secret_and_each_verifies() -> None:
+    old, new = signing.new_secret(), signing.new_secret()
+    assert old.startswith("whsec_") and len(signing.secret_bytes(old)) == 32 and old != new
+    body = b'{"type":"report.overdue"}'
+    now = int(datetime.now(UTC).timestamp())
+    headers = signing.headers([new, old], "b5c1c6a4-1", now, body)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        verify_standard_webhook(secret, headers, body)
+    with pytest.raises(BadSignature):
+        verify_standard_webhook(signing.new_secret(), headers, body)
+
+
+@pytest.mark.parametrize(("start", "end", "local", "quiet"), [
+    (time(21), time(6), time(22, 30), True),
+    (time(21), time(6), time(5, 59), True),
+    (time(21), time(6), time(6), False),
+    (time(21), time(6), time(12), False),
+    (time(13), time(15), time(14), True),
+    (time(13), time(15), time(15), False),
+    (time(8), time(8), time(8), False),
+])
+def test_quiet_hours_contain(start: time, end: time, local: time, quiet: bool) -> None:
+    assert QuietHours(start, end, "Asia/Jakarta").contains(local) is quiet
+
+
+def test_quiet_hours_release_is_the_next_local_end_in_each_zone() -> None:
+    # 23:00 WIT on 24 Nov is 14:00 UTC; quiet 21:00-06:00 ends 06:00 WIT on 25 Nov = 21:00 UTC on 24 Nov.
+    instant = datetime(2025, 11, 24, 14, 0, tzinfo=UTC)
+    assert QuietHours(time(21), time(6), "Asia/Jayapura").release(instant) == datetime(2025, 11, 24, 21, 0, tzinfo=UTC)
+    # The same instant is 22:00 WITA: quiet until 06:00 WITA = 22:00 UTC.
+    assert QuietHours(time(21), time(6), "Asia/Makassar").release(instant) == datetime(2025, 11, 24, 22, 0, tzinfo=UTC)
+    # An hour earlier it is 20:00 WIB: not quiet in Jakarta.
+    assert QuietHours(time(21), time(6), "Asia/Jakarta").release(instant - timedelta(hours=1)) is None
+    # After midnight the end is the same local day.
+    early = datetime(2025, 11, 24, 20, 30, tzinfo=UTC)  # 03:30 WIB on the 25th
+    assert QuietHours(time(21), time(6), "Asia/Jakarta").release(early) == datetime(2025, 11, 24, 23, 0, tzinfo=UTC)
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
+    rng = random.Random(7)
+    for attempt in range(1, 12):
+        ceiling = min(60.0, 2.0 * 2 ** (attempt - 1))
+        samples = [backoff(attempt, 2.0, 60.0, rng) for _ in range(200)]
+        assert all(ceiling / 2 <= s <= ceiling for s in samples)
+        assert len({round(s, 6) for s in samples}) > 100  # jittered, not a fixed schedule
+
+
+def test_next_attempt_respects_retry_after_and_the_horizon() -> None:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    when = next_attempt(start, 1, base=1, cap=60, first_attempt_at=start, horizon=3600, retry_after=30)
+    assert when is not None and when - start >= timedelta(seconds=30)
+    assert next_attempt(start + timedelta(seconds=3590), 9, base=30, cap=600, first_attempt_at=start,
+                        horizon=3600) is None
+
+
+@pytest.mark.parametrize(("status", "result"), [
+    (200, "ok"), (204, "ok"), (301, "failed"), (400, "failed"), (404, "failed"), (408, "retry"), (429, "retry"),
+    (500, "retry"), (503, "retry"),
+])
+def test_http_answers_are_classified(status: int, result: str) -> None:
+    assert http_outcome(status, "", "12").result == result
+
+
+def test_retry_after_is_read() -> None:
+    assert http_outcome(429, "slow down", "12").retry_after == 12
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("0812-3456-7890", "6281234567890"), ("+62 812 3456 7890", "6281234567890"), ("81234567890", "6281234567890"),
+    ("6281234567890", "6281234567890"), ("12", None),
+])
+def test_indonesian_phone_numbers_for_whatsapp(raw: str, expected: str | None) -> None:
+    assert normalise_phone(raw) == expected
+
+
+def test_webhook_filters() -> None:
+    assert webhooks.matches(["report.*"], "report.escalated")
+    assert webhooks.matches(["*"], "roster.published")
+    assert not webhooks.matches(["report.overdue"], "report.due_soon")
+    assert webhooks.valid_filter("checkin.*") and not webhooks.valid_filter("nothing.*")
+    assert not webhooks.valid_filter("report.overdue.v1")
+
+
+async def test_webhook_targets_inside_the_network_are_refused() -> None:
+    for url in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data",
+                "http://[::1]/x"):
+        with pytest.raises(UnsafeTarget):
+            await check_target(url, allow_private=False)
+    await check_target("http://127.0.0.1:8080/x", allow_private=True)
+    with pytest.raises(UnsafeTarget):
+        await check_target("ftp://example.go.id/x", allow_private=True)
+
+
+DEADLINE = datetime(2025, 11, 24, 1, 45, tzinfo=UTC)  # 08:45 WIB, 09:45 WITA, 10:45 WIT
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("Asia/Jakarta", "08:45 WIB"), ("Asia/Makassar", "09:45 WITA"),
+                                             ("Asia/Jayapura", "10:45 WIT")])
+def test_times_in_the_tenant_zone(zone: str, shown: str) -> None:
+    subject, body = render("overdue", "id", zone, name="Budi", window_name="Lokasi pagi",
+                           local_date=date(2025, 11, 24), deadline=DEADLINE)
+    assert "Senin, 24 November 2025" in subject
+    assert f"belum kami terima sampai batas waktu pukul {shown}" in body
+
+
+def test_english_by_preference() -> None:
+    subject, body = render("due_soon", "en", "Asia/Makassar", name="Budi", window_name="Afternoon location",
+                           local_date=date(2025, 11, 24), deadline=DEADLINE)
+    assert subject == "Reminder: Afternoon location closes at 09:45 WITA"
+    assert "Monday, 24 November 2025" in body and "Dear Budi" in body
+
+
+def test_roster_day_reminder_reads_besok() -> None:
+    subject, body = render("roster_day", "id", "Asia/Jakarta", name="Budi", day=date(2025, 11, 25), mode="wfo")
+    assert subject == "Besok Anda bekerja di kantor (Selasa, 25 November 2025)"
+    assert body.startswith("Yth. Budi,") and "bekerja di kantor (WFO)" in body
+
+
+def test_every_template_exists_in_both_languages() -> None:
+    from services.notify.messages import TEMPLATES
+
+    for kind in KINDS:
+        for language in ("id", "en"):
+            assert (TEMPLATES / language / f"{kind}.txt.j2").is_file(), (language, kind)
