@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 from sqlalchemy import Table
@@ -42,9 +43,21 @@ Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
 
 
+# SQLSTATEs of a server that is restarting, overloaded or resolving a conflict: connection
+# exceptions (08), insufficient resources (53), operator intervention (57: shutting down,
+# starting up, terminated by an administrator), system errors (58), serialization
+# failures and deadlocks. asyncpg reports these as a generic DBAPIError, not OperationalError.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+TRANSIENT_SQLSTATES = ("40001", "40P01")
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+        if state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES:
+            return True
     return isinstance(exc, TRANSIENT)
 
 
@@ -87,6 +100,7 @@ class EventConsumer:
         self._batch_size = batch_size
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
+        self._failures = 0
 
     def register(self) -> None:
         """Attach a batch subscriber with manual acks to the broker."""
@@ -99,12 +113,25 @@ class EventConsumer:
             batch_timeout_ms=100,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
+            parser=_parse_batch,
+            decoder=_raw_bodies,
             title=self.group_id,
         )
         async def consume(message: KafkaMessage) -> None:
             raw = message.raw_message
             records = raw if isinstance(raw, tuple) else (raw,)
-            await self.process(records)
+            try:
+                await self.process(records)
+            except Exception:
+                # Bad messages never get here (they are dead-lettered): this is a bug or an outage we
+                # did not foresee. Rewind so the batch is redelivered, after a pause; never skip it.
+                self._failures += 1
+                delay = min(self._max_backoff, 0.5 * 2 ** min(self._failures, 10))
+                log.exception("batch failed, redelivering it", group=self.group_id, retry_in=delay)
+                await asyncio.sleep(delay)
+                await message.nack()
+                return
+            self._failures = 0
             await message.ack()
 
     async def process(self, records: Sequence[ConsumerRecord]) -> None:
@@ -122,8 +149,10 @@ class EventConsumer:
             await self._apply_with_retry(decoded)
 
     def _decode(self, record: ConsumerRecord) -> Decoded | None:
+        # A header with a null value counts as absent (not as the string "None").
+        headers = [(k, v) for k, v in record.headers or () if v is not None]
         try:
-            envelope = Envelope.from_headers(record.headers or (), record.value)
+            envelope = Envelope.from_headers(headers, record.value)
         except EnvelopeError as exc:
             raise Poison(f"invalid CloudEvent: {exc}") from exc
         cls = event_class_for(envelope.type)
@@ -182,7 +211,7 @@ class EventConsumer:
             self._after_commit()
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
         headers.update(
             dlq_reason=reason[:2000],
             dlq_group=self.group_id,
@@ -217,6 +246,27 @@ class EventConsumer:
                 delay = min(self._max_backoff, 0.2 * 2**attempt)
                 log.warning("dead-letter publish failed", error=repr(exc), retry_in=delay)
                 await asyncio.sleep(delay)
+
+
+async def _parse_batch(
+    records: tuple[ConsumerRecord, ...], original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's batch parser decodes every header value as UTF-8, and one null or binary
+    value fails the whole batch before the handler runs (the batch is then skipped, and the
+    next ack commits past it). Give it a sanitized copy; keep the records as received."""
+    safe = tuple(
+        replace(r, headers=[(k, (v or b"").decode(errors="replace").encode()) for k, v in r.headers or ()])
+        for r in records
+    )
+    message = await original(safe)
+    message.raw_message = records
+    return message
+
+
+async def _raw_bodies(message: StreamMessage[Any]) -> Any:
+    """No decoding by FastStream (it would json-parse every body and fail the batch on one bad
+    payload): ``process`` decodes each record itself and dead-letters what it cannot decode."""
+    return message.body
 
 
 def _short(exc: ValidationError) -> str:

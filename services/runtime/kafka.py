@@ -48,8 +48,9 @@ async def send_envelope(broker: KafkaBroker, topic: str, envelope: Envelope) -> 
 
 async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, timeout: float) -> None:
     """Publish and wait for the acknowledgement, bounded by ``timeout`` seconds."""
-    future = await asyncio.wait_for(send_envelope(broker, topic, envelope), timeout)
-    await asyncio.wait_for(future, timeout)
+    async with asyncio.timeout(timeout):
+        future = await send_envelope(broker, topic, envelope)
+        await future
 
 
 async def ensure_topics(

@@ -115,8 +115,10 @@ class ServiceRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # aiokafka's producer.stop() can wait forever after a publish timed out while
+        # Kafka was down: bound it so a shutdown always completes.
         with contextlib.suppress(Exception):
-            await self.broker.stop()
+            await asyncio.wait_for(self.broker.stop(), timeout=15)
         await self.engine.dispose()
 
     def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
