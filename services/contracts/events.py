@@ -103,6 +103,11 @@ class PolicyUpdated(Event):
     valid_until: date | None = None
     timezone: str
     content: PolicyContent
+    effective_at: AwareDatetime | None = Field(
+        default=None,
+        description="when this version took effect (UTC): local midnight of valid_from, or when it was "
+                    "issued if that day had already come; absent from producers before this field existed",
+    )
 
     def subject(self) -> str:
         return f"policy:{self.policy_id}"

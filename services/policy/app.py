@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.contracts.events import CheckinReceived
-from services.policy import directory_api, evaluator, policy_api, store
+from services.policy import directory_api, errors, evaluator, import_api, policy_api, roster_api, store
+from services.policy.scheduler import LetterScheduler
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
 PORT = 8002
+DESCRIPTION = """Directory (governments, units, employees), circular letters (Surat Edaran) and their
+versions, rosters (WFO/WFH), and the evaluation of every check-in.
+
+Roles: `tenant_admin` (the personnel agency, BKD/BKPSDM) writes the directory and the rules;
+`unit_head` generates and overrides the rosters of their own unit and reads its employees;
+`employee` reads their own roster and record. Errors are `{"detail": ...}` in Bahasa Indonesia and
+English; input errors name each bad field in `loc`."""
 
 
-def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
+def build(settings: Settings | None = None, *,
+          scheduler_seconds: float | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = settings or load_settings("policy", PORT)
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("evaluator", {CheckinReceived: evaluator.make_handler(rt)})
-    app = rt.app(title="Hadir policy",
-                 description="Directory, circular letters (Surat Edaran), rosters and check-in evaluation")
+    interval = scheduler_seconds or float(os.environ.get("HADIR_POLICY_SCHEDULER_SECONDS", "30"))
+    rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
+    app = rt.app(title="Hadir policy", description=DESCRIPTION)
+    errors.install(app)
     app.include_router(directory_api.build_router(rt))
+    app.include_router(import_api.build_router(rt))
     app.include_router(policy_api.build_router(rt))
+    app.include_router(roster_api.build_router(rt))
     return app, rt

@@ -1,116 +1,196 @@
-"""Directory routes: the caller's tenant, its units (OPD tree) and employees."""
+"""Directory routes: the caller's tenant, its units (OPD tree) and employees.
+
+Writes need ``tenant_admin``. Reads: a tenant admin sees everything; a unit head
+sees their own unit's employees; an employee sees their own record. Every change
+publishes ``directory.updated``; a write that changes nothing publishes nothing.
+"""
 
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, TenantRecord, UnitRecord
-from services.contracts.policy import Sector
+from services.contracts.events import DirectoryUpdated, EmployeeRecord, Place, TenantRecord, UnitRecord
+from services.contracts.policy import local_date
+from services.policy import directory
+from services.policy.directory import UnitSpec
 from services.policy.domain.nip import NipError, parse_nip
+from services.policy.domain.places import set_place
+from services.policy.errors import VALIDATION_RESPONSES, forbidden, invalid, not_found
 from services.policy.records import employee_record, tenant_record, unit_record
-from services.policy.schemas import ID_PATTERN, EmployeeIn, TenantIn, UnitIn
+from services.policy.schemas import ID_PATTERN, EmployeeIn, EmployeePage, PlaceIn, TenantIn, UnitIn, UnitPage
 from services.policy.store import Employee, Tenant, Unit
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
-NipPath = Annotated[str, Path(description="NIP, 18 digits")]
+DEFAULT_ZONE = "Asia/Jakarta"
+NipPath = Annotated[str, Path(description="NIP, 18 digits (spaces allowed)", max_length=40)]
 UnitPath = Annotated[str, Path(pattern=ID_PATTERN)]
+PlaceName = Annotated[str, Path(min_length=1, max_length=60, description="e.g. Rumah, Kantor")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+After = Annotated[str | None, Query(max_length=100, description="`next_after` of the previous page")]
 
 
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} tidak ditemukan / not found")
+def checked_nip(nip: str, loc: tuple[str, ...] = ("path", "nip")) -> str:
+    """The NIP's 18 digits, or a 422 naming the bad part (``loc`` ends with the part)."""
+    try:
+        return str(parse_nip(nip))
+    except NipError as exc:
+        indonesian, _, english = exc.message.partition(" / ")
+        raise invalid((*loc, exc.part), indonesian, english or indonesian, "nip_error") from exc
 
 
-async def effective_sector(session: AsyncSession, tenant: str, parent_id: str | None, own: str | None) -> str:
-    """A sub-unit inherits its department's sector unless it overrides it."""
-    if own:
-        return own
-    if parent_id:
-        parent = await session.get(Unit, (tenant, parent_id))
-        if parent is not None:
-            return parent.effective_sector
-    return Sector.NON_ESSENTIAL.value
+async def tenant_zone(session: AsyncSession, tenant: str) -> str:
+    row = await session.get(Tenant, tenant)
+    return row.timezone if row else DEFAULT_ZONE
 
 
 def build_router(rt: ServiceRuntime) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["directory"])
+    router = APIRouter(prefix="/v1", tags=["directory"], responses=VALIDATION_RESPONSES)
     Admin = Annotated[Principal, Depends(rt.role("tenant_admin"))]
     Reader = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head"))]
+    Anyone = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head", "employee"))]
 
-    async def publish(session: AsyncSession, tenant: str, event: DirectoryUpdated) -> None:
-        await rt.stage(session, event, tenant=tenant)
-
-    @router.put("/tenant", response_model=TenantRecord)
+    @router.put("/tenant", response_model=TenantRecord, summary="Create or change the caller's government")
     async def put_tenant(body: TenantIn, principal: Admin) -> TenantRecord:
         tenant = principal.require_tenant()
         async with rt.sessions() as session, session.begin():
-            row = await session.merge(Tenant(id=tenant, **body.model_dump()))
-            record = tenant_record(row)
-            await publish(session, tenant, DirectoryUpdated(entity="tenant", tenant=record))
+            row = await session.get(Tenant, tenant)
+            before = tenant_record(row) if row else None
+            record = TenantRecord(id=tenant, **body.model_dump())
+            if record != before:
+                await session.merge(Tenant(id=tenant, **body.model_dump()))
+                await rt.stage(session, DirectoryUpdated(entity="tenant", tenant=record), tenant=tenant)
         rt.wake_relay()
         return record
 
-    @router.get("/tenant", response_model=TenantRecord)
-    async def get_tenant(principal: Reader) -> TenantRecord:
+    @router.get("/tenant", response_model=TenantRecord, summary="The caller's government",
+                responses={404: {"description": "tenant not set up yet"}})
+    async def get_tenant(principal: Anyone) -> TenantRecord:
         async with rt.sessions() as session:
             row = await session.get(Tenant, principal.require_tenant())
         if row is None:
-            raise not_found("Tenant")
+            raise not_found("Tenant", "tenant")
         return tenant_record(row)
 
-    @router.put("/units/{unit_id}", response_model=UnitRecord)
+    @router.put(
+        "/units/{unit_id}", response_model=UnitRecord, summary="Create or change a unit (OPD, branch, balai, UPT)",
+        description="A unit without its own `sector` inherits its parent's. When a unit's effective sector "
+                    "changes, every sub-unit inheriting it is re-published with its new `effective_sector`.",
+    )
     async def put_unit(unit_id: UnitPath, body: UnitIn, principal: Admin) -> UnitRecord:
         tenant = principal.require_tenant()
+        spec = UnitSpec(unit_id, body.name, body.kind, body.parent_id, body.sector, body.active)
         async with rt.sessions() as session, session.begin():
-            if body.parent_id == unit_id:
-                raise HTTPException(422, [{"loc": ["body", "parent_id"], "msg": "unit cannot be its own parent",
-                                           "type": "value_error"}])
-            if body.parent_id and await session.get(Unit, (tenant, body.parent_id)) is None:
-                raise HTTPException(422, [{"loc": ["body", "parent_id"],
-                                           "msg": f"unit induk {body.parent_id!r} tidak ada / unknown parent unit",
-                                           "type": "value_error"}])
-            sector = await effective_sector(session, tenant, body.parent_id, body.sector)
-            row = await session.merge(Unit(
-                tenant=tenant, id=unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id,
-                sector=body.sector.value if body.sector else None, effective_sector=sector, active=body.active))
-            record = unit_record(row)
-            await publish(session, tenant, DirectoryUpdated(entity="unit", unit=record))
+            rows = await directory.unit_rows(session, tenant)
+            problems = directory.tree_problems({i: r.parent_id for i, r in rows.items()}, [spec])
+            if unit_id in problems:
+                raise invalid(("body", "parent_id"), *problems[unit_id])
+            await directory.save_units(rt, session, tenant, [spec])
+            record = unit_record(await session.get(Unit, (tenant, unit_id), populate_existing=True))
         rt.wake_relay()
         return record
 
-    @router.get("/units", response_model=list[UnitRecord])
-    async def list_units(principal: Reader) -> list[UnitRecord]:
+    @router.get("/units", response_model=UnitPage, summary="Units of the tenant, by id, a page at a time")
+    async def list_units(principal: Reader, limit: Limit = 100, after: After = None,
+                         parent_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> UnitPage:
+        query = select(Unit).where(Unit.tenant == principal.require_tenant())
+        if parent_id is not None:
+            query = query.where(Unit.parent_id == parent_id)
+        if after is not None:
+            query = query.where(Unit.id > after)
         async with rt.sessions() as session:
-            rows = await session.scalars(select(Unit).where(Unit.tenant == principal.require_tenant()).order_by(Unit.id))
-            return [unit_record(r) for r in rows]
+            rows = (await session.scalars(query.order_by(Unit.id).limit(limit + 1))).all()
+        more = len(rows) > limit
+        items = [unit_record(r) for r in rows[:limit]]
+        return UnitPage(items=items, next_after=items[-1].id if more else None)
 
-    @router.put("/employees/{nip}", response_model=EmployeeRecord)
+    @router.get("/units/{unit_id}", response_model=UnitRecord, summary="One unit")
+    async def get_unit(unit_id: UnitPath, principal: Reader) -> UnitRecord:
+        async with rt.sessions() as session:
+            row = await session.get(Unit, (principal.require_tenant(), unit_id))
+        if row is None:
+            raise not_found("Unit", "unit")
+        return unit_record(row)
+
+    @router.put("/employees/{nip}", response_model=EmployeeRecord, summary="Create or change an employee",
+                description="The NIP is checked part by part (birth date, appointment, gender, sequence); "
+                            "an error's `loc` ends with the bad part.")
     async def put_employee(nip: NipPath, body: EmployeeIn, principal: Admin) -> EmployeeRecord:
         tenant = principal.require_tenant()
-        try:
-            parse_nip(nip)
-        except NipError as exc:
-            raise HTTPException(422, [{"loc": ["path", "nip", exc.part], "msg": str(exc), "type": "nip_error"}]) from exc
+        nip = checked_nip(nip)
         async with rt.sessions() as session, session.begin():
             if await session.get(Unit, (tenant, body.unit_id)) is None:
-                raise HTTPException(422, [{"loc": ["body", "unit_id"],
-                                           "msg": f"unit {body.unit_id!r} tidak ada / unknown unit", "type": "value_error"}])
-            data = body.model_dump(mode="json")
-            row = await session.merge(Employee(tenant=tenant, nip=nip, **data))
-            record = employee_record(row)
-            await publish(session, tenant, DirectoryUpdated(entity="employee", employee=record))
+                raise invalid(("body", "unit_id"), f"unit {body.unit_id!r} tidak ada", f"unknown unit {body.unit_id!r}")
+            record = EmployeeRecord(nip=nip, **body.model_dump())
+            before = await directory.employee_records(session, tenant, [nip])
+            await directory.save_employees(rt, session, tenant, [record], before)
         rt.wake_relay()
         return record
 
-    @router.get("/employees/{nip}", response_model=EmployeeRecord)
-    async def get_employee(nip: NipPath, principal: Reader) -> EmployeeRecord:
+    @router.put(
+        "/employees/{nip}/places/{name}", response_model=EmployeeRecord,
+        summary="Move a named place from a day on (effective-dated)",
+        description="The version of the place in force on `valid_from` (default: today, tenant time) is "
+                    "closed the day before; earlier versions stay, so past check-ins keep their place.",
+    )
+    async def put_place(nip: NipPath, name: PlaceName, body: PlaceIn, principal: Admin) -> EmployeeRecord:
+        tenant = principal.require_tenant()
+        nip = checked_nip(nip)
+        async with rt.sessions() as session, session.begin():
+            before = await directory.employee_records(session, tenant, [nip])
+            if nip not in before:
+                raise not_found("Pegawai", "employee")
+            start = body.valid_from or local_date(datetime.now(UTC), await tenant_zone(session, tenant))
+            place = Place(name=name, kind=body.kind, latitude=body.latitude, longitude=body.longitude,
+                          radius_m=body.radius_m, valid_until=body.valid_until)
+            current = before[nip]
+            record = current.model_copy(update={"places": set_place(current.places, place, start)})
+            await directory.save_employees(rt, session, tenant, [record], before)
+        rt.wake_relay()
+        return record
+
+    @router.get("/employees", response_model=EmployeePage, summary="Employees, by NIP, a page at a time",
+                description="A unit head sees their own unit only.")
+    async def list_employees(
+        principal: Reader, limit: Limit = 100, after: After = None,
+        unit_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        active: bool | None = None,
+    ) -> EmployeePage:
+        if not principal.has("tenant_admin"):
+            if unit_id is not None and unit_id != principal.unit_id:
+                raise forbidden("Hanya unit Anda sendiri", "unit heads see their own unit only")
+            unit_id = principal.unit_id or "-"
+        query = select(Employee).where(Employee.tenant == principal.require_tenant())
+        if unit_id is not None:
+            query = query.where(Employee.unit_id == unit_id)
+        if active is not None:
+            query = query.where(Employee.active == active)
+        if after is not None:
+            query = query.where(Employee.nip > after)
+        async with rt.sessions() as session:
+            rows = (await session.scalars(query.order_by(Employee.nip).limit(limit + 1))).all()
+        more = len(rows) > limit
+        items = [employee_record(r) for r in rows[:limit]]
+        return EmployeePage(items=items, next_after=items[-1].nip if more else None)
+
+    @router.get("/employees/{nip}", response_model=EmployeeRecord, summary="One employee",
+                description="Tenant admins: anyone; unit heads: their unit; employees: themselves.")
+    async def get_employee(nip: NipPath, principal: Anyone) -> EmployeeRecord:
+        nip = checked_nip(nip)
         async with rt.sessions() as session:
             row = await session.get(Employee, (principal.require_tenant(), nip))
-        if row is None or (not principal.has("tenant_admin") and row.unit_id != principal.unit_id):
-            raise not_found("Pegawai / employee")
+        allowed = row is not None and (
+            principal.has("tenant_admin")
+            or (principal.has("unit_head") and row.unit_id == principal.unit_id)
+            or principal.employee_id == nip
+        )
+        if not allowed:
+            raise not_found("Pegawai", "employee")
+        assert row is not None
         return employee_record(row)
 
     return router

@@ -1,21 +1,25 @@
 """Evaluation of every ``checkin.received`` into ``checkin.evaluated``.
 
 Gathers the facts (tenant zone, employee, the policy version in force at the
-capture time, the previous location) and hands them to the pure domain code.
+capture time, the unit's sector, the roster's work mode for the capture day, the
+previous location) and hands them to the pure domain code.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, CheckinReceived
 from services.contracts.policy import PolicyContent, Sector, local_date
 from services.policy.domain.evaluation import PreviousFix, evaluate
+from services.policy.domain.letters import earliest_covering, in_force
+from services.policy.domain.sectors import resolve
+from services.policy.letters import tenant_versions
 from services.policy.records import employee_record
+from services.policy.rosters import mode_on
 from services.policy.store import Employee, LastFix, PolicyVersion, Tenant, Unit
 from services.runtime.service import ServiceRuntime
 
@@ -23,21 +27,30 @@ DEFAULT_ZONE = "Asia/Jakarta"
 
 
 async def version_in_force(session: AsyncSession, tenant: str, captured_at: datetime, tz: str) -> PolicyVersion | None:
-    """The newest version that had taken effect at ``captured_at`` and covers that day;
-    a check-in older than every version falls back to the first version covering its day."""
+    """The version that applied to the capture day *as known at* ``captured_at``
+    (``domain.letters.in_force``): a later amendment, even one that closed this
+    version retroactively, does not change the verdict. A check-in older than every
+    version falls back to the first version covering its day."""
     day = local_date(captured_at, tz)
-    covering = select(PolicyVersion).where(
-        PolicyVersion.tenant == tenant,
-        PolicyVersion.valid_from <= day,
-        or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= day),
-    )
-    in_force = await session.scalar(
-        covering.where(PolicyVersion.effective_at <= captured_at)
-        .order_by(PolicyVersion.effective_at.desc(), PolicyVersion.version.desc()).limit(1)
-    )
-    if in_force is not None:
-        return in_force
-    return await session.scalar(covering.order_by(PolicyVersion.effective_at).limit(1))
+    versions = await tenant_versions(session, tenant, day, day)
+    return in_force(versions, day, captured_at) or earliest_covering(versions, day)
+
+
+async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content: PolicyContent) -> Sector | None:
+    """The unit's sector, the letter's mapping first, inherited up the unit tree (``domain.sectors``)."""
+    parents: dict[str, str | None] = {}
+    own: dict[str, Sector | None] = {}
+    current: str | None = unit_id
+    while current is not None and current not in parents:
+        unit = await session.get(Unit, (tenant, current))
+        if unit is None:
+            break
+        parents[current] = unit.parent_id
+        own[current] = Sector(unit.sector) if unit.sector else None
+        current = unit.parent_id
+    if not parents:
+        return None
+    return resolve(unit_id, parents, own, content.unit_sectors)
 
 
 def make_handler(rt: ServiceRuntime):  # type: ignore[no-untyped-def]
@@ -54,16 +67,18 @@ async def judge(session: AsyncSession, tenant: str, event: CheckinReceived) -> C
     tz = tenant_row.timezone if tenant_row else DEFAULT_ZONE
     employee = await session.get(Employee, (tenant, event.employee_id))
     version = await version_in_force(session, tenant, event.captured_at, tz)
-    unit = await session.get(Unit, (tenant, employee.unit_id)) if employee else None
+    content = PolicyContent.model_validate(version.content) if version else PolicyContent(windows=[])
+    sector = await unit_sector(session, tenant, employee.unit_id, content) if employee else None
     fix = await session.get(LastFix, (tenant, event.employee_id))
     previous = PreviousFix(fix.captured_at, fix.latitude, fix.longitude) if fix else None
+    mode = await mode_on(session, tenant, event.employee_id, local_date(event.captured_at, tz))
     verdict = evaluate(
         event,
-        content=PolicyContent.model_validate(version.content) if version else PolicyContent(windows=[]),
+        content=content,
         timezone=tz,
         employee=employee_record(employee) if employee else None,
-        unit_sector=Sector(unit.effective_sector) if unit else None,
-        work_mode=None,
+        unit_sector=sector,
+        work_mode=mode,
         previous=previous,
         policy_number=version.number if version else None,
         policy_version=version.version if version else None,

@@ -1,16 +1,41 @@
-"""Request bodies of the policy API."""
+"""Request and response bodies of the policy API."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.contracts.events import Place, TenantKind, UnitKind
+from services.contracts.events import (
+    EmployeeRecord,
+    Place,
+    PolicyUpdated,
+    RosterAssignment,
+    TenantKind,
+    UnitKind,
+    UnitRecord,
+    WorkMode,
+)
 from services.contracts.policy import PolicyContent, Sector
+from services.policy.domain.places import overlaps
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+MAX_ROSTER_DAYS = 93
+FIRST_DAY, LAST_DAY = date(1950, 1, 1), date(2200, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD")]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("karakter kendali tidak diizinkan / control characters are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 class _In(BaseModel):
@@ -18,7 +43,7 @@ class _In(BaseModel):
 
 
 class TenantIn(_In):
-    name: str = Field(min_length=1, max_length=200, examples=["Pemerintah Provinsi Banten"])
+    name: Text = Field(min_length=1, max_length=200, examples=["Pemerintah Provinsi Banten"])
     kind: TenantKind
     timezone: str = Field(examples=["Asia/Jakarta"])
 
@@ -33,7 +58,7 @@ class TenantIn(_In):
 
 
 class UnitIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     kind: UnitKind = "department"
     parent_id: str | None = Field(default=None, pattern=ID_PATTERN)
     sector: Sector | None = None
@@ -41,27 +66,58 @@ class UnitIn(_In):
 
 
 class EmployeeIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    position: str = Field(default="", max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
+    position: Text = Field(default="", max_length=200)
     unit_id: str = Field(pattern=ID_PATTERN)
     is_teacher: bool = False
     is_front_line: bool = False
     is_unit_head: bool = False
     active: bool = True
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9]{6,20}$")
+    email: Text | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: Text | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9]{6,20}$")
     places: list[Place] = Field(default_factory=list, max_length=20)
+
+    @field_validator("places")
+    @classmethod
+    def _place_periods(cls, places: list[Place]) -> list[Place]:
+        for p in places:
+            if p.valid_from and p.valid_until and p.valid_until < p.valid_from:
+                raise ValueError(f"tempat {p.name!r}: valid_until sebelum valid_from / "
+                                 f"place {p.name!r}: valid_until is before valid_from")
+        clash = overlaps(places)
+        if clash is not None:
+            name = places[clash[0]].name
+            raise ValueError(f"tempat {name!r} berlaku ganda pada hari yang sama / "
+                             f"two versions of place {name!r} overlap")
+        return places
+
+
+class PlaceIn(_In):
+    """A named place from a day on; the version in force is closed the day before."""
+
+    kind: Literal["home", "office", "other"]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_m: float | None = Field(default=None, gt=0, le=50_000)
+    valid_from: Day | None = Field(default=None, description="default: today in the tenant's zone")
+    valid_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> PlaceIn:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until sebelum valid_from / valid_until is before valid_from")
+        return self
 
 
 class PolicyIn(_In):
     """A new circular letter (version 1) or, under an existing id, a new version."""
 
-    number: str = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"])
-    title: str = Field(min_length=1, max_length=300)
-    signatory: str = Field(default="", max_length=200)
-    legal_basis: list[str] = Field(default_factory=list, max_length=50)
-    valid_from: date
-    valid_until: date | None = None
+    number: Text = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"])
+    title: Text = Field(min_length=1, max_length=300)
+    signatory: Text = Field(default="", max_length=200)
+    legal_basis: list[Text] = Field(default_factory=list, max_length=50)
+    valid_from: Day
+    valid_until: Day | None = None
     content: PolicyContent = Field(default_factory=PolicyContent)
 
     @model_validator(mode="after")
@@ -69,3 +125,141 @@ class PolicyIn(_In):
         if self.valid_until is not None and self.valid_until < self.valid_from:
             raise ValueError("valid_until sebelum valid_from / valid_until is before valid_from")
         return self
+
+
+class ExtensionIn(_In):
+    """An extension: a new version with the current content and a new end.
+
+    It starts the day after the current version ends unless ``valid_from`` says otherwise.
+    """
+
+    valid_until: Day | None = Field(description="the new end; null: until further notice")
+    valid_from: Day | None = None
+    number: Text | None = Field(default=None, min_length=1, max_length=100,
+                               description="the extending letter's own number, if it has one")
+    title: Text | None = Field(default=None, min_length=1, max_length=300)
+    signatory: Text | None = Field(default=None, max_length=200)
+    legal_basis: list[Text] | None = Field(default=None, max_length=50)
+
+
+VersionStatus = Literal["scheduled", "in_force", "superseded", "expired", "void"]
+
+
+class PolicyVersionOut(PolicyUpdated):
+    """A version of a circular letter with its history fields."""
+
+    declared_valid_until: date | None = Field(default=None, description="the end it was signed with")
+    published_at: AwareDatetime | None = None
+    superseded_by: int | None = None
+    superseded_at: AwareDatetime | None = None
+    status: VersionStatus
+    created_at: AwareDatetime
+    created_by: str = ""
+
+
+# --- paging ----------------------------------------------------------------------
+
+
+class UnitPage(BaseModel):
+    items: list[UnitRecord]
+    next_after: str | None = Field(default=None, description="pass as `after` for the next page")
+
+
+class EmployeePage(BaseModel):
+    items: list[EmployeeRecord]
+    next_after: str | None = Field(default=None, description="pass as `after` for the next page")
+
+
+# --- rosters ---------------------------------------------------------------------
+
+
+class RosterRequest(_In):
+    start: Day
+    end: Day
+    replace_overrides: bool = Field(
+        default=False, description="regenerate even over days a unit head has overridden")
+
+    @model_validator(mode="after")
+    def _range(self) -> RosterRequest:
+        if self.end < self.start:
+            raise ValueError("end sebelum start / end is before start")
+        if self.end - self.start >= timedelta(days=MAX_ROSTER_DAYS):
+            raise ValueError(f"rentang maksimal {MAX_ROSTER_DAYS} hari / at most {MAX_ROSTER_DAYS} days")
+        return self
+
+
+class OverrideIn(_In):
+    mode: WorkMode
+    reason: Text = Field(min_length=3, max_length=500, examples=["Piket layanan KTP"])
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if len(value.strip()) < 3:
+            raise ValueError("alasan wajib diisi / a reason is required")
+        return value.strip()
+
+
+class RosterDayOut(BaseModel):
+    date: date
+    quota_pct: int
+    required_in_office: int
+    in_office: int
+    headcount: int
+    policy_number: str | None = None
+    policy_version: int | None = None
+
+
+class RosterOut(BaseModel):
+    unit_id: str
+    start: date
+    end: date
+    days: list[RosterDayOut]
+    assignments: list[RosterAssignment]
+    wfo_days: dict[str, int] = Field(description="WFO days per employee in the range")
+    changed: int = Field(default=0, description="assignments that changed (0: nothing published)")
+
+
+class OverrideOut(BaseModel):
+    unit_id: str
+    nip: str
+    date: date
+    old_mode: WorkMode
+    new_mode: WorkMode
+    reason: str
+    actor: str
+    at: datetime
+
+
+class MyRosterDay(BaseModel):
+    date: date
+    mode: WorkMode
+    unit_id: str
+    reason: str | None = None
+
+
+# --- imports ---------------------------------------------------------------------
+
+
+class RowError(BaseModel):
+    row: int = Field(description="line in the file; the header is row 1")
+    column: str | None = None
+    part: str | None = Field(default=None, description="for a bad NIP: the part that is wrong")
+    message: str
+
+
+class ImportReport(BaseModel):
+    kind: Literal["units", "employees"]
+    rows: int
+    valid: int
+    invalid: int
+    applied: bool = Field(description="whether anything was written")
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cascaded: int = Field(default=0, description="sub-units whose inherited sector changed as a result")
+    published: int = Field(default=0, description="directory.updated events staged")
+    errors: list[RowError] = Field(default_factory=list)
+    ignored_columns: list[str] = Field(default_factory=list)
+    detail: str | None = None
+

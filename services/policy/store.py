@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, MetaData, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.inbox import define_inbox
@@ -56,10 +56,20 @@ class Employee(Base):
 
 
 class PolicyVersion(Base):
-    """One version of a circular letter; amendments add versions, nothing is overwritten."""
+    """One version of a circular letter; amendments add versions, nothing is overwritten.
+
+    A following version closes this one: ``valid_until`` becomes the day before the
+    follower starts, ``declared_valid_until`` keeps the end it was signed with and
+    ``superseded_at`` says when the closing took effect (see ``domain.letters``).
+    ``published_at`` is set in the transaction that stages its ``policy.updated``.
+    """
 
     __tablename__ = "policy_versions"
-    __table_args__ = (Index("ix_policy_versions_tenant", "tenant", "effective_at"),)
+    __table_args__ = (
+        Index("ix_policy_versions_tenant", "tenant", "effective_at"),
+        Index("ix_policy_versions_due", "effective_at",
+              postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+    )
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     policy_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -73,6 +83,11 @@ class PolicyVersion(Base):
     effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     content: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    declared_valid_until: Mapped[date | None] = mapped_column(Date)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class LastFix(Base):
@@ -85,6 +100,59 @@ class LastFix(Base):
     captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
+
+
+class RosterDay(Base):
+    """One employee's work mode on one working day, from a generated roster or an override."""
+
+    __tablename__ = "roster_days"
+    __table_args__ = (Index("ix_roster_days_unit", "tenant", "unit_id", "day"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(10), default="plan")  # plan | override
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RosterOverride(Base):
+    """Audit of a unit head's change to one day of a roster: who, when, old and new mode, why."""
+
+    __tablename__ = "roster_overrides"
+    __table_args__ = (Index("ix_roster_overrides_unit", "tenant", "unit_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    nip: Mapped[str] = mapped_column(String(18))
+    day: Mapped[date] = mapped_column(Date)
+    old_mode: Mapped[str] = mapped_column(String(3))
+    new_mode: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_roles: Mapped[list] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RosterRun(Base):
+    """Audit of one roster generation for a unit and a date range."""
+
+    __tablename__ = "roster_runs"
+    __table_args__ = (Index("ix_roster_runs_unit", "tenant", "unit_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    members: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 outbox = define_outbox(Base.metadata)

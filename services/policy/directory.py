@@ -1,0 +1,173 @@
+"""Writes to the directory: units (with inherited sectors) and employees.
+
+Every write compares each contract record before and after; only records that
+actually changed are stored and published as ``directory.updated``, so PUTting
+or importing the same data again publishes nothing. Units are handled as a whole
+tree per tenant: after any change every unit's effective sector is recomputed
+(:mod:`.domain.sectors`), and sub-units whose inherited sector moved are stored
+and re-published too ("cascaded"). Rows and outbox rows are written with bulk
+statements inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitKind, UnitRecord
+from services.contracts.policy import Sector
+from services.policy import bulk
+from services.policy.domain.sectors import ancestry, directory_sectors
+from services.policy.records import employee_record, unit_record
+from services.policy.store import Employee, Unit
+from services.runtime.service import ServiceRuntime
+
+IN_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSpec:
+    """What a client says about one unit (its own sector may be ``None``: inherit)."""
+
+    id: str
+    name: str
+    kind: UnitKind = "department"
+    parent_id: str | None = None
+    sector: Sector | None = None
+    active: bool = True
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cascaded: int = 0
+    published: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+
+# --- units -----------------------------------------------------------------------
+
+
+async def unit_rows(session: AsyncSession, tenant: str) -> dict[str, Unit]:
+    rows = await session.scalars(select(Unit).where(Unit.tenant == tenant))
+    return {r.id: r for r in rows}
+
+
+def tree_problems(existing_parents: Mapping[str, str | None], specs: Sequence[UnitSpec]) -> dict[str, tuple[str, str]]:
+    """Units of ``specs`` whose parent is unknown or would close a loop: ``{id: (indonesian, english)}``.
+
+    A spec whose parent is itself rejected is rejected too, until the rest is consistent.
+    """
+    problems: dict[str, tuple[str, str]] = {}
+    valid = {s.id: s for s in specs}
+    while True:
+        parents = dict(existing_parents)
+        parents.update({s.id: s.parent_id for s in valid.values()})
+        bad: dict[str, tuple[str, str]] = {}
+        for s in valid.values():
+            if s.parent_id is None:
+                continue
+            if s.parent_id == s.id:
+                bad[s.id] = ("unit tidak boleh menjadi induknya sendiri", "a unit cannot be its own parent")
+            elif s.parent_id not in parents:
+                bad[s.id] = (f"unit induk {s.parent_id!r} tidak ada", f"unknown parent unit {s.parent_id!r}")
+            elif s.id in ancestry(s.parent_id, parents):
+                bad[s.id] = (f"unit induk {s.parent_id!r} membuat struktur melingkar",
+                             f"parent {s.parent_id!r} would make the unit tree a loop")
+        if not bad:
+            return problems
+        problems.update(bad)
+        for unit_id in bad:
+            valid.pop(unit_id)
+
+
+async def save_units(rt: ServiceRuntime, session: AsyncSession, tenant: str, specs: Sequence[UnitSpec], *,
+                     write: bool = True) -> Outcome:
+    """Store ``specs`` (already checked with :func:`tree_problems`) and every sub-unit they affect
+    (with ``write=False``, only count what would change)."""
+    rows = await unit_rows(session, tenant)
+    before = {unit_id: unit_record(row) for unit_id, row in rows.items()}
+    desired: dict[str, UnitSpec] = {
+        r.id: UnitSpec(r.id, r.name, r.kind, r.parent_id, Sector(r.sector) if r.sector else None, r.active)  # type: ignore[arg-type]
+        for r in rows.values()
+    }
+    desired.update({s.id: s for s in specs})
+    effective = directory_sectors({i: s.parent_id for i, s in desired.items()},
+                                  {i: s.sector for i, s in desired.items()})
+    after = {
+        i: UnitRecord(id=i, name=s.name, kind=s.kind, parent_id=s.parent_id, sector=s.sector,
+                      effective_sector=effective[i], active=s.active)
+        for i, s in desired.items()
+    }
+    changed = [after[i] for i in sorted(after) if before.get(i) != after[i]]
+    asked = {s.id for s in specs}
+    outcome = Outcome(changed_ids=[r.id for r in changed])
+    for unit_id in asked:
+        if unit_id not in before:
+            outcome.created += 1
+        elif before[unit_id] != after[unit_id]:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
+    outcome.cascaded = sum(1 for r in changed if r.id not in asked)
+    if not write:
+        return outcome
+    await bulk.upsert(session, Unit.__table__, [_unit_row(tenant, r) for r in changed], ["tenant", "id"])
+    outcome.published = await bulk.stage_many(
+        rt, session, [DirectoryUpdated(entity="unit", unit=r) for r in changed], tenant=tenant)
+    return outcome
+
+
+def _unit_row(tenant: str, r: UnitRecord) -> dict[str, object]:
+    return {"tenant": tenant, "id": r.id, "name": r.name, "kind": r.kind, "parent_id": r.parent_id,
+            "sector": r.sector.value if r.sector else None, "effective_sector": r.effective_sector.value,
+            "active": r.active}
+
+
+# --- employees -------------------------------------------------------------------
+
+
+async def employee_records(session: AsyncSession, tenant: str, nips: Iterable[str]) -> dict[str, EmployeeRecord]:
+    """The stored records of ``nips`` (those that exist), read in chunks."""
+    wanted = list(dict.fromkeys(nips))
+    found: dict[str, EmployeeRecord] = {}
+    for i in range(0, len(wanted), IN_CHUNK):
+        rows = await session.scalars(
+            select(Employee).where(Employee.tenant == tenant, Employee.nip.in_(wanted[i:i + IN_CHUNK])))
+        found.update({r.nip: employee_record(r) for r in rows})
+    return found
+
+
+async def save_employees(rt: ServiceRuntime, session: AsyncSession, tenant: str,
+                         targets: Sequence[EmployeeRecord], before: Mapping[str, EmployeeRecord], *,
+                         write: bool = True) -> Outcome:
+    """Store the targets that differ from ``before`` and publish them (``write=False``: only count)."""
+    outcome = Outcome()
+    changed: list[EmployeeRecord] = []
+    for record in targets:
+        old = before.get(record.nip)
+        if old is None:
+            outcome.created += 1
+            changed.append(record)
+        elif old != record:
+            outcome.updated += 1
+            changed.append(record)
+        else:
+            outcome.unchanged += 1
+    outcome.changed_ids = [r.nip for r in changed]
+    if not write:
+        return outcome
+    await bulk.upsert(session, Employee.__table__, [_employee_row(tenant, r) for r in changed], ["tenant", "nip"])
+    outcome.published = await bulk.stage_many(
+        rt, session, [DirectoryUpdated(entity="employee", employee=r) for r in changed], tenant=tenant)
+    return outcome
+
+
+def _employee_row(tenant: str, r: EmployeeRecord) -> dict[str, object]:
+    data = r.model_dump(mode="json")
+    return {"tenant": tenant, **data}

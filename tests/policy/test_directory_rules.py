@@ -1,0 +1,77 @@
+"""Inherited sectors and effective-dated places (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.contracts.events import Place
+from services.contracts.policy import Sector
+from services.policy.domain.geo import is_valid_on
+from services.policy.domain.places import overlaps, set_place
+from services.policy.domain.sectors import ancestry, directory_sectors, resolve, would_cycle
+
+C, E, N = Sector.CRITICAL, Sector.ESSENTIAL, Sector.NON_ESSENTIAL
+TREE = {"dinkes": None, "uptd-labkes": "dinkes", "pos": "uptd-labkes", "rsud": "dinkes", "bkd": None}
+
+
+def test_sub_units_inherit_up_the_tree_unless_they_state_their_own():
+    own = {"dinkes": C, "rsud": E}
+    assert directory_sectors(TREE, own) == {"dinkes": C, "uptd-labkes": C, "pos": C, "rsud": E, "bkd": N}
+
+
+def test_the_letter_names_a_unit_before_the_directory_does_at_the_same_level():
+    own = {"dinkes": E, "uptd-labkes": N}
+    assert resolve("pos", TREE, own, {"dinkes": C}) == N  # the nearer statement wins
+    assert resolve("pos", TREE, own, {"uptd-labkes": C}) == C
+    assert resolve("rsud", TREE, own, {"dinkes": C}) == C
+    assert resolve("bkd", TREE, {}, {}) == N
+
+
+def test_loops_and_dangling_parents_never_hang():
+    loop = {"a": "b", "b": "a", "c": "ghost"}
+    assert ancestry("a", loop) == ["a", "b"]
+    assert ancestry("c", loop) == ["c", "ghost"]
+    assert resolve("a", loop, {}) == N
+    assert would_cycle("dinkes", "pos", TREE)
+    assert not would_cycle("bkd", "pos", TREE)
+
+
+def home(lat: float, **dates: date | None) -> Place:
+    return Place(name="Rumah", kind="home", latitude=lat, longitude=106.15, **dates)
+
+
+D = date(2026, 3, 1)
+
+
+def test_moving_closes_the_place_in_force_and_keeps_history():
+    office = Place(name="Kantor", kind="office", latitude=-6.1, longitude=106.1)
+    places = [home(-6.1), office]
+    moved = set_place(places, home(-6.2), D)
+    assert moved == [office, home(-6.1, valid_until=D - timedelta(days=1)), home(-6.2, valid_from=D)]
+    assert set_place(moved, home(-6.2), D + timedelta(days=3)) == moved  # already in force: no change
+    again = set_place(moved, home(-6.3), D)  # same day again: the version that never applied is dropped
+    assert again == [office, home(-6.1, valid_until=D - timedelta(days=1)), home(-6.3, valid_from=D)]
+    assert set_place([home(-6.1)], home(-6.1), None) == [home(-6.1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(0, 60)), max_size=8), st.integers(0, 70))
+def test_after_any_sequence_of_moves_versions_never_overlap_and_the_latest_applies(moves, probe):
+    places: list[Place] = []
+    history: list[tuple[date, float]] = []
+    for lat_step, offset in moves:
+        start = D + timedelta(days=offset)
+        lat = -6.0 - lat_step / 10
+        places = set_place(places, home(lat), start)
+        history = [(s, la) for s, la in history if s < start] + [(start, lat)]
+    assert overlaps(places) is None
+    day = D + timedelta(days=probe)
+    in_force = [p for p in places if is_valid_on(p, day)]
+    expected = [la for s, la in history if s <= day]
+    if expected:
+        assert [p.latitude for p in in_force] == [expected[-1]]
+    else:
+        assert in_force == []
