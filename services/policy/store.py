@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
 from services.runtime.outbox import define_outbox
 
@@ -80,13 +81,13 @@ class PolicyVersion(Base):
     legal_basis: Mapped[list] = mapped_column(JSON, default=list)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     declared_valid_until: Mapped[date | None] = mapped_column(Date)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_by: Mapped[int | None] = mapped_column(Integer)
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200), default="")
 
 
@@ -97,7 +98,7 @@ class LastFix(Base):
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
-    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
 
@@ -115,7 +116,7 @@ class RosterDay(Base):
     mode: Mapped[str] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(10), default="plan")  # plan | override
     reason: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
@@ -135,7 +136,7 @@ class RosterOverride(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     actor_roles: Mapped[list] = mapped_column(JSON, default=list)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RosterRun(Base):
@@ -152,7 +153,7 @@ class RosterRun(Base):
     members: Mapped[int] = mapped_column(Integer)
     changed: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 outbox = define_outbox(Base.metadata)
