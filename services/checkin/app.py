@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -19,6 +18,5 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("main", handlers.HANDLERS)
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
-    max_age = int(os.environ.get("HADIR_CHECKIN_MAX_AGE_HOURS", "72"))
-    app.include_router(api.build_router(rt, max_age))
+    app.include_router(api.build_router(rt))
     return app, rt

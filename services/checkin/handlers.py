@@ -1,4 +1,8 @@
-"""Event handlers: the directory read model and verdicts coming back from policy."""
+"""Event handlers: the directory and policy read models, and verdicts coming back from policy.
+
+Each runs inside the consumer's transaction together with the inbox row, so a
+redelivered event changes nothing twice; every write is an upsert of a full record.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant
+from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
+from services.contracts.base import Event
 from services.contracts.envelope import Envelope
-from services.contracts.events import CheckinEvaluated, DirectoryUpdated
+from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated
+from services.runtime.consumer import Handler
 
 
 async def on_directory_updated(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
@@ -21,6 +27,17 @@ async def on_directory_updated(session: AsyncSession, envelope: Envelope, event:
             DirectoryEmployee(tenant=envelope.tenant, nip=e.nip, name=e.name, unit_id=e.unit_id,
                               active=e.active, is_unit_head=e.is_unit_head)
         )
+
+
+async def on_policy_updated(session: AsyncSession, envelope: Envelope, event: PolicyUpdated) -> None:
+    """Keep every version: which one applies depends on the day a check-in was captured.
+    Producers before ``effective_at`` existed issued a version when it took effect."""
+    await session.merge(
+        PolicyVersion(tenant=envelope.tenant, policy_id=event.policy_id, version=event.version,
+                      number=event.number, valid_from=event.valid_from, valid_until=event.valid_until,
+                      effective_at=event.effective_at or envelope.time, timezone=event.timezone,
+                      late_submission_limit_hours=event.content.late_submission_limit_hours)
+    )
 
 
 async def on_checkin_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
@@ -40,4 +57,8 @@ async def on_checkin_evaluated(session: AsyncSession, envelope: Envelope, event:
     )
 
 
-HANDLERS = {DirectoryUpdated: on_directory_updated, CheckinEvaluated: on_checkin_evaluated}
+HANDLERS: dict[type[Event], Handler] = {
+    DirectoryUpdated: on_directory_updated,
+    PolicyUpdated: on_policy_updated,
+    CheckinEvaluated: on_checkin_evaluated,
+}

@@ -3,47 +3,90 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.contracts.policy import CheckinKind
+from services.runtime.errors import FieldError, explain_pattern
+
+__all__ = ["FieldError"]
+
+MAX_BATCH_ITEMS = 500
+MAX_ACTIVITY_TEXT = 5000
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable ASCII, no spaces (UUIDs, ULIDs, …)
+explain_pattern(IDEMPOTENCY_KEY_PATTERN, "Kunci idempotensi: 1-200 karakter ASCII tanpa spasi / "
+                "idempotency key: 1-200 printable ASCII characters without spaces")
 
 _REQUIRED_BY_KIND = {
-    CheckinKind.LOCATION: "location",
-    CheckinKind.ACTIVITY_REPORT: "activity_text",
-    CheckinKind.VIDEO_CONFERENCE: "meeting_ref",
+    "location": CheckinKind.LOCATION,
+    "activity_text": CheckinKind.ACTIVITY_REPORT,
+    "meeting_ref": CheckinKind.VIDEO_CONFERENCE,
 }
 
+# Text without NUL characters (PostgreSQL cannot store them in text columns).
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
-class LocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class LocationIn(_In):
     latitude: float = Field(ge=-90, le=90, description="WGS84 degrees")
     longitude: float = Field(ge=-180, le=180, description="WGS84 degrees")
     accuracy_m: float = Field(ge=0, le=100_000, description="reported accuracy in metres")
     mock_location: bool = Field(default=False, description="the device's mock-location flag")
 
 
-class CheckinIn(BaseModel):
-    """One check-in. The employee and tenant come from the token."""
+class CheckinIn(_In):
+    """One check-in. The employee and tenant come from the token.
 
-    model_config = ConfigDict(extra="forbid")
+    ``location`` is required for ``location``, ``activity_text`` for ``activity_report`` and
+    ``meeting_ref`` for ``video_conference``; an attendance check-in may carry a location.
+    """
 
     kind: CheckinKind
     captured_at: AwareDatetime = Field(description="device time with its UTC offset")
-    device_id: str | None = Field(default=None, max_length=200)
-    location: LocationIn | None = None
-    activity_text: str | None = Field(default=None, min_length=1, max_length=5000)
-    attachment_ref: str | None = Field(default=None, max_length=500)
-    meeting_ref: str | None = Field(default=None, min_length=1, max_length=500)
+    device_id: Text | None = Field(default=None, min_length=1, max_length=200)
+    location: LocationIn | None = Field(default=None, validate_default=True)
+    activity_text: Text | None = Field(default=None, min_length=1, max_length=MAX_ACTIVITY_TEXT,
+                                       validate_default=True)
+    attachment_ref: Text | None = Field(default=None, min_length=1, max_length=500,
+                                        description="reference to an uploaded photo or document")
+    meeting_ref: Text | None = Field(default=None, min_length=1, max_length=500, validate_default=True,
+                                     description="video-conference meeting id or link")
 
-    @model_validator(mode="after")
-    def _kind_fields(self) -> CheckinIn:
-        needed = _REQUIRED_BY_KIND.get(self.kind)
-        if needed and getattr(self, needed) is None:
-            raise ValueError(f"{needed} wajib untuk/required for kind {self.kind.value}")
-        return self
+    @field_validator("location", "activity_text", "meeting_ref")
+    @classmethod
+    def _required_for_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        needed_by = _REQUIRED_BY_KIND[info.field_name or ""]
+        if value is None and info.data.get("kind") == needed_by:
+            raise PydanticCustomError(
+                "required_for_kind",
+                "Wajib diisi untuk jenis {kind} / required for kind {kind}",
+                {"kind": needed_by.value},
+            )
+        return value
+
+
+class BatchItemIn(CheckinIn):
+    """One item of an offline batch: a check-in plus its own idempotency key."""
+
+    idempotency_key: str = Field(pattern=IDEMPOTENCY_KEY_PATTERN,
+                                 description="unique per check-in on the device; a retry reuses it")
+
+
+class BatchIn(BaseModel):
+    """Check-ins collected offline, synchronised in one request.
+
+    Items are validated one by one (a bad item does not reject the others), so the
+    list is declared loosely here and documented as ``BatchItemIn`` in OpenAPI.
+    """
+
+    items: list[Any] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
 
 
 class CheckinOut(BaseModel):
@@ -51,8 +94,8 @@ class CheckinOut(BaseModel):
     employee_id: str
     unit_id: str | None
     kind: CheckinKind
-    captured_at: datetime
-    received_at: datetime
+    captured_at: datetime = Field(description="device time, in UTC")
+    received_at: datetime = Field(description="server time, in UTC")
     status: str = Field(description="pending until evaluated; then on_time, late, outside_window, not_required")
     window_id: str | None = None
     late_minutes: int | None = None
@@ -60,3 +103,19 @@ class CheckinOut(BaseModel):
     distance_m: float | None = None
     suspicious: bool | None = None
     reasons: list[str] | None = None
+
+
+class ItemResult(BaseModel):
+    index: int = Field(description="position of the item in the request")
+    status: int = Field(description="201 stored (or replayed), 409 key reused with another payload, 422 invalid")
+    idempotency_key: str | None = None
+    replayed: bool = Field(default=False, description="the key was seen before; this is the stored check-in")
+    checkin: CheckinOut | None = None
+    errors: list[FieldError] | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int = Field(description="items stored by this request")
+    replayed: int = Field(description="items whose key was already stored with the same payload")
+    rejected: int = Field(description="items answered with 409 or 422")
+    results: list[ItemResult]

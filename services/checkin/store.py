@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
 from services.runtime.outbox import define_outbox
 
@@ -30,8 +31,8 @@ class Checkin(Base):
     employee_id: Mapped[str] = mapped_column(String(18))
     unit_id: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(40))
-    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON)
@@ -42,7 +43,7 @@ class Checkin(Base):
     distance_m: Mapped[float | None] = mapped_column(Float)
     suspicious: Mapped[bool | None] = mapped_column(Boolean)
     reasons: Mapped[list | None] = mapped_column(JSON)
-    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DirectoryEmployee(Base):
@@ -63,6 +64,23 @@ class DirectoryTenant(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
+
+
+class PolicyVersion(Base):
+    """Read model of ``policy.updated``: what the check-in service needs of each
+    circular-letter version (its validity and the late-submission limit)."""
+
+    __tablename__ = "policy_versions"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    late_submission_limit_hours: Mapped[int] = mapped_column(Integer)
 
 
 outbox = define_outbox(Base.metadata)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.contracts.asyncapi import asyncapi_document
-from services.runtime import tracing
+from services.runtime import errors, tracing
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -50,6 +50,8 @@ def create_app(
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    errors.install(app)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,15 +4,21 @@ a relay publishes pending rows in id order with the idempotent producer.
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
 (per-key order holds across instances) and rows are claimed with
-``FOR UPDATE SKIP LOCKED``. A crash between publishing and marking a row sent
-republishes it: consumers deduplicate by event id.
+``FOR UPDATE SKIP LOCKED``. A round ends only when Kafka has settled every record it
+enqueued, so a row is never handed to the producer twice while an earlier send of it
+may still be delivered (an outage delays the round instead of duplicating its rows).
+A crash between publishing and marking a row sent republishes it: consumers
+deduplicate by event id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +26,6 @@ import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -37,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
-from services.runtime.db import dialect_name
+from services.runtime.db import UTCDateTime, dialect_name
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -58,11 +63,11 @@ def define_outbox(metadata: MetaData) -> Table:
         Column("ce_source", String(200), nullable=False),
         Column("tenant", String(100), nullable=False),
         Column("subject", String(200), nullable=False),
-        Column("ce_time", DateTime(timezone=True), nullable=False),
+        Column("ce_time", UTCDateTime(), nullable=False),
         Column("traceparent", String(100)),
         Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True)),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime()),
         Index(
             "ix_outbox_pending",
             "id",
@@ -83,22 +88,32 @@ def envelope_for(event: Event, *, tenant: str, source: str, traceparent: str | N
     )
 
 
+def _outbox_row(topic: str, envelope: Envelope, created_at: datetime) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "topic": topic,
+        "ce_type": envelope.type,
+        "ce_source": envelope.source,
+        "tenant": envelope.tenant,
+        "subject": envelope.subject,
+        "ce_time": envelope.time,
+        "traceparent": envelope.traceparent,
+        "payload": envelope.data,
+        "created_at": created_at,
+    }
+
+
 async def stage(session: AsyncSession, outbox: Table, topic: str, envelope: Envelope) -> None:
     """Add an event to the outbox inside the caller's transaction."""
-    await session.execute(
-        insert(outbox).values(
-            event_id=envelope.id,
-            topic=topic,
-            ce_type=envelope.type,
-            ce_source=envelope.source,
-            tenant=envelope.tenant,
-            subject=envelope.subject,
-            ce_time=envelope.time,
-            traceparent=envelope.traceparent,
-            payload=envelope.data,
-            created_at=datetime.now(UTC),
-        )
-    )
+    await session.execute(insert(outbox).values(**_outbox_row(topic, envelope, datetime.now(UTC))))
+
+
+async def stage_many(session: AsyncSession, outbox: Table, items: Sequence[tuple[str, Envelope]]) -> None:
+    """Add events, in order, with one multi-row statement inside the caller's transaction
+    (a 500-item batch costs one round trip instead of 500)."""
+    if items:
+        now = datetime.now(UTC)
+        await session.execute(insert(outbox), [_outbox_row(topic, env, now) for topic, env in items])
 
 
 async def stage_event(
@@ -136,6 +151,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.5,
         publish_timeout: float = 10.0,
+        shutdown_grace: float = 5.0,
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
@@ -144,7 +160,9 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._publish_timeout = publish_timeout
+        self._shutdown_grace = shutdown_grace
         self._wake = asyncio.Event()
+        self._backlog_refreshed = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -176,11 +194,13 @@ class OutboxRelay:
         self._wake.clear()
 
     async def publish_batch(self) -> int:
-        """One relay round: claim, publish and mark up to ``batch_size`` rows."""
+        """One relay round: claim up to ``batch_size`` rows, publish them in id order, wait
+        until Kafka has settled every one, mark the acknowledged rows sent."""
         async with self._sessions() as session, session.begin():
             if dialect_name(session) == "postgresql":
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
-                if not locked:
+                if not locked:  # another instance is publishing; keep this replica's gauge fresh
+                    await self._refresh_backlog(at_most_every=5.0)
                     return 0
             rows = (
                 await session.execute(
@@ -194,45 +214,92 @@ class OutboxRelay:
             if not rows:
                 self._metrics.outbox_backlog.set(0)
                 return 0
-            sent_ids = await self._publish_rows(rows)
-            if sent_ids:
+            outcome = await self._publish_rows(rows)
+            if outcome.sent:
                 await session.execute(
                     update(self._outbox)
-                    .where(self._outbox.c.id.in_(sent_ids))
+                    .where(self._outbox.c.id.in_(outcome.sent))
                     .values(published_at=datetime.now(UTC))
                 )
         await self._refresh_backlog()
-        if len(sent_ids) < len(rows):
-            raise RuntimeError(f"published {len(sent_ids)} of {len(rows)} outbox rows")
-        return len(sent_ids)
+        if outcome.cancelled:
+            raise asyncio.CancelledError
+        if len(outcome.sent) < len(rows):
+            raise RuntimeError(f"published {len(outcome.sent)} of {len(rows)} outbox rows: {outcome.error!r}")
+        return len(outcome.sent)
 
-    async def _publish_rows(self, rows: Sequence[Any]) -> list[int]:
-        """Enqueue rows in id order; stop at the first row that cannot be enqueued,
-        then wait for the broker's acknowledgements."""
-        pending: list[tuple[object, asyncio.Future[object]]] = []
+    async def _publish_rows(self, rows: Sequence[Any]) -> _Round:
+        """Enqueue rows in id order, stopping at the first that cannot be enqueued; then wait
+        for every enqueued one to be acknowledged or refused.
+
+        No timeout ends that wait: the idempotent producer retries a record until the broker
+        takes it, so a record given up on here could still be written later, and sending its
+        row again would write it twice. While Kafka is down the round therefore stays open
+        (its rows locked, the backlog gauge refreshed) and completes when Kafka returns.
+        On cancellation (shutdown) the acknowledgements get a short grace period so that what
+        was written is marked, not sent again by the next process."""
+        pending: list[tuple[Any, asyncio.Future[object]]] = []
+        error: BaseException | None = None
+        cancelled = False
         try:
             for row in rows:
-                future = await asyncio.wait_for(
-                    self._send(row.topic, _row_envelope(row)), timeout=self._publish_timeout
-                )
+                try:
+                    future = await asyncio.wait_for(
+                        self._send(row.topic, _row_envelope(row)), timeout=self._publish_timeout
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # not enqueued (cancelling send() drops the record)
+                    log.warning("outbox enqueue stopped", error=repr(exc), enqueued=len(pending))
+                    error = exc
+                    break
                 pending.append((row, future))
-        except (TimeoutError, Exception) as exc:  # noqa: BLE001 — keep what was enqueued
-            log.warning("outbox enqueue stopped", error=repr(exc), enqueued=len(pending))
-        if not pending:
-            return []
-        done, _ = await asyncio.wait([f for _, f in pending], timeout=self._publish_timeout)
+            await self._settle([f for _, f in pending])
+        except asyncio.CancelledError:
+            cancelled = True
+            if pending:
+                await asyncio.wait([f for _, f in pending], timeout=self._shutdown_grace)
         sent: list[int] = []
         for row, future in pending:
-            if future in done and not future.cancelled() and future.exception() is None:
-                sent.append(row.id)  # type: ignore[attr-defined]
-                self._metrics.outbox_published.labels(row.topic).inc()  # type: ignore[attr-defined]
-            else:
-                break  # keep per-key order: nothing after the first failure counts as sent
-        return sent
+            if future.done() and not future.cancelled() and future.exception() is None:
+                sent.append(row.id)
+                self._metrics.outbox_published.labels(row.topic).inc()
+            elif error is None:
+                settled = future.done() and not future.cancelled()
+                error = future.exception() if settled else RuntimeError("not acknowledged")
+        # A refused row stays pending and is retried; rows after it that Kafka did take are
+        # marked: sending them again would duplicate them, not restore their order.
+        return _Round(sent, error, cancelled)
 
-    async def _refresh_backlog(self) -> None:
+    async def _settle(self, futures: list[asyncio.Future[object]]) -> None:
+        waiting = set(futures)
+        started = time.monotonic()
+        warned_at = started
+        while waiting:
+            _, waiting = await asyncio.wait(waiting, timeout=max(1.0, self._poll_seconds))
+            if not waiting:
+                break
+            with contextlib.suppress(Exception):
+                await self._refresh_backlog()
+            if time.monotonic() - warned_at >= self._publish_timeout:
+                warned_at = time.monotonic()
+                log.warning("waiting for Kafka to acknowledge outbox events", unacknowledged=len(waiting),
+                            waited_s=round(warned_at - started, 1))
+
+    async def _refresh_backlog(self, at_most_every: float = 0.0) -> None:
+        now = time.monotonic()
+        if at_most_every and now - self._backlog_refreshed < at_most_every:
+            return
+        self._backlog_refreshed = now
         async with self._sessions() as session:
             count = await session.scalar(
                 select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
             )
         self._metrics.outbox_backlog.set(count or 0)
+
+
+@dataclass(frozen=True)
+class _Round:
+    sent: list[int]
+    error: BaseException | None
+    cancelled: bool

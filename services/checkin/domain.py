@@ -1,0 +1,84 @@
+"""Pure rules of the check-in service (no I/O): when a capture time is acceptable,
+which policy's late-submission limit applies, and the fingerprint that tells a
+retry from a different request under the same idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from services.checkin.schemas import CheckinIn
+from services.contracts.policy import local_date
+
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+DEFAULT_LATE_LIMIT_HOURS = 72
+DEFAULT_ZONE = "Asia/Jakarta"
+CHECKIN_FIELDS = frozenset(CheckinIn.model_fields)
+
+
+class PolicyTerms(Protocol):
+    """What the read model keeps of one circular-letter version (``policy.updated``)."""
+
+    version: int
+    valid_from: date
+    valid_until: date | None
+    effective_at: datetime
+    late_submission_limit_hours: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    field: str
+    type: str
+    msg: str
+
+
+def late_limit_hours(terms: Sequence[PolicyTerms], captured_at: datetime, tz: str) -> int:
+    """The limit of the version in force when the check-in was captured, chosen as the
+    policy service chooses it: among versions covering that local day, the newest one that
+    had taken effect by then, else the first that covers the day; no such version → 72 h."""
+    try:
+        day = local_date(captured_at, tz)
+    except (OverflowError, ValueError):  # a capture time outside any calendar we handle
+        return DEFAULT_LATE_LIMIT_HOURS
+    covering = [t for t in terms if t.valid_from <= day and (t.valid_until is None or t.valid_until >= day)]
+    in_force = [t for t in covering if as_utc(t.effective_at) <= captured_at]
+    if in_force:
+        return max(in_force, key=lambda t: (as_utc(t.effective_at), t.version)).late_submission_limit_hours
+    if covering:
+        return min(covering, key=lambda t: (as_utc(t.effective_at), t.version)).late_submission_limit_hours
+    return DEFAULT_LATE_LIMIT_HOURS
+
+
+def as_utc(instant: datetime) -> datetime:
+    """An aware UTC datetime; naive values (SQLite drops the offset) are UTC by construction."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def check_capture_time(captured_at: datetime, now: datetime, limit_hours: int) -> Rejection | None:
+    """``captured_at`` may be at most 5 minutes ahead of the server clock (device skew) and
+    at most the policy's late-submission limit behind it."""
+    if captured_at - now > MAX_FUTURE_SKEW:
+        return Rejection(
+            "captured_at", "captured_in_future",
+            "Waktu pengambilan lebih dari 5 menit di masa depan; periksa jam perangkat / "
+            "more than 5 minutes in the future; check the device clock",
+        )
+    if now - captured_at > timedelta(hours=limit_hours):
+        return Rejection(
+            "captured_at", "submitted_too_late",
+            f"Terlambat dikirim: lebih dari {limit_hours} jam setelah waktu pengambilan (batas kebijakan) / "
+            f"submitted too late: more than {limit_hours} h after the capture time (the policy's limit)",
+        )
+    return None
+
+
+def fingerprint(body: CheckinIn) -> str:
+    """SHA-256 of the check-in's canonical JSON (the idempotency key itself excluded)."""
+    canonical = json.dumps(body.model_dump(mode="json", include=set(CHECKIN_FIELDS)),
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,413 @@
+// The check-in page: sign in with a token, capture check-ins into the offline queue,
+// send them, and show today's check-ins with their verdicts.
+
+import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { Queue, Sender, newKey } from "./queue.js";
+
+const TOKEN_KEY = "hadir.token";
+const DEVICE_KEY = "hadir.device";
+const TICK_MS = 2000;
+const REFRESH_MS = 10000;
+
+const $ = (id) => document.getElementById(id);
+const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0 };
+
+// --- token ---------------------------------------------------------------------------
+
+function decodeClaims(token) {
+  const part = token.split(".")[1];
+  if (!part) throw new Error("not a JWT");
+  const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+function tokenFromUrl() {
+  const url = new URL(location.href);
+  const token = url.searchParams.get("token");
+  if (token) {
+    url.searchParams.delete("token"); // keep it out of the history and of bookmarks
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  return token;
+}
+
+async function request(path, init = {}) {
+  const headers = { ...(init.headers || {}), Authorization: `Bearer ${state.token}` };
+  return fetch(path, { ...init, headers, cache: "no-store" });
+}
+
+// --- formatting ------------------------------------------------------------------------
+
+function zone() {
+  return state.me?.timezone || "Asia/Jakarta";
+}
+
+function localDay(date = new Date()) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone(), year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(date);
+}
+
+function clock(iso) {
+  const text = new Intl.DateTimeFormat(locale(), { timeZone: zone(), hour: "2-digit", minute: "2-digit" })
+    .format(new Date(iso));
+  return `${text} ${state.me?.zone || ""}`.trim();
+}
+
+function longDay() {
+  return new Intl.DateTimeFormat(locale(), { timeZone: zone(), weekday: "long", day: "numeric", month: "long",
+    year: "numeric" }).format(new Date());
+}
+
+function formatNip(nip) {
+  return /^\d{18}$/.test(nip || "") ? `${nip.slice(0, 8)} ${nip.slice(8, 14)} ${nip.slice(14, 15)} ${nip.slice(15)}`
+    : nip || "—";
+}
+
+function show(el, visible) {
+  el.hidden = !visible;
+}
+
+function say(text, tone = "") {
+  const el = $("message");
+  el.textContent = text;
+  el.className = `notice ${tone}`.trim();
+  show(el, Boolean(text));
+}
+
+function make(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// --- sign in ---------------------------------------------------------------------------
+
+function signIn(token) {
+  token = token.trim().replace(/^Bearer\s+/i, "");
+  let claims;
+  try {
+    claims = decodeClaims(token);
+  } catch {
+    return fail("signin.invalid");
+  }
+  if (claims.exp && claims.exp * 1000 < Date.now()) return fail("signin.expired");
+  state.token = token;
+  state.claims = claims;
+  localStorage.setItem(TOKEN_KEY, token);
+  const owner = `${claims.tenant || "-"}.${claims.nip || claims.sub}`;
+  if (!state.queue || state.queue.itemsKey !== `hadir.queue.v1.${owner}`) {
+    state.queue = new Queue(owner);
+    state.sender = new Sender(state.queue, request, onQueueEvent);
+  }
+  show($("signin"), false);
+  show($("signed-in"), true);
+  renderProfile();
+  renderQueue();
+  loadProfile();
+  state.sender.flush({ force: true }).catch(console.error);
+  return true;
+
+  function fail(key) {
+    const el = $("signin-error");
+    el.textContent = t(key);
+    show(el, true);
+    show($("signin"), true);
+    show($("signed-in"), false);
+    return false;
+  }
+}
+
+function signOut() {
+  localStorage.removeItem(TOKEN_KEY);
+  state.token = state.claims = state.me = null;
+  show($("signed-in"), false);
+  show($("signin"), true);
+  $("token").value = "";
+}
+
+async function loadProfile() {
+  try {
+    const response = await request("/app/api/me");
+    if (response.status === 401) return authLost();
+    if (response.ok) state.me = await response.json();
+  } catch {
+    /* offline: the claims are enough to work */
+  }
+  renderProfile();
+  await loadToday();
+}
+
+function authLost() {
+  say(t("error.auth"), "error");
+}
+
+// --- capture ---------------------------------------------------------------------------
+
+function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    id = `web-${newKey()}`;
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
+
+function position(timeoutMs) {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject(new Error("Geolocation API"));
+    navigator.geolocation.getCurrentPosition(resolve, reject,
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 0 });
+  });
+}
+
+function showFix(pos) {
+  const c = pos.coords;
+  const el = $("fix");
+  el.textContent = t("location.fix", { lat: c.latitude.toFixed(5), lon: c.longitude.toFixed(5),
+    accuracy: Math.round(c.accuracy) });
+  el.dataset.accuracy = String(Math.round(c.accuracy));
+  show(el, true);
+}
+
+function locationOf(pos) {
+  return { latitude: pos.coords.latitude, longitude: pos.coords.longitude,
+    accuracy_m: Math.min(Math.max(pos.coords.accuracy, 0), 100000) };
+}
+
+async function capture(kind, fields) {
+  const body = { kind, captured_at: new Date().toISOString(), device_id: deviceId(), ...fields };
+  const item = state.queue.add(body);
+  renderQueue();
+  renderToday();
+  await state.sender.flush({ force: true }).catch(console.error);
+  const sent = !state.queue.items().some((i) => i.key === item.key);
+  const rejected = state.queue.rejected().some((i) => i.key === item.key);
+  if (!rejected) say(t(sent ? "sent" : "queued", { kind: t(`kind.${kind}`) }), sent ? "ok" : "warn");
+  if (sent) loadToday();
+  return sent;
+}
+
+async function withButton(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function sendLocation() {
+  say(t("location.locating"));
+  let pos;
+  try {
+    pos = await position(20000);
+  } catch (error) {
+    say(error.code === 1 ? t("location.denied") : t("location.unavailable", { error: error.message }), "error");
+    return;
+  }
+  showFix(pos);
+  await capture("location", { location: locationOf(pos) });
+}
+
+async function attend() {
+  let location;
+  try {
+    const pos = await position(8000);
+    showFix(pos);
+    location = locationOf(pos);
+  } catch {
+    location = undefined; // attendance may go without a location
+  }
+  await capture("attendance", location ? { location } : {});
+}
+
+// --- queue events ------------------------------------------------------------------------
+
+function onQueueEvent(event) {
+  if (event.type === "failed" && event.reason === "auth") authLost();
+  if (event.type === "forbidden") say(t("error.forbidden", { detail: event.detail }), "error");
+  if (event.type === "rejected" || event.type === "changed") {
+    renderQueue();
+    renderToday();
+  }
+}
+
+function renderQueue() {
+  if (!state.queue) return;
+  const count = state.queue.items().length;
+  $("queue-count").textContent = String(count);
+  let text = t("queue.empty");
+  if (count) {
+    const at = state.sender?.nextAt;
+    text = at && at > Date.now() ? t("queue.retry", { time: clock(new Date(at).toISOString()) })
+      : t("queue.waiting");
+  }
+  $("queue-text").textContent = text;
+  show($("queue-send"), count > 0);
+  const list = $("rejected");
+  list.replaceChildren();
+  for (const item of state.queue.rejected()) {
+    const li = make("li", "notice error");
+    li.append(make("strong", "", `${t("queue.rejected")}: ${t(`kind.${item.body.kind}`)} ${clock(item.body.captured_at)}`),
+      make("span", "", ` — ${item.reason}`));
+    const dismiss = make("button", "link", t("queue.dismiss"));
+    dismiss.type = "button";
+    dismiss.addEventListener("click", () => {
+      state.queue.dismiss(item.key);
+      renderQueue();
+    });
+    li.append(dismiss);
+    list.append(li);
+  }
+}
+
+// --- today -----------------------------------------------------------------------------
+
+async function loadToday() {
+  if (!state.token) return;
+  state.lastLoad = Date.now();
+  try {
+    const response = await request(`/v1/checkins/mine?date=${localDay()}&limit=200`);
+    if (response.status === 401) return authLost();
+    if (response.ok) state.checkins = await response.json();
+  } catch {
+    /* offline: keep what we have */
+  }
+  renderToday();
+}
+
+function badge(status) {
+  return make("span", `badge ${status}`, t(`status.${status}`));
+}
+
+function renderToday() {
+  if (!state.queue) return;
+  $("today-date").textContent = longDay();
+  const list = $("today");
+  list.replaceChildren();
+  const queued = state.queue.items().map((i) => ({ ...i.body, status: "queued", id: i.key }));
+  const rows = [...queued, ...state.checkins];
+  for (const c of rows) {
+    const li = make("li", "entry");
+    li.dataset.status = c.status;
+    li.dataset.kind = c.kind;
+    const head = make("div", "entry-head");
+    head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), badge(c.status));
+    const details = [];
+    if (c.window_id) details.push(t("today.window", { window: c.window_id }));
+    if (c.status === "late" && c.late_minutes) details.push(t("today.late", { minutes: c.late_minutes }));
+    if (c.geofence) details.push(t(`geofence.${c.geofence}`));
+    if (c.distance_m !== null && c.distance_m !== undefined) {
+      details.push(t("today.distance", { distance: Math.round(c.distance_m) }));
+    }
+    if (c.suspicious) details.push(t("suspicious"));
+    li.append(head);
+    if (details.length) li.append(make("p", "muted", details.join(" · ")));
+    list.append(li);
+  }
+  show($("today-empty"), rows.length === 0);
+  for (const el of document.querySelectorAll("[data-last]")) {
+    const last = rows.find((c) => c.kind === el.dataset.last);
+    el.replaceChildren();
+    if (last) el.append(make("span", "", `${clock(last.captured_at)} `), badge(last.status));
+  }
+}
+
+function renderProfile() {
+  const claims = state.claims || {};
+  const me = state.me;
+  $("who").textContent = me?.name || claims.name || claims.sub || "";
+  $("nip").textContent = formatNip(me?.nip || claims.nip);
+  const unit = me?.unit_id || claims.unit;
+  $("unit").textContent = unit ? t("profile.unit", { unit }) : "";
+  $("policy").textContent = me ? (me.policy ? t("profile.policy", me.policy) : t("profile.nopolicy")) : "";
+  const warning = $("profile-warning");
+  const problem = me && !me.known ? "profile.unknown" : me && me.active === false ? "profile.inactive" : null;
+  warning.textContent = problem ? t(problem) : "";
+  show(warning, Boolean(problem));
+}
+
+function renderNetwork() {
+  const online = navigator.onLine;
+  const el = $("net");
+  el.textContent = t(online ? "net.online" : "net.offline");
+  el.className = `net ${online ? "online" : "offline"}`;
+}
+
+function renderAll() {
+  translate();
+  $("lang").textContent = language() === "id" ? "EN" : "ID";
+  renderNetwork();
+  if (state.token) {
+    renderProfile();
+    renderQueue();
+    renderToday();
+  }
+}
+
+// --- wiring ------------------------------------------------------------------------------
+
+function tick() {
+  if (!state.sender) return;
+  if (navigator.onLine && state.sender.due()) state.sender.flush().catch(console.error);
+  else renderQueue();
+  const waitingVerdict = state.checkins.some((c) => c.status === "pending");
+  const stale = Date.now() - state.lastLoad > REFRESH_MS;
+  if (navigator.onLine && stale && (waitingVerdict || (state.me && !state.me.known))) loadProfile();
+}
+
+function main() {
+  show($("insecure"), !window.isSecureContext);
+  $("lang").addEventListener("click", () => {
+    setLanguage(language() === "id" ? "en" : "id");
+    renderAll();
+  });
+  $("signin-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    signIn($("token").value);
+  });
+  $("signout").addEventListener("click", signOut);
+  $("queue-send").addEventListener("click", () => state.sender?.flush({ force: true }).catch(console.error));
+  $("refresh").addEventListener("click", loadProfile);
+  $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
+  $("attend").addEventListener("click", (e) => withButton(e.currentTarget, attend));
+  $("activity-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("activity").value.trim();
+    if (!text) return;
+    const attachment = $("attachment").value.trim();
+    withButton(e.submitter || e.currentTarget, async () => {
+      await capture("activity_report", { activity_text: text, ...(attachment ? { attachment_ref: attachment } : {}) });
+      $("activity").value = "";
+      $("attachment").value = "";
+    });
+  });
+  $("meeting-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const ref = $("meeting").value.trim();
+    if (ref) withButton(e.submitter || e.currentTarget, () => capture("video_conference", { meeting_ref: ref }));
+  });
+  window.addEventListener("online", () => {
+    renderNetwork();
+    if (state.sender) {
+      state.sender.nextAt = 0;
+      state.sender.flush().catch(console.error);
+    }
+  });
+  window.addEventListener("offline", renderNetwork);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") tick();
+  });
+  setInterval(tick, TICK_MS);
+
+  renderAll();
+  const token = tokenFromUrl() || localStorage.getItem(TOKEN_KEY);
+  if (!token || !signIn(token)) show($("signin"), true);
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
+  }
+}
+
+main();
