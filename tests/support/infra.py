@@ -11,6 +11,7 @@ With ``CI=true`` an unavailable piece fails the run; elsewhere the tests that ne
 from __future__ import annotations
 
 import os
+import random
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -45,8 +46,12 @@ def docker_answers() -> bool:
 
 
 def free_port_block(start: int, span: int = 1) -> int:
-    """A port ``p`` such that p .. p+span-1 and p+1000 .. are free (local Kafka layout)."""
-    for base in range(start, start + 2000, 10):
+    """A port ``p`` such that p .. p+span-1 and p+1000 .. are free (local Kafka layout).
+
+    The search starts at a random offset so that test sessions running side by side
+    on one machine rarely race for the same block."""
+    offset = random.randrange(0, 900, 10)
+    for base in [*range(start + offset, start + 1000, 10), *range(start, start + offset, 10)]:
         ports = [*range(base, base + span), *range(base + 1000, base + 1000 + span)]
         if all(_free(p) for p in ports):
             return base
