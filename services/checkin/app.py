@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.checkin import api, handlers, store
+from services.checkin import api, handlers, store, web
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -19,4 +19,5 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     rt.consume("main", handlers.HANDLERS)
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
     app.include_router(api.build_router(rt))
+    app.include_router(web.build_web_router(rt))
     return app, rt

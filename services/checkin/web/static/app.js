@@ -101,6 +101,12 @@ function signIn(token) {
     state.queue = new Queue(owner);
     state.sender = new Sender(state.queue, request, onQueueEvent);
   }
+  state.meKey = `hadir.me.v1.${owner}`;
+  try {
+    state.me = JSON.parse(localStorage.getItem(state.meKey) || "null"); // last known profile, for offline use
+  } catch {
+    state.me = null;
+  }
   show($("signin"), false);
   show($("signed-in"), true);
   renderProfile();
@@ -121,6 +127,7 @@ function signIn(token) {
 
 function signOut() {
   localStorage.removeItem(TOKEN_KEY);
+  if (state.meKey) localStorage.removeItem(state.meKey);
   state.token = state.claims = state.me = null;
   show($("signed-in"), false);
   show($("signin"), true);
@@ -131,7 +138,10 @@ async function loadProfile() {
   try {
     const response = await request("/app/api/me");
     if (response.status === 401) return authLost();
-    if (response.ok) state.me = await response.json();
+    if (response.ok) {
+      state.me = await response.json();
+      localStorage.setItem(state.meKey, JSON.stringify(state.me));
+    }
   } catch {
     /* offline: the claims are enough to work */
   }
@@ -282,6 +292,12 @@ function badge(status) {
   return make("span", `badge ${status}`, t(`status.${status}`));
 }
 
+function badges(c) {
+  const out = [badge(c.status)];
+  if (c.geofence === "outside") out.push(make("span", "badge outside", t("badge.outside")));
+  return out;
+}
+
 function renderToday() {
   if (!state.queue) return;
   $("today-date").textContent = longDay();
@@ -294,11 +310,11 @@ function renderToday() {
     li.dataset.status = c.status;
     li.dataset.kind = c.kind;
     const head = make("div", "entry-head");
-    head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), badge(c.status));
+    head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), ...badges(c));
     const details = [];
     if (c.window_id) details.push(t("today.window", { window: c.window_id }));
     if (c.status === "late" && c.late_minutes) details.push(t("today.late", { minutes: c.late_minutes }));
-    if (c.geofence) details.push(t(`geofence.${c.geofence}`));
+    if (c.geofence && c.geofence !== "outside") details.push(t(`geofence.${c.geofence}`));
     if (c.distance_m !== null && c.distance_m !== undefined) {
       details.push(t("today.distance", { distance: Math.round(c.distance_m) }));
     }
@@ -311,7 +327,7 @@ function renderToday() {
   for (const el of document.querySelectorAll("[data-last]")) {
     const last = rows.find((c) => c.kind === el.dataset.last);
     el.replaceChildren();
-    if (last) el.append(make("span", "", `${clock(last.captured_at)} `), badge(last.status));
+    if (last) el.append(make("span", "", `${clock(last.captured_at)} `), ...badges(last));
   }
 }
 

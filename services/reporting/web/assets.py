@@ -1,0 +1,58 @@
+"""Serving a page's static files from a package folder: a fixed list read at start-up
+(no path from the request ever reaches the file system), no build step, no CDN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import FileResponse, RedirectResponse
+
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".webmanifest": "application/manifest+json",
+    ".json": "application/json",
+}
+
+BASE_HEADERS = {
+    "Cache-Control": "no-cache",  # revalidate every time: a deployment shows at once
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # a token pasted as ?token= never leaks to another site
+}
+
+
+def page_headers(connect_src: str = "'self'") -> dict[str, str]:
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           f"connect-src {connect_src}; worker-src 'self'; manifest-src 'self'; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    return {**BASE_HEADERS, "Content-Security-Policy": csp}
+
+
+def add_static(router: APIRouter, prefix: str, folder: Path, *,
+               index_headers: Callable[[Request], dict[str, str]]) -> None:
+    """``{prefix}/`` → index.html (headers made per request), ``{prefix}/<file>`` → the
+    folder's files, ``{prefix}`` → redirect."""
+    files = {p.name: p for p in folder.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
+    index = files["index.html"]
+
+    @router.get(prefix, include_in_schema=False)
+    async def to_index() -> RedirectResponse:
+        return RedirectResponse(f"{prefix}/", status_code=status.HTTP_308_PERMANENT_REDIRECT)
+
+    @router.get(f"{prefix}/", include_in_schema=False)
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(index, media_type=MEDIA_TYPES[".html"], headers=index_headers(request))
+
+    @router.get(prefix + "/{name}", include_in_schema=False)
+    async def asset(name: str) -> FileResponse:
+        path = files.get(name)
+        if path is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "Berkas tidak ada / no such file")
+        headers = dict(BASE_HEADERS)
+        if name.endswith(".js"):
+            headers["Service-Worker-Allowed"] = f"{prefix}/"
+        return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=headers)

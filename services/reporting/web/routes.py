@@ -1,0 +1,152 @@
+"""Web routes of the reporting service.
+
+- ``/dashboard/`` — the dashboard of unit heads and the personnel agency (plain HTML,
+  CSS and ES modules from ``static/``; ``/`` redirects to it). It reads the reporting
+  API (``/v1/reports/daily``, ``/overdue``, ``/verifications``, the exports) and the
+  two JSON endpoints below; its geofence panel reads the check-in service's
+  ``/app/api/unit-checkins`` from the browser (``HADIR_CHECKIN_PUBLIC_URL``, default
+  this host on port 8001). No service calls another: only the browser does.
+- ``GET /dashboard/api/context`` — what the page needs besides the reports: the
+  tenant's zone and local date, the letter's geofence radius and quotas, where the
+  check-in service is.
+- ``GET /dashboard/api/trend`` — a month of the ledger per day (closed windows only:
+  expected, on time, late, missing, outside the geofence, suspicious).
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the dependency aliases
+# defined inside ``build_web_router`` as objects, not as strings.
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel
+from sqlalchemy import case, func, select
+
+from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
+from services.reporting import queries
+from services.reporting.store import Expectation, Tenant
+from services.reporting.web.assets import add_static, page_headers
+from services.runtime.auth import Principal
+from services.runtime.service import ServiceRuntime
+
+STATIC = Path(__file__).parent / "static"
+CHECKIN_PORT = 8001
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class Context(BaseModel):
+    tenant: str
+    tenant_name: str
+    timezone: str
+    zone: str
+    today: date
+    date: date
+    roles: list[str]
+    unit_id: str | None
+    checkin_url: str
+    policy_number: str | None = None
+    geofence_radius_m: float | None = None
+    sector_quotas: dict[str, int] = {}
+
+
+class TrendDay(BaseModel):
+    date: date
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    outside_geofence: int = 0
+    suspicious: int = 0
+
+
+class Trend(BaseModel):
+    month: str
+    unit_id: str | None
+    days: list[TrendDay]
+
+
+def checkin_url(request: Request) -> str:
+    """Where browsers reach the check-in service: ``HADIR_CHECKIN_PUBLIC_URL``, else this host on 8001."""
+    configured = os.environ.get("HADIR_CHECKIN_PUBLIC_URL", "").strip().rstrip("/")
+    if configured:
+        return configured
+    host = request.url.hostname or "127.0.0.1"
+    return f"{request.url.scheme}://{host}:{CHECKIN_PORT}"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _scope(principal: Principal, unit_id: str | None) -> str | None:
+    """Tenant admins see every unit; a unit head only their own (as the reports API does)."""
+    if principal.has("tenant_admin"):
+        return unit_id
+    if not principal.unit_id or (unit_id and unit_id != principal.unit_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Bukan unit Anda / not your unit")
+    return principal.unit_id
+
+
+def build_web_router(rt: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["web"])
+    Reader = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head"))]
+
+    @router.get("/", include_in_schema=False)
+    async def root() -> Response:
+        return Response(status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": "/dashboard/"})
+
+    @router.get("/dashboard/api/context", response_model=Context, summary="What the dashboard needs to start")
+    async def context(request: Request, principal: Reader,
+                      day: Annotated[date | None, Query(alias="date")] = None) -> Context:
+        unit = _scope(principal, None)
+        async with rt.sessions() as session:
+            tenant = await session.get(Tenant, principal.require_tenant())
+            if tenant is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "Tenant belum dikenal / tenant not known yet")
+            today = local_date(datetime.now(UTC), tenant.timezone)
+            version = await queries.policy_for_day(session, tenant.id, day or today)
+        content = PolicyContent.model_validate(version.content) if version is not None else None
+        return Context(
+            tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone,
+            zone=zone_abbreviation(tenant.timezone), today=today, date=day or today, roles=sorted(principal.roles),
+            unit_id=unit, checkin_url=checkin_url(request), policy_number=version.number if version else None,
+            geofence_radius_m=content.geofence_radius_m if content else None,
+            sector_quotas={str(k): v for k, v in content.sector_quotas.items()} if content else {},
+        )
+
+    @router.get("/dashboard/api/trend", response_model=Trend,
+                summary="A month of the ledger per day (closed windows)")
+    async def trend(principal: Reader, month: Annotated[str, Query(pattern=MONTH)],
+                    unit_id: Annotated[str | None, Query(max_length=100)] = None) -> Trend:
+        unit = _scope(principal, unit_id)
+        year, number = map(int, month.split("-"))
+        first = date(year, number, 1)
+        after = date(year + number // 12, number % 12 + 1, 1)
+        x = Expectation.__table__.c
+        query = (select(x.day, x.status, func.count(), func.sum(case((x.outside_geofence, 1), else_=0)),
+                        func.sum(case((x.suspicious, 1), else_=0)))
+                 .where(x.tenant == principal.require_tenant(), x.day >= first, x.day < after)
+                 .group_by(x.day, x.status).order_by(x.day))
+        if unit:
+            query = query.where(x.unit_id == unit)
+        days: dict[date, TrendDay] = {}
+        async with rt.sessions() as session:
+            for day, status_, n, outside, suspicious in await session.execute(query):
+                row = days.setdefault(day, TrendDay(date=day))
+                row.expected += n
+                if status_ in ("on_time", "late", "missing"):
+                    setattr(row, status_, getattr(row, status_) + n)
+                row.outside_geofence += outside or 0
+                row.suspicious += suspicious or 0
+        return Trend(month=month, unit_id=unit, days=sorted(days.values(), key=lambda d: d.date))
+
+    def headers(request: Request) -> dict[str, str]:
+        return page_headers(f"'self' {_origin(checkin_url(request))}")
+
+    add_static(router, "/dashboard", STATIC, index_headers=headers)
+    return router
