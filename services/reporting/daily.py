@@ -1,64 +1,161 @@
-"""The daily report: per window, expected versus received (pure computation)."""
+"""The daily report's arithmetic: counts per window and unit, in-office shares (pure).
+
+Counts, per window (and summed over the day's windows in ``totals``):
+
+- ``expected``: employees expected to check in (see :mod:`.expectations`);
+- ``on_time`` / ``late`` / ``missing``: each expected employee once, on time beating
+  late (see :mod:`.ledger`); ``missing`` only once the deadline has passed, before
+  that such people are ``pending``;
+- ``outside_geofence`` / ``suspicious``: expected employees with a qualifying
+  check-in outside the geofence / flagged suspicious (a subset of on time + late).
+
+In-office share of a unit on a day: ``wfo / headcount`` of its active employees,
+from rosters and exemptions (:func:`.expectations.work_mode`), against the quota of
+the unit's sector in the letter (critical 100 %, essential 50 %, others 25 % by
+default). The quota is met when ``wfo >= ceil(headcount * quota / 100)``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.contracts.policy import Window
-from services.reporting.expectations import Person
+from services.contracts.policy import PolicyContent
+from services.reporting.expectations import Placed, quota_pct
+from services.reporting.ledger import LedgerRow
+
+STATUSES = ("on_time", "late", "missing")
 
 
-class EvaluationFact(BaseModel):
-    nip: str
-    window_id: str | None
-    status: str
-    geofence: str
-    suspicious: bool
+class Counts(BaseModel):
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+    outside_geofence: int = 0
+    suspicious: int = 0
+
+    def add(self, other: Counts) -> Counts:
+        for name in Counts.model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def count(self, row: LedgerRow) -> None:
+        self.expected += 1
+        if row.status is None:
+            self.pending += 1
+        else:
+            setattr(self, row.status, getattr(self, row.status) + 1)
+        self.outside_geofence += row.outside_geofence
+        self.suspicious += row.suspicious
 
 
-class WindowSummary(BaseModel):
+class WindowSummary(Counts):
     window_id: str
     window_name: str
+    kinds: list[str]
+    start: datetime
+    end: datetime
     deadline: datetime
+    deadline_local: str
     closed: bool
-    expected: int
-    on_time: int
-    late: int
-    missing: int
-    pending: int
-    outside_geofence: int
-    suspicious: int
+    finalized: bool
 
 
-def summarize_window(
-    window: Window, deadline: datetime, now: datetime, expected_people: Sequence[Person],
-    evaluations: Iterable[EvaluationFact],
-) -> WindowSummary:
-    """Count each expected employee once: on time beats late; nobody counted is missing
-    once the deadline has passed, pending before."""
-    expected_ids = {p.nip for p in expected_people}
-    best: dict[str, str] = {}
-    outside: set[str] = set()
-    suspicious: set[str] = set()
-    for e in evaluations:
-        if e.window_id != window.id or e.nip not in expected_ids:
+class UnitWindow(Counts):
+    window_id: str
+
+
+class InOffice(BaseModel):
+    headcount: int = 0
+    wfo: int = 0
+    wfh: int = 0
+    unknown: int = 0
+    quota_pct: int | None = None
+    required: int = 0
+    ratio: float | None = None
+    meets_quota: bool | None = None
+
+    def finish(self) -> InOffice:
+        self.ratio = round(self.wfo / self.headcount, 4) if self.headcount else None
+        self.meets_quota = self.wfo >= self.required if self.headcount else None
+        return self
+
+
+class UnitDaily(BaseModel):
+    unit_id: str
+    name: str
+    sector: str
+    totals: Counts
+    windows: list[UnitWindow]
+    in_office: InOffice
+    verified: bool = False
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+
+
+class SectorDaily(BaseModel):
+    sector: str
+    quota_pct: int | None
+    units: int = 0
+    units_meeting_quota: int = 0
+    headcount: int = 0
+    wfo: int = 0
+    ratio: float | None = None
+    totals: Counts
+
+
+def required_in_office(headcount: int, quota: int) -> int:
+    return -(-headcount * quota // 100)
+
+
+def count_rows(rows: Iterable[LedgerRow]) -> dict[tuple[str, str], Counts]:
+    """Counts per (window, unit)."""
+    out: dict[tuple[str, str], Counts] = defaultdict(Counts)
+    for row in rows:
+        out[(row.window_id, row.unit_id)].count(row)
+    return out
+
+
+def in_office(placed: Iterable[Placed], content: PolicyContent) -> dict[str, InOffice]:
+    """In-office figures per unit, from the active people's work modes."""
+    tally: dict[str, list] = {}
+    for p in placed:
+        if not p.person.active:
             continue
-        if e.status == "on_time" or (e.status == "late" and best.get(e.nip) != "on_time"):
-            best[e.nip] = e.status
-        if e.geofence == "outside":
-            outside.add(e.nip)
-        if e.suspicious:
-            suspicious.add(e.nip)
-    on_time = sum(1 for s in best.values() if s == "on_time")
-    late = sum(1 for s in best.values() if s == "late")
-    closed = now >= deadline
-    rest = len(expected_ids) - on_time - late
-    return WindowSummary(
-        window_id=window.id, window_name=window.name, deadline=deadline, closed=closed,
-        expected=len(expected_ids), on_time=on_time, late=late,
-        missing=rest if closed else 0, pending=0 if closed else rest,
-        outside_geofence=len(outside), suspicious=len(suspicious),
-    )
+        t = tally.get(p.person.unit_id)
+        if t is None:
+            t = tally[p.person.unit_id] = [p.sector, 0, 0, 0, 0]
+        t[1] += 1
+        t[2 if p.mode == "wfo" else 3 if p.mode == "wfh" else 4] += 1
+    units = {}
+    for unit_id, (sector, headcount, wfo, wfh, unknown) in tally.items():
+        quota = quota_pct(content, sector)
+        units[unit_id] = InOffice(headcount=headcount, wfo=wfo, wfh=wfh, unknown=unknown, quota_pct=quota,
+                                  required=required_in_office(headcount, quota)).finish()
+    return units
+
+
+def combine_in_office(parts: Iterable[InOffice]) -> InOffice:
+    """Sum of several units' figures; ``meets_quota`` only when every unit meets its own."""
+    total = InOffice()
+    quotas: set[int | None] = set()
+    all_met = True
+    any_unit = False
+    for part in parts:
+        any_unit = True
+        total.headcount += part.headcount
+        total.wfo += part.wfo
+        total.wfh += part.wfh
+        total.unknown += part.unknown
+        total.required += part.required
+        quotas.add(part.quota_pct)
+        all_met = all_met and part.meets_quota is not False
+    total.quota_pct = quotas.pop() if len(quotas) == 1 else None
+    total.finish()
+    total.meets_quota = all_met if any_unit else None
+    return total

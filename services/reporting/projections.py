@@ -1,14 +1,22 @@
-"""Read models built from other services' events."""
+"""Read models built from other services' events.
+
+A verdict (``checkin.evaluated``) that qualifies (on time or late) for a window
+already closed updates that window's ledger row: a check-in arriving after the
+overdue notice turns ``missing`` into ``late`` (the notice stays sent, ``overdue``
+stays true); on time always beats late. See :mod:`.bulk` for the lock that keeps a
+verdict from slipping between the closure's read and its write.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
-from services.reporting.store import Employee, Evaluation, Overdue, PolicyVersion, RosterDay, Tenant, Unit
+from services.reporting import bulk
+from services.reporting.store import Employee, Evaluation, Expectation, PolicyVersion, RosterDay, Tenant, Unit
 from services.runtime.consumer import Handler
 
 QUALIFYING = ("on_time", "late")
@@ -17,10 +25,13 @@ QUALIFYING = ("on_time", "late")
 async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
     tenant = envelope.tenant
     if event.tenant is not None:
-        await session.merge(Tenant(id=tenant, name=event.tenant.name, timezone=event.tenant.timezone))
+        await session.merge(Tenant(id=tenant, name=event.tenant.name, timezone=event.tenant.timezone,
+                                   kind=event.tenant.kind))
     if event.unit is not None:
-        await session.merge(Unit(tenant=tenant, id=event.unit.id, name=event.unit.name,
-                                 effective_sector=event.unit.effective_sector.value))
+        u = event.unit
+        await session.merge(Unit(tenant=tenant, id=u.id, name=u.name, effective_sector=u.effective_sector.value,
+                                 sector=u.sector.value if u.sector else None, kind=u.kind, parent_id=u.parent_id,
+                                 active=u.active))
     if event.employee is not None:
         e = event.employee
         await session.merge(Employee(tenant=tenant, nip=e.nip, name=e.name, unit_id=e.unit_id, active=e.active,
@@ -31,32 +42,76 @@ async def on_directory(session: AsyncSession, envelope: Envelope, event: Directo
 async def on_policy(session: AsyncSession, envelope: Envelope, event: PolicyUpdated) -> None:
     await session.merge(PolicyVersion(
         tenant=envelope.tenant, policy_id=event.policy_id, version=event.version, number=event.number,
-        valid_from=event.valid_from, valid_until=event.valid_until, effective_at=envelope.time,
+        valid_from=event.valid_from, valid_until=event.valid_until,
+        effective_at=getattr(event, "effective_at", None) or envelope.time,
         content=event.content.model_dump(mode="json"),
     ))
 
 
 async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPublished) -> None:
-    for a in event.assignments:
-        await session.merge(RosterDay(tenant=envelope.tenant, nip=a.employee_id, day=a.date, mode=a.mode))
+    """A roster replaces the unit's assignments for its date range."""
+    tenant = envelope.tenant
+    await session.execute(delete(RosterDay).where(
+        RosterDay.tenant == tenant, RosterDay.unit_id == event.unit_id,
+        RosterDay.day >= event.start, RosterDay.day <= event.end))
+    rows = {(a.employee_id, a.date): {"tenant": tenant, "nip": a.employee_id, "day": a.date, "mode": a.mode,
+                                      "unit_id": event.unit_id} for a in event.assignments}
+    if rows:
+        stmt = bulk.upsert_statement(session, RosterDay.__table__, ("tenant", "nip", "day"))
+        values = list(rows.values())
+        for i in range(0, len(values), 2000):
+            await session.execute(stmt, values[i:i + 2000])
 
 
 async def on_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
-    await session.merge(Evaluation(
-        tenant=envelope.tenant, checkin_id=str(event.checkin_id), nip=event.employee_id, unit_id=event.unit_id,
-        kind=event.kind.value, local_date=event.local_date, window_id=event.window_id, status=event.status,
-        late_minutes=event.late_minutes, geofence=event.geofence, suspicious=event.suspicious,
-        captured_at=event.captured_at,
-    ))
-    if event.window_id and event.status in QUALIFYING:
-        # A check-in that arrives after the overdue notice makes the record late, not missing.
-        await session.execute(
-            update(Overdue)
-            .where(Overdue.tenant == envelope.tenant, Overdue.nip == event.employee_id,
-                   Overdue.day == event.local_date, Overdue.window_id == event.window_id,
-                   Overdue.status == "missing")
-            .values(status="late")
+    tenant = envelope.tenant
+    qualifying = event.window_id is not None and event.status in QUALIFYING
+    if qualifying:
+        assert event.window_id is not None
+        await bulk.lock_window(session, tenant, event.local_date, event.window_id, shared=True)
+    stmt = bulk.upsert_statement(session, Evaluation.__table__, ("tenant", "checkin_id"))
+    await session.execute(stmt, [{
+        "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id, "unit_id": event.unit_id,
+        "kind": event.kind.value, "local_date": event.local_date, "window_id": event.window_id,
+        "status": event.status, "late_minutes": event.late_minutes, "geofence": event.geofence,
+        "suspicious": event.suspicious, "captured_at": event.captured_at,
+    }])
+    if qualifying:
+        await _apply_to_ledger(session, tenant, event)
+
+
+async def _apply_to_ledger(session: AsyncSession, tenant: str, event: CheckinEvaluated) -> None:
+    """Fold a qualifying verdict into the ledger row of a closed window (if there is one)."""
+    x = Expectation.__table__.c
+    on_time = event.status == "on_time"
+    status: object
+    if on_time:
+        status = "on_time"
+        minutes = case((x.status == "on_time", x.late_minutes), else_=0)
+    else:
+        status = case((x.status == "on_time", "on_time"), else_="late")
+        minutes = case(
+            (x.status == "on_time", x.late_minutes),
+            (and_(x.status == "late", x.late_minutes <= event.late_minutes), x.late_minutes),
+            else_=event.late_minutes,
         )
+    values: dict[str, object] = {
+        "status": status,
+        "late_minutes": minutes,
+        "checkin_at": case((x.checkin_at.is_(None), event.captured_at),
+                           (x.checkin_at > event.captured_at, event.captured_at), else_=x.checkin_at),
+    }
+    if event.geofence == "outside":
+        values["outside_geofence"] = True
+    if event.suspicious:
+        values["suspicious"] = True
+    await session.execute(
+        update(Expectation)
+        .where(x.tenant == tenant, x.day == event.local_date, x.window_id == event.window_id,
+               x.nip == event.employee_id)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 HANDLERS: dict[type[Event], Handler] = {

@@ -1,40 +1,68 @@
-"""Due-soon and overdue detection.
+"""Due-soon and overdue detection, and the month-end evaluation.
 
-Every few seconds, for each tenant, the windows of today and yesterday (tenant
-local time) whose deadline (end + grace + a settle delay) has passed are closed:
-each expected employee without a qualifying check-in gets one ``report.overdue``.
-A closure row with a primary key makes this happen once per (tenant, day, window)
-also with several instances and after a restart that slept through the moment.
-``report.due_soon`` works the same way a configurable time before the deadline.
+Every few seconds, for each tenant, the windows of the last ``lookback_days`` days
+and today (tenant local time) are looked at:
+
+- once ``now >= deadline + settle`` (deadline = window end + grace) the window is
+  *closed*: every expected employee gets a ledger row (``expectations``) and each
+  one without a qualifying check-in gets one ``report.overdue``;
+- in ``[deadline - due_soon_before, deadline)`` each expected employee not yet
+  checked in gets one ``report.due_soon``.
+
+Exactly once: each decision inserts a ``window_closures`` row whose primary key is
+(tenant, day, window, phase) in the same transaction as the ledger rows and the
+outbox rows, so with several instances, or after a restart that slept through the
+moment (the lookback catches up), it is made once. On PostgreSQL the closure also
+holds the window's advisory lock (:func:`.bulk.lock_window`), so no verdict slips
+between its read of the evaluations and its write of the ledger. Rows and outbox
+events are written set-based (100,000 expected check-ins close in seconds).
+
+Windows whose deadline passed before the letter took effect are never closed.
+The month-end evaluation runs on the last day of the month once that day's
+windows are closed (or at the first scan afterwards): see :mod:`.monthly`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import ReportDueSoon, ReportOverdue
 from services.contracts.policy import PolicyContent, Window, local_date, window_bounds
-from services.reporting import queries
-from services.reporting.expectations import expected
-from services.reporting.store import Overdue, PolicyVersion, Tenant, WindowClosure
+from services.reporting import bulk, monthly, queries
+from services.reporting.daily import in_office
+from services.reporting.expectations import expected_for_window, place
+from services.reporting.ledger import build_rows
+from services.reporting.metrics import ReportingMetrics
+from services.reporting.store import Expectation, PolicyVersion, Tenant, UnitDay, WindowClosure
 from services.runtime.db import dialect_name
 from services.runtime.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
+LEDGER_COLUMNS = ("tenant", "day", "window_id", "nip", "unit_id", "sector", "status", "late_minutes",
+                  "outside_geofence", "suspicious", "checkin_at", "overdue", "deadline")
+
 
 class WindowScheduler:
-    def __init__(self, rt: ServiceRuntime, *, interval: float, settle: timedelta, due_soon_before: timedelta) -> None:
+    def __init__(self, rt: ServiceRuntime, *, interval: float, settle: timedelta, due_soon_before: timedelta,
+                 lookback_days: int = 3, metrics: ReportingMetrics | None = None,
+                 metrics_every: float = 15.0) -> None:
         self.rt = rt
         self.interval = interval
         self.settle = settle
         self.due_soon_before = due_soon_before
+        self.lookback_days = lookback_days
+        self.metrics = metrics
+        self.metrics_every = metrics_every
+        self._metrics_at = 0.0
+        self._months_done: set[tuple[str, date]] = set()
 
     async def run(self) -> None:
         while True:
@@ -50,64 +78,147 @@ class WindowScheduler:
         """One pass over every tenant; returns how many notices were staged."""
         async with self.rt.sessions() as session:
             tenants = (await session.scalars(select(Tenant))).all()
+            versions = (await session.scalars(select(PolicyVersion))).all()
+            first = min((local_date(now, t.timezone) for t in tenants), default=now.date())
+            done = {(c.tenant, c.day, c.window_id, c.phase) for c in (await session.execute(
+                select(WindowClosure.tenant, WindowClosure.day, WindowClosure.window_id, WindowClosure.phase)
+                .where(WindowClosure.day >= first - timedelta(days=self.lookback_days)))).all()}
+        by_tenant: dict[str, list[PolicyVersion]] = {}
+        for v in versions:
+            by_tenant.setdefault(v.tenant, []).append(v)
         staged = 0
         for tenant in tenants:
             today = local_date(now, tenant.timezone)
-            for day in (today - timedelta(days=1), today):
-                async with self.rt.sessions() as session:
-                    version = await queries.policy_for_day(session, tenant.id, day)
+            for offset in range(self.lookback_days, -1, -1):
+                day = today - timedelta(days=offset)
+                version = queries.pick_version(by_tenant.get(tenant.id, []), day)
                 if version is None:
                     continue
                 content = PolicyContent.model_validate(version.content)
                 for window in content.windows:
-                    staged += await self._check_window(tenant, version, content, window, day, now)
+                    staged += await self._check_window(tenant, version, content, window, day, now, done)
+            await self._maybe_close_month(tenant, by_tenant.get(tenant.id, []), now, done)
         if staged:
             self.rt.wake_relay()
+        await self._refresh_metrics(now)
         return staged
 
-    async def _check_window(self, tenant: Tenant, version: PolicyVersion, content: PolicyContent,
-                            window: Window, day, now: datetime) -> int:  # type: ignore[no-untyped-def]
-        _, _, deadline = window_bounds(window, day, tenant.timezone)
-        if deadline < version.effective_at:
-            return 0  # the policy arrived after this window had closed
+    def phase_due(self, version: PolicyVersion, window: Window, day: date, tz: str, now: datetime) -> str | None:
+        """Which decision (if any) a window is due for at ``now``."""
+        _, _, deadline = window_bounds(window, day, tz)
+        if deadline < queries.effective_at(version):
+            return None  # the letter took effect after this window had closed
         if now >= deadline + self.settle:
-            return await self._close(tenant, content, window, day, deadline, "overdue")
+            return "overdue"
         reminder_at = deadline - self.due_soon_before
-        if self.due_soon_before and reminder_at <= now < deadline and reminder_at >= version.effective_at:
-            return await self._close(tenant, content, window, day, deadline, "due_soon")
-        return 0
+        if self.due_soon_before and reminder_at <= now < deadline and reminder_at >= queries.effective_at(version):
+            return "due_soon"
+        return None
 
-    async def _close(self, tenant: Tenant, content: PolicyContent, window: Window, day,  # type: ignore[no-untyped-def]
-                     deadline: datetime, phase: str) -> int:
+    async def _check_window(self, tenant: Tenant, version: PolicyVersion, content: PolicyContent, window: Window,
+                            day: date, now: datetime, done: set[tuple[str, date, str, str]]) -> int:
+        phase = self.phase_due(version, window, day, tenant.timezone, now)
+        if phase is None or (tenant.id, day, window.id, phase) in done:
+            return 0
+        return await self.close(tenant, version, content, window, day, phase)
+
+    async def close(self, tenant: Tenant, version: PolicyVersion, content: PolicyContent, window: Window,
+                    day: date, phase: str) -> int:
+        """Make one decision for one window (once, whoever else tries); returns notices staged."""
+        started = time.perf_counter()
+        _, _, deadline = window_bounds(window, day, tenant.timezone)
         async with self.rt.sessions() as session, session.begin():
+            if phase == "overdue":
+                await bulk.lock_window(session, tenant.id, day, window.id, shared=False)
             if not await _claim(session, tenant.id, day, window.id, phase):
                 return 0
-            candidates = expected(await queries.people(session, tenant.id), content, day,
-                                  await queries.roster_modes(session, tenant.id, day))
-            present = await queries.checked_in(session, tenant.id, day, window.id)
-            absent = [p for p in candidates if p.nip not in present]
+            people = await queries.people(session, tenant.id)
+            placed = place(people, content, await queries.unit_sectors(session, tenant.id, content),
+                           await queries.roster_modes(session, tenant.id, day))
+            expected = expected_for_window(placed, content, day, window)
+            facts = await queries.window_facts(session, tenant.id, day, window.id)
+            if phase == "overdue":
+                rows = build_rows(window.id, expected, facts, closed=True)
+                await bulk.copy_rows(session, Expectation.__table__, LEDGER_COLUMNS, [
+                    (tenant.id, day, window.id, r.nip, r.unit_id, r.sector, r.status, r.late_minutes,
+                     r.outside_geofence, r.suspicious, r.checkin_at, r.overdue, deadline) for r in rows])
+                await _snapshot_units(session, tenant.id, day, placed, content)
+                absent = [(r.nip, r.unit_id) for r in rows if r.overdue]
+            else:
+                absent = [(p.person.nip, p.person.unit_id) for p in expected if p.person.nip not in facts]
             notice = ReportOverdue if phase == "overdue" else ReportDueSoon
-            for person in absent:
-                if phase == "overdue":
-                    session.add(Overdue(tenant=tenant.id, nip=person.nip, day=day, window_id=window.id,
-                                        unit_id=person.unit_id, status="missing", deadline=deadline))
-                await self.rt.stage(session, notice(
-                    employee_id=person.nip, unit_id=person.unit_id, local_date=day, window_id=window.id,
-                    window_name=window.name, deadline=deadline, timezone=tenant.timezone,
-                ), tenant=tenant.id)
-            closure = await session.get(WindowClosure, (tenant.id, day, window.id, phase))
-            closure.flagged = len(absent)  # type: ignore[union-attr]
+            payload = bulk.payload_factory(notice, local_date=day, window_id=window.id, window_name=window.name,
+                                           deadline=deadline, timezone=tenant.timezone)
+            await bulk.stage_payloads(session, self.rt.outbox, notice, [
+                (nip, payload(employee_id=nip, unit_id=unit_id)) for nip, unit_id in absent],
+                tenant=tenant.id, source=self.rt.source)
+            await session.execute(
+                update(WindowClosure)
+                .where(WindowClosure.tenant == tenant.id, WindowClosure.day == day,
+                       WindowClosure.window_id == window.id, WindowClosure.phase == phase)
+                .values(flagged=len(absent), expected=len(expected), deadline=deadline, policy_number=version.number))
+        elapsed = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.closures.labels(phase).inc()
+            self.metrics.notices.labels(phase).inc(len(absent))
+            self.metrics.close_seconds.observe(elapsed)
         log.info("window closed", tenant=tenant.id, day=str(day), window=window.id, phase=phase,
-                 expected=len(candidates), flagged=len(absent))
+                 expected=len(expected), flagged=len(absent), seconds=round(elapsed, 3))
+        self.rt.wake_relay()
         return len(absent)
 
+    async def _maybe_close_month(self, tenant: Tenant, versions: list[PolicyVersion], now: datetime,
+                                 done: set[tuple[str, date, str, str]]) -> None:
+        today = local_date(now, tenant.timezone)
+        for month in monthly.months_due(today, self._today_closed(tenant, versions, today, now, done)):
+            if (tenant.id, month) in self._months_done:
+                continue
+            async with self.rt.sessions() as session, session.begin():
+                finished = await monthly.close_month(session, tenant.id, month, now)
+            if finished is not None:
+                log.info("month evaluated", tenant=tenant.id, month=str(month), employees=finished)
+            self._months_done.add((tenant.id, month))
 
-async def _claim(session: AsyncSession, tenant: str, day, window_id: str, phase: str) -> bool:  # type: ignore[no-untyped-def]
+    def _today_closed(self, tenant: Tenant, versions: list[PolicyVersion], today: date, now: datetime,
+                      done: set[tuple[str, date, str, str]]) -> bool:
+        """Whether every window of today that will ever close has closed."""
+        version = queries.pick_version(versions, today)
+        if version is None:
+            return True
+        content = PolicyContent.model_validate(version.content)
+        for window in content.windows:
+            _, _, deadline = window_bounds(window, today, tenant.timezone)
+            if deadline < queries.effective_at(version):
+                continue
+            if (tenant.id, today, window.id, "overdue") not in done and now < deadline + self.settle:
+                return False
+        return True
+
+    async def _refresh_metrics(self, now: datetime) -> None:
+        if self.metrics is None or time.monotonic() - self._metrics_at < self.metrics_every:
+            return
+        self._metrics_at = time.monotonic()
+        async with self.rt.sessions() as session:
+            await self.metrics.refresh(session, now)
+
+
+async def _snapshot_units(session: AsyncSession, tenant: str, day: date, placed, content: PolicyContent) -> None:  # type: ignore[no-untyped-def]
+    """Freeze the units' in-office figures with the day's first closure."""
+    figures = in_office(placed, content)
+    sectors = {p.person.unit_id: p.sector for p in placed}
+    await bulk.insert_rows(session, UnitDay.__table__, [{
+        "tenant": tenant, "day": day, "unit_id": unit_id, "sector": sectors[unit_id], "quota_pct": f.quota_pct or 0,
+        "headcount": f.headcount, "wfo": f.wfo, "wfh": f.wfh, "unknown": f.unknown,
+    } for unit_id, f in figures.items()])
+
+
+async def _claim(session: AsyncSession, tenant: str, day: date, window_id: str, phase: str) -> bool:
     """Insert the closure row; False when another instance (or an earlier run) has it."""
     insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     result = await session.execute(
         insert_(WindowClosure)
-        .values(tenant=tenant, day=day, window_id=window_id, phase=phase, closed_at=datetime.now(UTC), flagged=0)
+        .values(tenant=tenant, day=day, window_id=window_id, phase=phase, closed_at=datetime.now(UTC), flagged=0,
+                expected=0)
         .on_conflict_do_nothing()
         .returning(WindowClosure.tenant)
     )

@@ -1,12 +1,31 @@
-"""Tables of the reporting service: read models built from events, and what it decided."""
+"""Tables of the reporting service: read models built from events, and what it decided.
+
+Read models (from other services' events): ``tenants``, ``units``, ``employees``,
+``policy_versions``, ``roster_days``, ``evaluations``.
+
+Decisions (this service's own facts):
+
+- ``window_closures``: a (tenant, day, window, phase) whose due-soon or overdue check
+  ran; its primary key makes each decision once, also with several instances;
+- ``expectations``: the ledger of expected check-ins, one row per (tenant, day,
+  window, employee), written when the window closes: on time, late or missing,
+  outside the geofence, suspicious, and whether a ``report.overdue`` went out;
+- ``unit_days``: each unit's in-office share on a day (from rosters), frozen with
+  the day's first closure, for the national view and the metrics;
+- ``verifications`` and ``audit_log``: a unit head's sign-off of a unit's day;
+- ``monthly_closures`` and ``monthly_scores``: the month-end evaluation with the
+  discipline score of every employee, frozen with the weights used;
+- ``score_weights``: a tenant's own weights for the discipline score.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
 from services.runtime.outbox import define_outbox
 
@@ -15,12 +34,16 @@ class Base(DeclarativeBase):
     metadata = MetaData()
 
 
+# --- read models -------------------------------------------------------------------
+
+
 class Tenant(Base):
     __tablename__ = "tenants"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), default="province", server_default="province")
 
 
 class Unit(Base):
@@ -30,6 +53,10 @@ class Unit(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     effective_sector: Mapped[str] = mapped_column(String(20))
+    sector: Mapped[str | None] = mapped_column(String(20))  # the unit's own statement, if any
+    kind: Mapped[str] = mapped_column(String(20), default="department", server_default="department")
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class Employee(Base):
@@ -55,17 +82,19 @@ class PolicyVersion(Base):
     number: Mapped[str] = mapped_column(String(100))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content: Mapped[dict] = mapped_column(JSON)
 
 
 class RosterDay(Base):
     __tablename__ = "roster_days"
+    __table_args__ = (Index("ix_roster_days_unit", "tenant", "unit_id", "day"),)
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     mode: Mapped[str] = mapped_column(String(3))
+    unit_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Evaluation(Base):
@@ -83,12 +112,15 @@ class Evaluation(Base):
     late_minutes: Mapped[int] = mapped_column(Integer, default=0)
     geofence: Mapped[str] = mapped_column(String(20))
     suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
-    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- decisions -----------------------------------------------------------------------
 
 
 class WindowClosure(Base):
-    """A (tenant, day, window) whose overdue check ran; the primary key makes the
-    decision once, also with several reporting instances."""
+    """A (tenant, day, window) whose due-soon or overdue check ran; the primary key makes
+    the decision once, also with several reporting instances."""
 
     __tablename__ = "window_closures"
 
@@ -96,22 +128,120 @@ class WindowClosure(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     window_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     phase: Mapped[str] = mapped_column(String(10), primary_key=True)  # "due_soon" | "overdue"
-    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     flagged: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    policy_number: Mapped[str | None] = mapped_column(String(100))
 
 
-class Overdue(Base):
-    """An expected check-in that did not arrive in time; ``late`` once it arrives after all."""
+class Expectation(Base):
+    """One expected check-in of a closed window: the ledger the reports count."""
 
-    __tablename__ = "overdue"
+    __tablename__ = "expectations"
+    __table_args__ = (
+        Index("ix_expectations_unit", "tenant", "day", "unit_id"),
+        Index("ix_expectations_nip", "tenant", "nip", "day"),
+    )
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
-    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     window_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     unit_id: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(10))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sector: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))  # on_time | late | missing
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    outside_geofence: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UnitDay(Base):
+    """A unit's work modes on a day (from rosters and exemptions) and its sector quota."""
+
+    __tablename__ = "unit_days"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(20))
+    quota_pct: Mapped[int] = mapped_column(Integer)
+    headcount: Mapped[int] = mapped_column(Integer)
+    wfo: Mapped[int] = mapped_column(Integer)
+    wfh: Mapped[int] = mapped_column(Integer)
+    unknown: Mapped[int] = mapped_column(Integer)
+
+
+class Verification(Base):
+    """A unit head's sign-off: the unit's report for the day is checked."""
+
+    __tablename__ = "verifications"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    verified_by: Mapped[str] = mapped_column(String(200))
+    verified_nip: Mapped[str | None] = mapped_column(String(18))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MonthlyClosure(Base):
+    """A tenant's month-end evaluation, made once, with the weights it used."""
+
+    __tablename__ = "monthly_closures"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    weights: Mapped[dict] = mapped_column(JSON)
+    employees: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonthlyScore(Base):
+    __tablename__ = "monthly_scores"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100))
+    expected: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    missing: Mapped[int] = mapped_column(Integer)
+    outside_geofence: Mapped[int] = mapped_column(Integer)
+    suspicious: Mapped[int] = mapped_column(Integer)
+    late_minutes: Mapped[int] = mapped_column(Integer)
+    credit: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    predicate: Mapped[str | None] = mapped_column(String(30))
+
+
+class ScoreWeights(Base):
+    __tablename__ = "score_weights"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    weights: Mapped[dict] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 outbox = define_outbox(Base.metadata)
