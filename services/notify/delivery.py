@@ -50,7 +50,7 @@ class DeliveryMetrics:
     def __init__(self, rt: ServiceRuntime) -> None:
         self.attempts = Counter("hadir_notify_attempts_total", "Delivery attempts by channel and outcome",
                                 ["channel", "outcome"], registry=rt.registry)
-        self.final = Counter("hadir_notify_final_total", "Notifications reaching a final status",
+        self.final = Counter("hadir_notifications", "Notifications reaching a final status (sent, failed, dead)",
                              ["channel", "status"], registry=rt.registry)
         self.backlog = Gauge("hadir_notify_due", "Notifications due for delivery now", registry=rt.registry)
 

@@ -42,6 +42,8 @@ class ReportingMetrics:
                                     ["tenant"], registry=registry)
         self.notices = Counter("hadir_reporting_notices_total", "report.due_soon / report.overdue staged",
                                ["phase"], registry=registry)
+        self.overdue_emitted = Counter("hadir_overdue_emitted", "report.overdue events staged, per tenant",
+                                       ["tenant"], registry=registry)
         self.closures = Counter("hadir_reporting_window_closures_total", "Window closures made by this instance",
                                 ["phase"], registry=registry)
         self.close_seconds = Histogram("hadir_reporting_window_close_seconds", "Time to close one window",

@@ -161,6 +161,8 @@ class WindowScheduler:
         if self.metrics is not None:
             self.metrics.closures.labels(phase).inc()
             self.metrics.notices.labels(phase).inc(len(absent))
+            if phase == "overdue":
+                self.metrics.overdue_emitted.labels(tenant.id).inc(len(absent))
             self.metrics.close_seconds.observe(elapsed)
         log.info("window closed", tenant=tenant.id, day=str(day), window=window.id, phase=phase,
                  expected=len(expected), flagged=len(absent), seconds=round(elapsed, 3))
