@@ -29,7 +29,7 @@ from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant
 from services.checkin.submission import Candidate, Outcome
 from services.contracts.events import CheckinReceived
 from services.contracts.policy import CheckinKind
-from services.runtime import errors, outbox
+from services.runtime import errors, outbox, tracing
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
@@ -61,7 +61,6 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["check-ins"])
     EmployeeP = Annotated[Principal, Depends(rt.role("employee", "unit_head"))]
     HeadP = Annotated[Principal, Depends(rt.role("unit_head", "tenant_admin"))]
-    Traceparent = Annotated[str | None, Header(max_length=100)]
 
     async def accept(principal: Principal, candidates: list[Candidate], traceparent: str | None) -> list[Outcome]:
         """Check the submitter against the directory, then store the candidates in one transaction."""
@@ -107,13 +106,12 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         principal: EmployeeP,
         response: Response,
         idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
-        traceparent: Traceparent = None,
-    ) -> CheckinOut:
+            ) -> CheckinOut:
         """Store a check-in and publish ``checkin.received``. A retry with the same
         `Idempotency-Key` and payload answers 201 again with the stored check-in and
         `Idempotent-Replayed: true`."""
         key = idempotency_key or str(uuid.uuid4())
-        [outcome] = await accept(principal, [Candidate(0, key, body, fingerprint(body))], traceparent)
+        [outcome] = await accept(principal, [Candidate(0, key, body, fingerprint(body))], tracing.current())
         if outcome.row is None:
             raise HTTPException(outcome.status, detail=errors.detail(*(_single_loc(e) for e in outcome.errors)))
         if outcome.replayed:
@@ -126,7 +124,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         responses={403: {"description": "the token's NIP is unknown in its tenant, or inactive"},
                    422: {"description": "not a list of 1-500 items"}},
     )
-    async def submit_batch(body: BatchIn, principal: EmployeeP, traceparent: Traceparent = None) -> BatchOut:
+    async def submit_batch(body: BatchIn, principal: EmployeeP) -> BatchOut:
         """Up to 500 check-ins, each with its own `idempotency_key`; one result per item
         (201 stored or replayed, 409 key reused with another payload, 422 invalid). Accepted
         items are stored with their events in one transaction; rejected ones store nothing."""
@@ -139,7 +137,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
                 outcomes.append(Outcome(index, 422, _raw_key(raw), errors=errors.field_errors(exc.errors())))
             else:
                 candidates.append(Candidate(index, item.idempotency_key, item, fingerprint(item)))
-        outcomes += await accept(principal, candidates, traceparent)
+        outcomes += await accept(principal, candidates, tracing.current())
         results = [_item_result(o) for o in sorted(outcomes, key=lambda o: o.index)]
         return BatchOut(
             accepted=sum(o.stored for o in outcomes),

@@ -33,7 +33,7 @@ from services.contracts import topics
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope, EnvelopeError
 from services.contracts.registry import event_class_for
-from services.runtime import inbox
+from services.runtime import inbox, tracing
 from services.runtime.kafka import publish_envelope
 from services.runtime.metrics import RuntimeMetrics
 
@@ -203,7 +203,11 @@ class EventConsumer:
                 if item.envelope.id not in fresh:
                     continue
                 fresh.discard(item.envelope.id)  # same id twice in one batch: apply once
+                # Events staged by the handler continue the trace; logs name the event.
+                tracing.bind(tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
+                             ce_type=item.envelope.type, tenant=item.envelope.tenant)
                 await self.handlers[type(item.event)](session, item.envelope, item.event)
+                log.info("event applied", group=self.group_id)
                 self._metrics.events_handled.labels(self.group_id, item.envelope.type).inc()
         if duplicates:
             self._metrics.events_duplicate.labels(self.group_id).inc(duplicates)

@@ -71,6 +71,8 @@ def create_app(
         template = getattr(route, "path", "unmatched")
         metrics.http_requests.labels(request.method, template, f"{response.status_code // 100}xx").inc()
         metrics.http_duration.labels(request.method, template).observe(time.perf_counter() - started)
+        log.info("request", method=request.method, route=template, status=response.status_code,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
         return response
 
     return app

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
+from services.runtime import tracing
 from services.runtime.db import UTCDateTime, dialect_name
 from services.runtime.metrics import RuntimeMetrics
 
@@ -78,13 +79,14 @@ def define_outbox(metadata: MetaData) -> Table:
 
 
 def envelope_for(event: Event, *, tenant: str, source: str, traceparent: str | None = None) -> Envelope:
+    """The CloudEvent of ``event``; it carries the current trace unless one is given."""
     return Envelope(
         type=event.TYPE,
         source=source,
         tenant=tenant,
         subject=event.subject(),
         data=event.model_dump_json().encode(),
-        traceparent=traceparent,
+        traceparent=traceparent or tracing.current(),
     )
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextvars import ContextVar
 
 import structlog
 
+_current: ContextVar[str | None] = ContextVar("traceparent", default=None)
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
@@ -40,5 +42,12 @@ def trace_id(traceparent: str | None) -> str | None:
 
 
 def bind(traceparent: str | None, **extra: str) -> None:
-    """Put the trace id (and e.g. the CloudEvents id) into every log line of this context."""
+    """Make ``traceparent`` the current one (events staged from here carry it) and put
+    the trace id (and e.g. the CloudEvents id) into every log line of this context."""
+    _current.set(traceparent)
     structlog.contextvars.bind_contextvars(trace_id=trace_id(traceparent), **extra)
+
+
+def current() -> str | None:
+    """The traceparent of the request or event being handled, if any."""
+    return _current.get()

@@ -23,6 +23,8 @@ HOME_A = (-6.1202, 106.1503)  # Serang, Banten
 HOME_B = (-6.1100, 106.1600)
 NIP_A = "198703152010011001"
 NIP_B = "199002202015032002"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
 def pick_zone(now: datetime) -> str:
@@ -78,7 +80,8 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
             "location": {"latitude": HOME_A[0], "longitude": HOME_A[1] + 0.0005, "accuracy_m": 12}}
 
     async def post_checkin() -> httpx.Response | None:
-        resp = await http.post(f"{checkin}/v1/checkins", headers={**employee_a, "Idempotency-Key": "a-1"}, json=body)
+        resp = await http.post(f"{checkin}/v1/checkins", json=body,
+                               headers={**employee_a, "Idempotency-Key": "a-1", "traceparent": TRACEPARENT})
         return resp if resp.status_code in (200, 201) else None
 
     accepted = await eventually(post_checkin, timeout=20, what="check-in accepted")
@@ -127,15 +130,28 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     assert "belum kami terima" in sent[0]["body"]
 
     # Exactly one report.overdue event on the topic for this tenant.
-    consumer = AIOKafkaConsumer(topics.REPORT_OVERDUE, bootstrap_servers=kafka_bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
-    await consumer.start()
-    try:
-        batches = await consumer.getmany(timeout_ms=5000)
-        ours = [r for records in batches.values() for r in records
-                if dict(r.headers).get("ce_tenant") == tenant.encode()]
-    finally:
-        await consumer.stop()
+    ours = await records_of(kafka_bootstrap, topics.REPORT_OVERDUE, tenant)
     assert len(ours) == 1
     assert ours[0].key == f"{tenant}/{NIP_B}".encode()
+
+    # The trace of the HTTP request travels with the check-in and its verdict, and into the logs.
+    for topic in (topics.CHECKIN_RECEIVED, topics.CHECKIN_EVALUATED):
+        [record] = await records_of(kafka_bootstrap, topic, tenant)
+        assert dict(record.headers)["traceparent"].decode().split("-")[1] == TRACE_ID, topic
+    for name in ("checkin", "policy"):
+        assert TRACE_ID in suite[name].log_path.read_text(), f"trace id not in {name}'s JSON logs"
+
+
+async def records_of(bootstrap: str, topic: str, tenant: str) -> list:
+    """Every record of ``tenant`` on ``topic`` (read from the beginning, no group commits)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
+    await consumer.start()
+    ours = []
+    try:
+        while batches := await consumer.getmany(timeout_ms=3000):
+            ours += [r for records in batches.values() for r in records
+                     if dict(r.headers).get("ce_tenant") == tenant.encode()]
+    finally:
+        await consumer.stop()
+    return ours
