@@ -1,5 +1,5 @@
-"""Many expected check-ins (20,000 here; ``make bench`` runs 100,000): the closure writes the ledger and the outbox set-based
-(COPY) in seconds, and every ``report.overdue`` reaches a real Kafka broker.
+"""Many expected check-ins (20,000 here; ``make bench`` runs 100,000): the closure writes
+the ledger and the outbox set-based (COPY) in seconds, and every ``report.overdue`` reaches a real Kafka broker.
 
 The time the runtime's outbox relay then needs to publish them is printed, not
 asserted: it belongs to the relay (one FastStream publish per row), not to this
