@@ -6,11 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify import audience
 from services.notify.settings import NotifySettings
 from services.notify.store import Preference, TenantSettings
 from services.runtime.auth import Principal
+from services.runtime.db import dialect_name
 from services.runtime.service import ServiceRuntime
 
 Language = Literal["id", "en"]
@@ -50,6 +53,16 @@ class TenantSettingsOut(TenantSettingsIn):
     explicit: bool
 
 
+async def upsert(session: AsyncSession, model: type[Preference | TenantSettings], **values: object) -> None:
+    """Insert or overwrite one row in one statement (``merge`` reads first, and two concurrent
+    first writes then collide on the primary key)."""
+    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    stmt = insert_(model).values(**values)
+    keys = [c.name for c in model.__table__.primary_key]
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=keys, set_={k: stmt.excluded[k] for k in values if k not in keys}))
+
+
 def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["preferences"])
     Anyone = Annotated[Principal, Depends(rt.role("employee", "unit_head", "tenant_admin"))]
@@ -66,8 +79,8 @@ def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
 
     async def write(tenant: str, nip: str, body: PreferenceIn) -> PreferenceOut:
         async with rt.sessions() as session, session.begin():
-            await session.merge(Preference(tenant=tenant, nip=nip, language=body.language,
-                                           channels=list(dict.fromkeys(body.channels)), updated_at=datetime.now(UTC)))
+            await upsert(session, Preference, tenant=tenant, nip=nip, language=body.language,
+                         channels=list(dict.fromkeys(body.channels)), updated_at=datetime.now(UTC))
         return await read(tenant, nip)
 
     def own_nip(principal: Principal) -> str:
@@ -108,10 +121,9 @@ def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
         tenant = principal.require_tenant()
         quiet = body.quiet_hours
         async with rt.sessions() as session, session.begin():
-            await session.merge(TenantSettings(
-                tenant=tenant, quiet_start=quiet.start if quiet else None, quiet_end=quiet.end if quiet else None,
-                escalate_daily=body.escalate_daily, escalate_weekly=body.escalate_weekly,
-                updated_at=datetime.now(UTC)))
+            await upsert(session, TenantSettings, tenant=tenant, quiet_start=quiet.start if quiet else None,
+                         quiet_end=quiet.end if quiet else None, escalate_daily=body.escalate_daily,
+                         escalate_weekly=body.escalate_weekly, updated_at=datetime.now(UTC))
         return await current(tenant)
 
     return router

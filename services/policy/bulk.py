@@ -28,7 +28,7 @@ def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield rows[i:i + size]
 
 
-async def upsert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+async def upsert(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
     """INSERT … ON CONFLICT (keys) DO UPDATE every other column, in batches."""
     if not rows:
         return

@@ -90,7 +90,9 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
             if unit_id in problems:
                 raise invalid(("body", "parent_id"), *problems[unit_id])
             await directory.save_units(rt, session, tenant, [spec])
-            record = unit_record(await session.get(Unit, (tenant, unit_id), populate_existing=True))
+            saved = await session.get(Unit, (tenant, unit_id), populate_existing=True)
+            assert saved is not None  # just written in this transaction
+            record = unit_record(saved)
         rt.wake_relay()
         return record
 

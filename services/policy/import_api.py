@@ -169,7 +169,8 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         415: {"description": "not text/csv nor multipart/form-data"},
     })
     Admin = Annotated[Principal, Depends(rt.role("tenant_admin"))]
-    bad_file = {422: {"model": ImportReport, "description": "bad rows; nothing applied (see `errors`)"}}
+    bad_file: dict[int | str, dict[str, Any]] = {
+        422: {"model": ImportReport, "description": "bad rows; nothing applied (see `errors`)"}}
 
     @router.post("/employees", response_model=ImportReport, responses=bad_file, openapi_extra=UPLOAD_BODY,
                  summary="Import employees from a CSV file",
