@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
+from sqlalchemy.types import TypeDecorator
 
 from services.contracts.base import Event
 from services.runtime.db import dialect_name
@@ -55,6 +56,8 @@ def _chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 def _pg_type(column: Any) -> str:
     """The PostgreSQL array element type for a column of the reporting tables."""
     kind = column.type
+    if isinstance(kind, TypeDecorator):  # e.g. UTCDateTime: the type it stores as
+        kind = kind.impl_instance
     for sa_type, name in ((BigInteger, "int8"), (Integer, "int4"), (Boolean, "bool"), (Date, "date"),
                           (Float, "float8"), (LargeBinary, "bytea")):
         if isinstance(kind, sa_type):
