@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test test-fast up down lint schemas bench kafka-start kafka-stop clean
+.PHONY: help run test test-fast up down lint schemas bench chaos kafka-start kafka-stop clean
 
 help:
 	@echo "make run     - start Kafka, the four services (SQLite) and demo data; Ctrl-C stops"
@@ -13,6 +13,7 @@ help:
 	@echo "make up/down - the suite in Docker (docker compose), with PostgreSQL and Prometheus"
 	@echo "make lint    - ruff and mypy"
 	@echo "make bench   - benchmarks that print figures"
+	@echo "make chaos   - fault injection (3 Kafka brokers, kill -9, PostgreSQL restart); one FAULT line per fault"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +25,7 @@ run: $(STAMP)
 	$(VENV)/bin/hadir run
 
 test: $(STAMP)
-	$(PY) -m pytest -q -rfEs --durations=15
+	$(PY) -m pytest -q -rfEs --durations=15 -m "not chaos"
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
@@ -47,6 +48,9 @@ schemas: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+chaos: $(STAMP)
+	$(PY) -m services.devtools.chaos
 
 kafka-start: $(STAMP)
 	$(VENV)/bin/hadir kafka start

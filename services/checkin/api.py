@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -157,7 +157,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
 
     @router.get("/units/{unit_id}/checkins", response_model=list[CheckinOut],
                 summary="Check-ins of one unit (its head, or the tenant's admin)")
-    async def unit_checkins(unit_id: str, principal: HeadP,
+    async def unit_checkins(unit_id: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]*$")], principal: HeadP,
                             day: Annotated[date | None, Query(alias="date")] = None,
                             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[CheckinOut]:
         tenant = principal.require_tenant()

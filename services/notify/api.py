@@ -85,17 +85,17 @@ def build_router(rt: ServiceRuntime, worker: DeliveryWorker) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["notifications"])
     Reader = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head", "employee", "integrator"))]
     Operator = Annotated[Principal, Depends(rt.role("tenant_admin", "integrator"))]
-    IdPath = Annotated[str, Path(max_length=36)]
+    IdPath = Annotated[str, Path(max_length=36, pattern=r"^[^\x00]*$")]
 
     @router.get("/notifications", response_model=list[NotificationOut],
                 summary="The delivery log, newest first (status=dead lists the dead letters)")
     async def notifications(
         principal: Reader,
-        recipient: Annotated[str | None, Query(max_length=100)] = None,
+        recipient: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
         status_: Annotated[list[Status] | None, Query(alias="status")] = None,
         channel: Annotated[Channel | None, Query()] = None,
-        kind: Annotated[str | None, Query(max_length=40)] = None,
-        source_event_id: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str | None, Query(max_length=40, pattern=r"^[^\x00]*$")] = None,
+        source_event_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
         since: Annotated[datetime | None, Query(description="created at or after (UTC)")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,

@@ -97,7 +97,7 @@ class EventTypeOut(BaseModel):
 def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["webhooks"])
     Manager = Annotated[Principal, Depends(rt.role("tenant_admin", "integrator"))]
-    IdPath = Annotated[str, Path(max_length=36)]
+    IdPath = Annotated[str, Path(max_length=36, pattern=r"^[^\x00]*$")]
 
     async def load(session, tenant: str, subscription_id: str) -> WebhookSubscription:  # type: ignore[no-untyped-def]
         row = await session.get(WebhookSubscription, subscription_id)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from services.contracts.events import EmployeeRecord, Place
 from services.contracts.policy import local_date
@@ -30,6 +31,7 @@ from services.policy.domain.places import set_place
 from services.policy.errors import VALIDATION_RESPONSES
 from services.policy.schemas import ImportReport, RowError
 from services.runtime.auth import Principal
+from services.runtime.errors import FieldError
 from services.runtime.service import ServiceRuntime
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "application/vnd.ms-excel")
@@ -46,6 +48,12 @@ UPLOAD_BODY: dict[str, Any] = {
         },
     },
 }
+
+class InvalidUpload(BaseModel):
+    """A request refused before any row is read: no ``file`` part, a bad query parameter."""
+
+    detail: list[FieldError]
+
 
 ApplyValid = Annotated[bool, Query(description="apply the valid rows even when some rows are bad")]
 DryRun = Annotated[bool, Query(description="validate and compare only: the report's counts, nothing written")]
@@ -170,7 +178,9 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
     })
     Admin = Annotated[Principal, Depends(rt.role("tenant_admin"))]
     bad_file: dict[int | str, dict[str, Any]] = {
-        422: {"model": ImportReport, "description": "bad rows; nothing applied (see `errors`)"}}
+        422: {"model": ImportReport | InvalidUpload,
+              "description": "bad rows, nothing applied (an ImportReport, see `errors`); or no usable upload "
+                             "(`detail` names the field)"}}
 
     @router.post("/employees", response_model=ImportReport, responses=bad_file, openapi_extra=UPLOAD_BODY,
                  summary="Import employees from a CSV file",

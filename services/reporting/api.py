@@ -128,8 +128,13 @@ class WeightsOut(BaseModel):
 def _month(value: str | None, fallback: date) -> date:
     if value is None:
         return monthly.month_start(fallback)
-    year, month = map(int, value.split("-"))
-    return date(year, month, 1)
+    try:
+        year, month = map(int, value.split("-"))
+        return date(year, month, 1)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
+            "loc": ["query", "month"], "type": "value_error",
+            "msg": f"month: bulan tidak valid, format YYYY-MM / invalid month {value!r}, expected YYYY-MM"}]) from exc
 
 
 def _download(body: bytes, filename: str, media_type: str) -> Response:
@@ -292,7 +297,10 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
     async def verify(body: VerifyIn, principal: Head, response: Response) -> VerificationOut:
         tenant_id = principal.require_tenant()
         unit_id = scope(principal, body.unit_id)
-        assert unit_id is not None
+        if unit_id is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
+                "loc": ["body", "unit_id"], "type": "missing",
+                "msg": "unit_id: wajib diisi / required (the token names no unit)"}])
         now = datetime.now(UTC)
         async with rt.sessions() as session, session.begin():
             tenant = await tenant_of(session, principal)

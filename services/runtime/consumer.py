@@ -26,7 +26,7 @@ from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts import topics
@@ -34,6 +34,7 @@ from services.contracts.base import Event
 from services.contracts.envelope import Envelope, EnvelopeError
 from services.contracts.registry import event_class_for
 from services.runtime import inbox, tracing
+from services.runtime.errors import transient_database_error
 from services.runtime.kafka import publish_envelope
 from services.runtime.metrics import RuntimeMetrics
 
@@ -43,22 +44,8 @@ Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
 
 
-# SQLSTATEs of a server that is restarting, overloaded or resolving a conflict: connection
-# exceptions (08), insufficient resources (53), operator intervention (57: shutting down,
-# starting up, terminated by an administrator), system errors (58), serialization
-# failures and deadlocks. asyncpg reports these as a generic DBAPIError, not OperationalError.
-TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58")
-TRANSIENT_SQLSTATES = ("40001", "40P01")
-
-
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
-        if state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES:
-            return True
-    return isinstance(exc, TRANSIENT)
+    return transient_database_error(exc) or isinstance(exc, TRANSIENT)
 
 
 @dataclass(frozen=True)

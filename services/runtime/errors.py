@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 log = structlog.get_logger(__name__)
@@ -130,6 +130,24 @@ def detail(*errors: FieldError) -> list[dict[str, Any]]:
 
 UNAVAILABLE = (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError)
 
+# SQLSTATEs of a server that is restarting, overloaded or resolving a conflict: connection
+# exceptions (08), insufficient resources (53), operator intervention (57: shutting down,
+# starting up, terminated by an administrator), system errors (58), serialization
+# failures and deadlocks. asyncpg reports these as a generic DBAPIError, not OperationalError.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+TRANSIENT_SQLSTATES = ("40001", "40P01")
+
+
+def transient_database_error(exc: BaseException) -> bool:
+    """A database error that a retry can cure (the server restarting, recovering, or gone
+    from under an open connection)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
+
 
 def install(app: FastAPI) -> None:
     """Answer request-validation failures with bilingual field errors (never echoing input),
@@ -147,6 +165,14 @@ def install(app: FastAPI) -> None:
             {"detail": "Basis data sementara tidak tersedia, coba lagi / database temporarily unavailable, retry"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        """asyncpg reports a restarting or recovering server as a plain DBAPIError: 503 as
+        above. Anything else stays an unexpected error (the application's 500 handler)."""
+        if transient_database_error(exc):
+            return await on_database_unavailable(request, exc)
+        raise exc
+
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, on_database_unavailable)
+    app.add_exception_handler(DBAPIError, on_database_error)

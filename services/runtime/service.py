@@ -197,8 +197,14 @@ class ServiceRuntime:
 
 
 def serve(app: FastAPI, settings: Settings) -> None:
-    """Run one service with uvicorn (``python -m services.<name>``)."""
+    """Run one service with uvicorn (``python -m services.<name>``): uvloop's event loop and
+    the httptools parser (both come with ``uvicorn[standard]``; the pure-Python ones when
+    missing), no access log (request metrics are in ``/metrics``)."""
+    import importlib.util
+
     import uvicorn
 
+    fast = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                loop="uvloop" if fast["uvloop"] else "asyncio", http="httptools" if fast["httptools"] else "h11",
                 timeout_graceful_shutdown=15)

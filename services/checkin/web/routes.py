@@ -30,6 +30,7 @@ from sqlalchemy import select
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.checkin.web.assets import add_static, page_headers
 from services.contracts.policy import local_date, zone_abbreviation
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
@@ -86,9 +87,14 @@ def in_force(versions: list[PolicyVersion], day: date, now: datetime) -> PolicyV
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The day's start and end in UTC; 422 for a day UTC cannot hold (0001-01-01 east of Greenwich)."""
     zone = ZoneInfo(tz)
-    return (datetime.combine(day, time.min, zone).astimezone(UTC),
-            datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC))
+    try:
+        return (datetime.combine(day, time.min, zone).astimezone(UTC),
+                datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC))
+    except OverflowError:
+        error = errors.make(["query", "date"], "date_out_of_range", "Tanggal di luar jangkauan / date out of range")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=errors.detail(error)) from None
 
 
 def _utc(instant: datetime) -> datetime:

@@ -35,7 +35,7 @@ from services.runtime.service import ServiceRuntime
 
 STATIC = Path(__file__).parent / "static"
 CHECKIN_PORT = 8001
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|2[0-9])\d{2}-(0[1-9]|1[0-2])$"
 
 
 class Context(BaseModel):
