@@ -4,6 +4,7 @@
     hadir services                 the four services only, configured by HADIR_* variables
     hadir demo                     load the demo tenant (Pemprov Banten) into running services
     hadir token --role employee …  a development bearer token
+    hadir apikey create --tenant T an integrator's API key (also: list, revoke ID)
     hadir kafka start|stop|status  the local Apache Kafka broker
 
 Each command is a small function; the work is in ``runner`` (processes), ``demo`` (data),
@@ -23,7 +24,7 @@ import typer
 from services.devtools import demo, kafka_local, runner
 from services.devtools.runner import Console, Supervisor
 from services.devtools.suite import Suite
-from services.runtime import devkeys
+from services.runtime import apikeys, devkeys
 from services.runtime.auth import ROLES
 from services.runtime.settings import REPO_ROOT
 
@@ -229,6 +230,50 @@ def token(
         private_key, subject=subject or nip or f"{role[0]}@{tenant}", roles=role, tenant=tenant or None,
         nip=nip, unit=unit, ttl_seconds=int(ttl_hours * 3600),
     ))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, add_help_option=False)
+def simulate(ctx: typer.Context) -> None:
+    """Simulate one working day against a running suite and compare the report with the ground truth.
+
+    Simulasi satu hari kerja. All options are the simulator's own (see --help)."""
+    from services.devtools import simulate as simulation
+
+    raise typer.Exit(simulation.main(ctx.args))
+
+
+# ----------------------------------------------------------------------- apikey
+
+
+@app.command()
+def apikey(
+    action: Annotated[str, typer.Argument(help="create | list | revoke")],
+    key_id: Annotated[str | None, typer.Argument(help="The key to revoke.")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Tenant the new key acts for.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role, repeatable (default integrator).")] = None,
+    description: Annotated[str, typer.Option(help="Who uses the key, e.g. SIKAP.")] = "",
+    var_dir: VarDir = DEFAULT_VAR_DIR,
+) -> None:
+    """API keys for integrators (X-API-Key): the secret is printed once, only its SHA-256 is kept
+    in <var-dir>/api-keys.json ($HADIR_API_KEYS_FILE overrides), which the services re-read."""
+    path = apikeys.default_path(var_dir.resolve())
+    try:
+        if action == "create" and tenant:
+            key, secret = apikeys.create(path, tenant=tenant, roles=tuple(role or ("integrator",)),
+                                         description=description)
+            typer.echo(secret)
+            typer.echo(f"key {key.id} for tenant {key.tenant} ({', '.join(key.roles)}) stored in {path}; "
+                       "the secret is not shown again", err=True)
+        elif action == "revoke" and key_id:
+            typer.echo(f"key {apikeys.revoke(path, key_id).id} revoked")
+        elif action == "list":
+            for k in apikeys.load(path):
+                typer.echo(f"{k.id}  {k.tenant}  {','.join(k.roles)}  {k.created_at}  "
+                           f"{'revoked ' + k.revoked_at if k.revoked_at else 'active'}  {k.description}")
+        else:
+            raise typer.BadParameter("use: create --tenant T | list | revoke KEY_ID", param_hint="ACTION")
+    except apikeys.ApiKeyError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 # ------------------------------------------------------------------------ kafka

@@ -88,8 +88,8 @@ class VerifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: date
-    unit_id: str | None = Field(default=None, max_length=100)
-    note: str | None = Field(default=None, max_length=1000)
+    unit_id: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00]*$")
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
 
 
 class VerificationOut(BaseModel):

@@ -1,21 +1,49 @@
-"""Bearer-token authentication: JWTs signed with ES256/RS256 keys from a JWKS file,
-issuer, audience and expiry checked, algorithms pinned. The tenant always comes
-from the token, never from a request body."""
+"""Authentication and roles.
 
+Two kinds of credentials, one principal:
+
+- ``Authorization: Bearer <JWT>`` (OIDC-style): ES256 or RS256 only, the algorithm pinned to
+  the signing key's own (so ``none``, HS256 signed with a public key, or an RSA header on an
+  EC key never verify), the key found by ``kid`` in the JWKS file (``HADIR_JWT_JWKS_FILE``,
+  re-read when it changes, so keys rotate without a restart); ``iss``, ``aud``, ``exp`` and
+  ``sub`` required and checked (30 s leeway for clock skew); claims ``tenant``, ``roles``,
+  ``nip``, ``unit``.
+- ``X-API-Key: hadir_<id>_<secret>`` for integrators (:mod:`services.runtime.apikeys`).
+
+The tenant always comes from the credentials, never from a request: the principal
+dependency also binds it for PostgreSQL row-level security (:mod:`services.runtime.rls`),
+except for the cross-tenant roles (``national_viewer``, ``platform_admin``), whose
+endpoints aggregate over every tenant.
+
+Every route needs credentials except :data:`PUBLIC_PATHS`: liveness, readiness and metrics
+(probes and Prometheus), and the interface descriptions (OpenAPI, its documentation pages,
+AsyncAPI), which hold no tenant data and which integrators read before they have a key.
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the closures' ``Depends`` objects.
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
-ALGORITHMS = ["ES256", "RS256"]
+from services.runtime import apikeys, rls
+
+ALGORITHMS = ("ES256", "RS256")
 ROLES = frozenset(
     {"employee", "unit_head", "tenant_admin", "national_viewer", "integrator", "platform_admin"}
 )
+CROSS_TENANT_ROLES = frozenset({"national_viewer", "platform_admin"})
+PUBLIC_PATHS = frozenset({
+    "/healthz", "/readyz", "/metrics",
+    "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json",
+})
+API_KEY_HEADER = "x-api-key"
+LEEWAY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -34,76 +62,137 @@ class Principal:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Token tanpa tenant / token has no tenant")
         return self.tenant
 
+    def row_scope(self) -> str | None:
+        """The tenant its database work is confined to (``rls``); None: every tenant."""
+        if self.has(*CROSS_TENANT_ROLES):
+            return None
+        return self.tenant or rls.NO_TENANT
+
+
+def unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
 
 class Authenticator:
-    def __init__(self, jwks_file: Path | None, issuer: str, audience: str) -> None:
+    def __init__(self, jwks_file: Path | None, issuer: str, audience: str,
+                 api_keys: apikeys.ApiKeyStore | None = None) -> None:
         self._jwks_file = jwks_file
         self._issuer = issuer
         self._audience = audience
-        self._keys: dict[str, jwt.PyJWK] | None = None
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._stamp: tuple[int, int] | None = None
+        self.api_keys = api_keys or apikeys.ApiKeyStore()
 
     def _load(self) -> dict[str, jwt.PyJWK]:
-        if self._keys is None:
-            if self._jwks_file is None or not self._jwks_file.exists():
-                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "JWKS not configured")
-            data = json.loads(self._jwks_file.read_text())
-            self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(data).keys if k.key_id}
+        """The JWKS's ES256/RS256 keys by ``kid``, re-read when the file changes."""
+        try:
+            if self._jwks_file is None:
+                raise FileNotFoundError("HADIR_JWT_JWKS_FILE is not set")
+            stat = self._jwks_file.stat()
+        except OSError:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "JWKS not configured") from None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            try:
+                data = json.loads(self._jwks_file.read_text())
+                keys = jwt.PyJWKSet.from_dict(data).keys
+            except (OSError, ValueError, jwt.PyJWKSetError) as exc:
+                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"JWKS unreadable: {exc}") from None
+            self._keys = {k.key_id: k for k in keys if k.key_id and k.algorithm_name in ALGORITHMS}
+            self._stamp = stamp
         return self._keys
 
     def verify(self, token: str) -> Principal:
         keys = self._load()
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-            if kid not in keys:
+            key = keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
                 raise jwt.InvalidTokenError(f"unknown key id {kid!r}")
             claims = jwt.decode(
                 token,
-                keys[kid].key,
-                algorithms=ALGORITHMS,
+                key.key,
+                algorithms=[key.algorithm_name],
                 issuer=self._issuer,
                 audience=self._audience,
+                leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
+            return _principal(claims)
         except jwt.InvalidTokenError as exc:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                f"Token tidak valid / invalid token: {exc}",
-                headers={"WWW-Authenticate": "Bearer"},
-            ) from exc
-        roles = frozenset(claims.get("roles", [])) & ROLES
-        return Principal(
-            subject=str(claims["sub"]),
-            tenant=claims.get("tenant"),
-            roles=roles,
-            employee_id=claims.get("nip"),
-            unit_id=claims.get("unit"),
-        )
+            raise unauthorized(f"Token tidak valid / invalid token: {exc}") from exc
+
+    def verify_api_key(self, secret: str) -> Principal:
+        try:
+            key = self.api_keys.verify(secret)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"API keys unreadable: {exc!r}") from None
+        if key is None:
+            raise unauthorized("Kunci API tidak valid / invalid API key")
+        roles = frozenset(key.roles) & apikeys.KEY_ROLES
+        return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise jwt.InvalidTokenError("claim 'roles' must be a list of strings")
+    for name in ("tenant", "nip", "unit"):
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise jwt.InvalidTokenError(f"claim {name!r} must be a string")
+    return Principal(
+        subject=str(claims["sub"]),
+        tenant=claims.get("tenant") or None,
+        roles=frozenset(roles) & ROLES,
+        employee_id=claims.get("nip"),
+        unit_id=claims.get("unit"),
+    )
+
+
+async def _request_scope() -> rls.Scope:
+    """Runs in the request's task (async), before the principal: the request's row scope."""
+    return rls.open_scope()
 
 
 def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
-    def current_principal(request: Request) -> Principal:
+    """The caller, from a bearer token or an API key. Plain (not async) so that a route may
+    also call it itself (``rt.current_principal(request)``, in the request's task); as a
+    dependency it runs in a worker thread and fills the scope ``_request_scope`` opened."""
+
+    def current_principal(request: Request,
+                          scope: Annotated[rls.Scope | None, Depends(_request_scope)] = None) -> Principal:
         header = request.headers.get("authorization", "")
+        api_key = request.headers.get(API_KEY_HEADER, "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "Perlu token Bearer / bearer token required",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return auth.verify(token.strip())
+        if header and api_key:
+            raise unauthorized("Kirim satu kredensial saja / send either a bearer token or an API key")
+        if api_key:
+            principal = auth.verify_api_key(api_key.strip())
+        elif scheme.lower() == "bearer" and token.strip():
+            principal = auth.verify(token.strip())
+        else:
+            raise unauthorized("Perlu token Bearer atau kunci API / bearer token or API key required")
+        if isinstance(scope, rls.Scope):
+            scope.tenant = principal.row_scope()
+        else:
+            rls.bind(principal.row_scope())
+        return principal
 
     return current_principal
 
 
-def require_roles(current: Callable[..., Principal], *roles: str) -> Callable[..., Principal]:
-    """Dependency: the caller must hold one of ``roles`` (and a tenant, unless platform-wide)."""
+def require_roles(current: Callable[..., Principal], *roles: str) -> Callable[..., Any]:
+    """Dependency (a coroutine function returning the Principal): the caller must hold one of
+    ``roles``. Async, so that it runs in the request's own task and the row scope it binds
+    holds for the route's queries."""
 
-    def check(principal: Annotated[Principal, Depends(current)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current)]) -> Principal:
         if not principal.has(*roles):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 f"Peran tidak cukup / requires one of: {', '.join(sorted(roles))}",
             )
+        rls.bind(principal.row_scope())
         return principal
 
     return check

@@ -9,6 +9,8 @@ from sqlalchemy import DateTime, Dialect, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from services.runtime.rls import TenantSession
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back time-zone aware.
@@ -59,7 +61,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose transactions carry the request's tenant to PostgreSQL (``rls``)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
 
 
 def dialect_name(session: AsyncSession) -> str:

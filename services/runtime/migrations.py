@@ -1,7 +1,9 @@
 """Alembic migrations, one history per service.
 
 The Alembic environment (env.py, template) lives once in ``runtime/alembic``; each
-service keeps only its revision files in ``services/<name>/migrations``.
+service keeps only its revision files in ``services/<name>/migrations``. After the
+revisions, every table with a ``tenant`` column gets PostgreSQL row-level security
+(:mod:`services.runtime.rls`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
+
+from services.runtime import rls
 
 ENV_DIR = Path(__file__).parent / "alembic"
 
@@ -27,8 +31,10 @@ def alembic_config(versions_dir: Path, url: str, metadata: MetaData) -> Config:
 
 
 def upgrade(versions_dir: Path, url: str, metadata: MetaData) -> None:
-    """Bring the database to the newest revision (blocking; runs its own event loop)."""
+    """Bring the database to the newest revision, then install row-level security
+    (blocking; runs its own event loop)."""
     command.upgrade(alembic_config(versions_dir, url, metadata), "head")
+    rls.install_url(url)
 
 
 async def upgrade_async(versions_dir: Path, url: str, metadata: MetaData) -> None:
