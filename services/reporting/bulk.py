@@ -100,10 +100,13 @@ async def _pg_unnest_insert(session: AsyncSession, table: Table, rows: Sequence[
 async def copy_rows(session: AsyncSession, table: FromClause, columns: Sequence[str],
                     records: Sequence[tuple[Any, ...]]) -> None:
     """Append rows that cannot conflict (PostgreSQL ``COPY``, the fastest path; plain
-    inserts on SQLite), inside the caller's transaction."""
+    inserts on SQLite, and where row-level security applies to this role, which PostgreSQL
+    does not allow ``COPY FROM`` under), inside the caller's transaction."""
     if not records:
         return
-    if dialect_name(session) != "postgresql":
+    name = cast(Table, table).name
+    if dialect_name(session) != "postgresql" or await session.scalar(
+            text("SELECT row_security_active(CAST(:t AS regclass))"), {"t": name}):
         await insert_rows(session, table, [dict(zip(columns, r, strict=True)) for r in records],
                           ignore_conflicts=False)
         return
