@@ -28,11 +28,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
-from services.checkin.web.assets import add_static, page_headers
 from services.contracts.policy import local_date, zone_abbreviation
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
+from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
 DEFAULT_ZONE = "Asia/Jakarta"

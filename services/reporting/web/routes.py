@@ -29,9 +29,9 @@ from sqlalchemy import case, func, select
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.reporting import queries
 from services.reporting.store import Expectation, Tenant
-from services.reporting.web.assets import add_static, page_headers
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
+from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
 CHECKIN_PORT = 8001

@@ -1,5 +1,6 @@
-"""Serving a page's static files from a package folder: a fixed list read at start-up
-(no path from the request ever reaches the file system), no build step, no CDN."""
+"""Serving a page's static files from a package folder, for every service with web pages:
+a fixed list read at start-up (no path from the request ever reaches the file system),
+no build step, no CDN."""
 
 from __future__ import annotations
 
