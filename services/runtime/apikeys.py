@@ -138,7 +138,7 @@ class ApiKeyStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._keys: dict[str, ApiKey] = {}
 
     def _refresh(self) -> None:
@@ -147,7 +147,7 @@ class ApiKeyStore:
         except FileNotFoundError:
             self._stamp, self._keys = None, {}
             return
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # inode: every write is an atomic replace
         if stamp != self._stamp:
             self._keys = {k.id: k for k in load(self.path)}
             self._stamp = stamp

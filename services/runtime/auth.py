@@ -80,7 +80,7 @@ class Authenticator:
         self._issuer = issuer
         self._audience = audience
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self.api_keys = api_keys or apikeys.ApiKeyStore()
 
     def _load(self) -> dict[str, jwt.PyJWK]:
@@ -91,7 +91,7 @@ class Authenticator:
             stat = self._jwks_file.stat()
         except OSError:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "JWKS not configured") from None
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
                 data = json.loads(self._jwks_file.read_text())
