@@ -16,10 +16,17 @@ import pytest
 
 from services.devtools import postgres_local
 from services.devtools.postgres_local import LocalPostgres, find_bindir, start_throwaway
+from tests.support import infra
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(find_bindir() is None, reason="PostgreSQL server binaries not installed")
+
+
+@pytest.fixture(autouse=True)
+def _server_binaries() -> None:
+    """Without Debian's postgresql packages these tests cannot run: a failure in CI, a skip elsewhere."""
+    if find_bindir() is None:
+        infra.unavailable("PostgreSQL server binaries", "apt-get install postgresql (.ci/run does)")
 
 
 def dsn(url: str) -> str:
@@ -178,8 +185,9 @@ def test_destroy_refuses_unmarked_dir(tmp_path: Path):
     assert (tmp_path / "keep.txt").exists()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to another user")
 def test_unreachable_base_dir_fails_clearly(tmp_path: Path):
+    if os.geteuid() != 0:
+        infra.unavailable("root", "only root hands the cluster to another user (CI runs as root)")
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
     with pytest.raises(RuntimeError, match="cannot write"):

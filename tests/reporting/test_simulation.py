@@ -31,16 +31,8 @@ EMPLOYEES = int(os.environ.get("HADIR_SIM_EMPLOYEES", "1000"))
 
 @pytest.fixture(scope="module")
 def sim_kafka() -> Iterator[str]:
-    for attempt in range(3):  # a local broker may lose a port race with another process: try again
-        started = False
-        try:
-            with infra.kafka() as bootstrap:
-                started = True
-                yield bootstrap
-                return
-        except (pytest.skip.Exception, pytest.fail.Exception):
-            if started or attempt == 2:
-                raise
+    with infra.kafka() as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="module")

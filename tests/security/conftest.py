@@ -120,16 +120,8 @@ def security_tokens(dev_keys: tuple[Path, Path]) -> Tokens:
 def security_kafka() -> Iterator[str]:
     """A broker of its own: other suites of the session (e2e, web) run the same consumer groups,
     and Kafka would share the partitions out among them."""
-    for attempt in range(3):  # a local broker may lose a port race with another process: try again
-        started = False
-        try:
-            with infra.kafka() as bootstrap:
-                started = True
-                yield bootstrap
-                return
-        except (pytest.skip.Exception, pytest.fail.Exception):
-            if started or attempt == 2:
-                raise
+    with infra.kafka() as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")

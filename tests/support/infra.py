@@ -68,8 +68,11 @@ def _free(port: int) -> bool:
 
 
 @contextmanager
-def kafka() -> Iterator[str]:
-    """Yield bootstrap servers of a real Kafka broker."""
+def kafka(attempts: int = 3) -> Iterator[str]:
+    """Yield bootstrap servers of a real Kafka broker.
+
+    A local broker is tried ``attempts`` times: on a shared machine another process can
+    take its free ports between the choice and the start."""
     given = os.environ.get("HADIR_TEST_KAFKA_BOOTSTRAP")
     if given:
         yield given
@@ -83,10 +86,13 @@ def kafka() -> Iterator[str]:
     from services.devtools import kafka_local
 
     with tempfile.TemporaryDirectory(prefix="hadir-test-kafka-") as tmp:
-        try:
-            cluster = kafka_local.start(Path(tmp), nodes=1, port=free_port_block(21092))
-        except Exception as exc:  # noqa: BLE001
-            unavailable("Kafka", f"local broker did not start: {exc}")
+        for attempt in range(1, attempts + 1):
+            try:
+                cluster = kafka_local.start(Path(tmp) / f"try-{attempt}", nodes=1, port=free_port_block(21092))
+                break
+            except Exception as exc:  # noqa: BLE001
+                if attempt == attempts:
+                    unavailable("Kafka", f"local broker did not start after {attempts} attempts: {exc}")
         try:
             yield cluster.bootstrap
         finally:
