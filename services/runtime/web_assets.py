@@ -19,6 +19,8 @@ MEDIA_TYPES = {
     ".json": "application/json",
 }
 
+SHARED = Path(__file__).parent / "web_static"  # served by every page, e.g. lang.js
+
 BASE_HEADERS = {
     "Cache-Control": "no-cache",  # revalidate every time: a deployment shows at once
     "X-Content-Type-Options": "nosniff",
@@ -36,8 +38,8 @@ def page_headers(connect_src: str = "'self'") -> dict[str, str]:
 def add_static(router: APIRouter, prefix: str, folder: Path, *,
                index_headers: Callable[[Request], dict[str, str]]) -> None:
     """``{prefix}/`` → index.html (headers made per request), ``{prefix}/<file>`` → the
-    folder's files, ``{prefix}`` → redirect."""
-    files = {p.name: p for p in folder.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
+    folder's files and the shared ones (the folder's win), ``{prefix}`` → redirect."""
+    files = {p.name: p for d in (SHARED, folder) for p in d.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
     index = files["index.html"]
 
     @router.get(prefix, include_in_schema=False)

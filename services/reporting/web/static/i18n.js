@@ -1,4 +1,5 @@
 // Texts of the dashboard: Bahasa Indonesia first, English on request (kept in localStorage).
+import { useTexts } from "./lang.js";
 
 const TEXTS = {
   id: {
@@ -163,31 +164,6 @@ const TEXTS = {
   },
 };
 
-const KEY = "hadir.lang";
-let lang = localStorage.getItem(KEY) === "en" ? "en" : "id";
+useTexts(TEXTS);
 
-export function language() {
-  return lang;
-}
-
-export function locale() {
-  return lang === "en" ? "en-GB" : "id-ID";
-}
-
-export function t(key, vars = {}) {
-  const text = TEXTS[lang][key] ?? TEXTS.id[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
-}
-
-export function setLanguage(next) {
-  lang = next === "en" ? "en" : "id";
-  localStorage.setItem(KEY, lang);
-  document.documentElement.lang = lang;
-}
-
-export function translate(root = document) {
-  document.documentElement.lang = lang;
-  for (const el of root.querySelectorAll("[data-i18n]")) {
-    el.textContent = t(el.dataset.i18n);
-  }
-}
+export { language, locale, setLanguage, t, translate } from "./lang.js";
