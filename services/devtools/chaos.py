@@ -50,10 +50,8 @@ import asyncio
 import contextlib
 import csv
 import io
-import random
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -69,7 +67,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.devtools import kafka_local, postgres_local
+from services.devtools import kafka_local, ports, postgres_local
 from services.devtools.kafka_local import KafkaCluster
 from services.devtools.postgres_local import LocalPostgres
 from services.devtools.suite import Suite
@@ -113,25 +111,6 @@ class ChaosSetupError(RuntimeError):
 # ------------------------------------------------------------------ the environment
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_block(start: int, span: int, offsets: tuple[int, ...] = (0,)) -> int:
-    """A base port with ``base + offset + i`` free for every offset and ``i < span``; the
-    search starts at a random step so that runs side by side rarely race for one block."""
-    first = random.randrange(0, 500, 10)
-    for step in [*range(first, 5000, 10), *range(0, first, 10)]:
-        if all(_free(start + step + o + i) for o in offsets for i in range(span)):
-            return start + step
-    raise ChaosSetupError(f"no free ports from {start}")
-
-
 @dataclass
 class Environment:
     """Kafka (3 nodes), PostgreSQL and the four services, shared by the scenarios."""
@@ -150,12 +129,12 @@ class Environment:
         suite: Suite | None = None
         try:
             say("starting a three-node Kafka cluster")
-            kafka = kafka_local.start(workdir / "kafka", nodes=3, port=_free_block(23092, 3, (0, 1000)))
+            kafka = kafka_local.start(workdir / "kafka", nodes=3, port=ports.free_block(23092, 3, (0, 1000)))
             say("starting PostgreSQL")
             pg = postgres_local.start_throwaway()
             urls = {name: pg.create_database(f"hadir_{name}") for name in SERVICES}
             private_key, jwks = devkeys.ensure_dev_keys(workdir / "keys")
-            base = _free_block(19101, len(SERVICES))
+            base = ports.free_block(19101, len(SERVICES))
             log_dir.mkdir(parents=True, exist_ok=True)
             for name in SERVICES:
                 (log_dir / f"{name}.log").unlink(missing_ok=True)

@@ -16,17 +16,17 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from services.devtools import ports
 
 KAFKA_VERSION = "4.3.1"
 
@@ -195,20 +195,8 @@ def validate_layout(port: int, nodes: int) -> None:
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
-    """True if something already listens on ``host:port``.
-
-    SO_REUSEADDR mirrors what the JVM does, so sockets in TIME_WAIT left by a broker
-    that just stopped do not count as "in use".
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                return True
-            raise
-    return False
+    """True if something already listens on ``host:port``."""
+    return not ports.port_free(port, host)
 
 
 def ensure_ports_free(ports: Iterable[int]) -> None:

@@ -40,7 +40,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 from urllib.parse import quote
+
+from services.devtools.ports import free_port
 
 SERVER_USER = "postgres"
 MARKER = ".hadir-postgres-local"
@@ -91,13 +92,6 @@ def _tail(path: Path, lines: int = 40) -> str:
     except OSError as exc:
         return f"(no log at {path}: {exc})"
     return "\n".join(text.splitlines()[-lines:])
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Ask the kernel for a currently unused TCP port on ``host``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 # --------------------------------------------------------------------------

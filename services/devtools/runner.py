@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from types import FrameType
 import httpx
 
 from services.devtools import docker_kafka, kafka_config, kafka_local
+from services.devtools.ports import port_free
 from services.devtools.suite import PORTS, Suite
 
 SERVICES = tuple(PORTS)  # checkin, policy, notify, reporting
@@ -162,11 +162,8 @@ def service_ports(base_port: int) -> dict[str, int]:
 
 def ensure_ports_free(ports: Iterable[int]) -> None:
     for port in ports:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                raise RunError(f"port {port} is in use (another `hadir run`?); stop it or pass --base-port") from None
+        if not port_free(port):
+            raise RunError(f"port {port} is in use (another `hadir run`?); stop it or pass --base-port")
 
 
 def run_env(var_dir: Path, bootstrap: str, jwks: Path) -> dict[str, str]:

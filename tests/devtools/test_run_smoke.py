@@ -12,7 +12,6 @@ the day and hour.
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from services.devtools import demo, docker_kafka, kafka_local, runner
+from services.devtools.ports import port_free
 from services.runtime.settings import REPO_ROOT
 from tests.support import infra
 from tests.support.tokens import Tokens
@@ -49,15 +49,6 @@ def wait_for(probe, timeout: float, what: str, interval: float = 0.1):  # type: 
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture

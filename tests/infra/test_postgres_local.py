@@ -6,7 +6,6 @@ import asyncio
 import os
 import pwd
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import asyncpg
 import pytest
 
 from services.devtools import postgres_local
+from services.devtools.ports import port_free as port_is_free
 from services.devtools.postgres_local import LocalPostgres, find_bindir, start_throwaway
 from tests.support import infra
 
@@ -59,16 +59,6 @@ def execute(url: str, *statements: str) -> None:
             await conn.close()
 
     asyncio.run(go())
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ PostgreSQL, and helpers to feed it events and read its API and database."""
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,15 +23,10 @@ from services.contracts.events import (
     TenantRecord,
     UnitRecord,
 )
+from services.devtools.ports import free_port
 from services.devtools.suite import Suite
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class NotifyService:

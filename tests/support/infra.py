@@ -11,14 +11,14 @@ With ``CI=true`` an unavailable piece fails the run; elsewhere the tests that ne
 from __future__ import annotations
 
 import os
-import random
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from services.devtools import ports
 
 POSTGRES_IMAGE = "postgres:16.4-alpine"
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.7.1"
@@ -46,25 +46,8 @@ def docker_answers() -> bool:
 
 
 def free_port_block(start: int, span: int = 1) -> int:
-    """A port ``p`` such that p .. p+span-1 and p+1000 .. are free (local Kafka layout).
-
-    The search starts at a random offset so that test sessions running side by side
-    on one machine rarely race for the same block."""
-    offset = random.randrange(0, 900, 10)
-    for base in [*range(start + offset, start + 1000, 10), *range(start, start + offset, 10)]:
-        ports = [*range(base, base + span), *range(base + 1000, base + 1000 + span)]
-        if all(_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free port block")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+    """A port ``p`` such that p .. p+span-1 and p+1000 .. are free (local Kafka layout)."""
+    return ports.free_block(start, span, offsets=(0, 1000))
 
 
 @contextmanager

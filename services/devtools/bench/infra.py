@@ -11,9 +11,7 @@ statements each service runs per check-in.
 from __future__ import annotations
 
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from services.devtools import kafka_config, kafka_local, postgres_local
+from services.devtools import kafka_config, kafka_local, ports, postgres_local
 from services.devtools.suite import Suite
 from services.runtime.devkeys import ensure_dev_keys
 from services.runtime.settings import REPO_ROOT
@@ -37,25 +35,10 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def free_block(start: int, span: int, kafka_layout: bool = False) -> int:
     """A base port ``p`` with ``p .. p+span-1`` free (and ``+1000`` too for Kafka's controller)."""
-    offset = random.randrange(0, 900, 10)
-    for base in [*range(start + offset, start + 1000, 10), *range(start, start + offset, 10)]:
-        ports = [*range(base, base + span)]
-        if kafka_layout:
-            ports += [p + kafka_config.CONTROLLER_PORT_OFFSET for p in ports]
-        if all(port_free(p) for p in ports):
-            return base
-    raise RuntimeError(f"no free block of {span} ports from {start}")
+    offsets = (0, kafka_config.CONTROLLER_PORT_OFFSET) if kafka_layout else (0,)
+    return ports.free_block(start, span, offsets)
 
 
 @dataclass
