@@ -13,9 +13,10 @@ rows and still lists the bad ones. ``dry_run=true`` only reports.
 
 import asyncio
 import email.policy
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.parser import BytesParser
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -114,23 +115,35 @@ def _respond(report: ImportReport) -> JSONResponse | ImportReport:
     return report
 
 
-def parse_employees(data: bytes, today: date) -> tuple[Table, list[tuple[int, EmployeeRow]], list[Problem]]:
-    table = csv_import.read_table(csv_import.decode(data), csv_import.EMPLOYEE_COLUMNS,
-                                  csv_import.EMPLOYEE_REQUIRED)
+R = TypeVar("R")
+
+
+def _unique_rows(table: Table, parse: Callable[[dict[str, str]], tuple[R | None, list[Any]]],
+                 key: Callable[[R], str], column: str,
+                 label: tuple[str, str]) -> tuple[list[tuple[int, R]], list[Problem]]:
+    """Parse every row; report bad cells and a key seen on an earlier row (by row number)."""
     problems = list(table.problems)
-    good: list[tuple[int, EmployeeRow]] = []
+    good: list[tuple[int, R]] = []
     first_row: dict[str, int] = {}
     for number, cells in table.rows:
-        row, errors = csv_import.employee_row(cells, table.delimiter, today)
+        row, errors = parse(cells)
         problems.extend(_problem(number, e) for e in errors)
         if row is None:
             continue
-        if row.nip in first_row:
-            problems.append(Problem(number, "nip", f"NIP ganda, sudah ada di baris {first_row[row.nip]} / "
-                                                   f"duplicate NIP, already on row {first_row[row.nip]}"))
+        seen = first_row.setdefault(key(row), number)
+        if seen != number:
+            problems.append(Problem(number, column, f"{label[0]} ganda, sudah ada di baris {seen} / "
+                                                    f"duplicate {label[1]}, already on row {seen}"))
             continue
-        first_row[row.nip] = number
         good.append((number, row))
+    return good, problems
+
+
+def parse_employees(data: bytes, today: date) -> tuple[Table, list[tuple[int, EmployeeRow]], list[Problem]]:
+    table = csv_import.read_table(csv_import.decode(data), csv_import.EMPLOYEE_COLUMNS,
+                                  csv_import.EMPLOYEE_REQUIRED)
+    good, problems = _unique_rows(table, lambda cells: csv_import.employee_row(cells, table.delimiter, today),
+                                  lambda row: row.nip, "nip", ("NIP", "NIP"))
     return table, good, problems
 
 
@@ -153,20 +166,7 @@ def target_record(row: EmployeeRow, existing: EmployeeRecord | None, today: date
 
 def parse_units(data: bytes) -> tuple[Table, list[tuple[int, UnitRow]], list[Problem]]:
     table = csv_import.read_table(csv_import.decode(data), csv_import.UNIT_COLUMNS, csv_import.UNIT_REQUIRED)
-    problems = list(table.problems)
-    good: list[tuple[int, UnitRow]] = []
-    first_row: dict[str, int] = {}
-    for number, cells in table.rows:
-        row, errors = csv_import.unit_row(cells)
-        problems.extend(_problem(number, e) for e in errors)
-        if row is None:
-            continue
-        if row.id in first_row:
-            problems.append(Problem(number, "kode", f"kode ganda, sudah ada di baris {first_row[row.id]} / "
-                                                    f"duplicate code, already on row {first_row[row.id]}"))
-            continue
-        first_row[row.id] = number
-        good.append((number, row))
+    good, problems = _unique_rows(table, csv_import.unit_row, lambda row: row.id, "kode", ("kode", "code"))
     return table, good, problems
 
 
