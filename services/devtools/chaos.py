@@ -71,6 +71,7 @@ from services.devtools import kafka_local, ports, postgres_local
 from services.devtools.kafka_local import KafkaCluster
 from services.devtools.postgres_local import LocalPostgres
 from services.devtools.suite import Suite
+from services.devtools.zones import zone_with_room
 from services.runtime import devkeys
 from services.runtime.settings import REPO_ROOT
 
@@ -312,16 +313,6 @@ class Tenant:
         return (WINDOWS - 1) * SPACING + WINDOW_LENGTH
 
 
-def _pick_zone(now: datetime) -> str:
-    """A zone whose local day does not change during a scenario."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if timedelta(minutes=5) < local - local.replace(hour=0, minute=0, second=0, microsecond=0) \
-                < timedelta(hours=23, minutes=50):
-            return tz
-    raise AssertionError("three zones cannot all be near midnight")
-
-
 def _people() -> list[Person]:
     return [Person(index=i, nip=f"198501012010011{i:03d}", name=f"Pegawai C{i:02d}",
                    unit="bkd" if i <= EMPLOYEES // 2 else "diskominfo", home=(-6.10 - i * 0.002, 106.15))
@@ -344,7 +335,7 @@ async def _expect(response: Awaitable[httpx.Response], *codes: int) -> httpx.Res
 async def setup_tenant(env: Environment, http: httpx.AsyncClient, fault: str) -> Tenant:
     """Directory and letter over HTTP; returns once check-in and reporting know them."""
     tenant_id = f"chaos-{fault}-{uuid.uuid4().hex[:6]}"
-    zone = _pick_zone(datetime.now(UTC))
+    zone = zone_with_room(datetime.now(UTC), timedelta(minutes=10), after_midnight=timedelta(minutes=5))
     people = _people()
     tokens = {"admin": _token(env.private_key, tenant_id, ["tenant_admin"], f"admin@{tenant_id}")}
     for p in people:

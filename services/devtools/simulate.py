@@ -48,6 +48,7 @@ import httpx
 
 from services.contracts import topics
 from services.contracts.policy import zone_abbreviation
+from services.devtools.zones import zone_with_room
 from services.runtime.devkeys import ensure_dev_keys, issue_token
 from services.runtime.settings import REPO_ROOT
 
@@ -218,15 +219,6 @@ def ground_truth(planned: Sequence[Planned]) -> dict[str, dict[str, int]]:
     return truth
 
 
-def pick_zone(now: datetime, needed: timedelta) -> str:
-    """A zone whose local day has room for the whole simulation."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if local.hour >= 1 and (local + needed).date() == local.date():
-            return tz
-    raise RuntimeError("no Indonesian zone has room for the simulated day right now")
-
-
 def employees_csv(staff: Sequence[Person]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -317,7 +309,7 @@ class Simulator:
         stagger = 5.0
         day_length = timedelta(seconds=lead + 3 * stagger + window_s + grace * 60 + cfg.settle_timeout + 120)
         now = datetime.now(UTC)
-        tz = cfg.timezone or pick_zone(now, day_length)
+        tz = cfg.timezone or zone_with_room(now, day_length, after_midnight=timedelta(hours=1))
         zone = ZoneInfo(tz)
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=cfg.concurrency + 4)) as client:
             await self.setup_directory(client, staff, tz)

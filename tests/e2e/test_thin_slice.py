@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.contracts import topics
 from services.devtools.suite import Suite
+from services.devtools.zones import zone_with_room
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 
@@ -27,15 +28,6 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
-def pick_zone(now: datetime) -> str:
-    """A zone whose local time is not near midnight, so the test window stays within one day."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if 0 < local.hour < 23 or (local.hour == 0 and local.minute > 20) or (local.hour == 23 and local.minute < 50):
-            return tz
-    raise AssertionError("unreachable: three zones cannot all be near midnight")
-
-
 async def test_checkin_flows_to_report_and_overdue_to_notification(
     suite: Suite, tokens: Tokens, http: httpx.AsyncClient, kafka_bootstrap: str
 ) -> None:
@@ -43,7 +35,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     admin = tokens.admin(tenant)
     policy, checkin, reporting, notify = (suite[n].url for n in ("policy", "checkin", "reporting", "notify"))
     now = datetime.now(UTC)
-    tz = pick_zone(now)
+    tz = zone_with_room(now, timedelta(minutes=10))
     local_now = now.astimezone(ZoneInfo(tz))
 
     # Directory: one department, two employees with home places.

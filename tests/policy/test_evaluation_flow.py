@@ -12,6 +12,7 @@ import pytest
 
 from services.contracts import topics
 from services.contracts.events import CheckinReceived, Location
+from services.devtools.zones import zone_with_room
 from services.runtime.kafka import publish_envelope
 from services.runtime.outbox import envelope_for
 from tests.policy.conftest import PolicyService, nip_for, setup_tenant
@@ -21,15 +22,6 @@ pytestmark = pytest.mark.infra
 
 EVALUATED = "hadir.checkin.evaluated.v1"
 HOME = (-6.1202, 106.1503)
-
-
-def pick_zone(now: datetime) -> str:
-    """A zone whose local time is not near midnight, so the whole test stays within one local day."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if 0 < local.hour < 23:
-            return tz
-    raise AssertionError("unreachable: three zones cannot all be near midnight")
 
 
 def all_day(kind: str, window_id: str) -> dict[str, Any]:
@@ -58,7 +50,7 @@ async def verdicts(policy: PolicyService, tenant: str, ids: list[str]) -> dict[s
 async def test_a_checkin_is_judged_under_the_version_in_force_when_it_was_captured(
     policy: PolicyService, tenant: str
 ) -> None:
-    tz = pick_zone(datetime.now(UTC))
+    tz = zone_with_room(datetime.now(UTC), timedelta(minutes=40), after_midnight=timedelta(minutes=40))
     admin = await setup_tenant(policy, tenant, tz)
     today = datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
     nip = nip_for(1)
@@ -89,7 +81,7 @@ async def test_a_checkin_is_judged_under_the_version_in_force_when_it_was_captur
 
 
 async def test_the_roster_mode_of_the_day_decides_what_is_required(policy: PolicyService, tenant: str) -> None:
-    tz = pick_zone(datetime.now(UTC))
+    tz = zone_with_room(datetime.now(UTC), timedelta(minutes=40), after_midnight=timedelta(minutes=40))
     admin = await setup_tenant(policy, tenant, tz)
     today = datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
     await policy.client.put("/v1/units/bkd", headers=admin, json={"name": "BKD"})  # non-essential, 25 %

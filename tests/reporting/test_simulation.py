@@ -23,7 +23,7 @@ import pytest
 
 from services.devtools.simulate import Config, simulate
 from services.devtools.suite import Suite
-from tests.support import infra
+from tests.support import infra, suites
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
 EMPLOYEES = int(os.environ.get("HADIR_SIM_EMPLOYEES", "1000"))
@@ -37,36 +37,22 @@ def sim_kafka() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 async def sim_databases(postgres_server: infra.PostgresServer) -> dict[str, str]:
-    return {name: await postgres_server.create_database(f"hadir_sim_{name}") for name in SERVICES}
+    return await suites.databases(postgres_server, "hadir_sim")
 
 
 @pytest.fixture(scope="module")
 def sim_suites(sim_kafka: str, sim_databases: dict[str, str], dev_keys: tuple[Path, Path],
                artifacts_dir: Path) -> Iterator[tuple[Suite, Suite]]:
     base = infra.free_port_block(19301, span=5)
-    env = {
-        "HADIR_KAFKA_BOOTSTRAP_SERVERS": sim_kafka,
-        "HADIR_JWT_JWKS_FILE": str(dev_keys[1]),
-        "HADIR_LOG_LEVEL": "WARNING",
-        "HADIR_OUTBOX_POLL_SECONDS": "0.2",
-        "HADIR_REPORTING_SCAN_SECONDS": "0.5",
-        "HADIR_REPORTING_SETTLE_SECONDS": "3",
-        "HADIR_REPORTING_DUE_SOON_MINUTES": "0",
-    }
-    per_service = {name: {f"HADIR_{name.upper()}_DATABASE_URL": url} for name, url in sim_databases.items()}
-    main = Suite(log_dir=artifacts_dir / "simulation-logs", env=env,
-                 ports={name: base + i for i, name in enumerate(SERVICES)}, service_env=per_service)
-    second = Suite(log_dir=artifacts_dir / "simulation-logs" / "reporting-2", env=env,
-                   ports={"reporting": base + 4}, service_env=per_service, names=("reporting",))
-    main.start()
-    try:
-        main.wait_ready(timeout=180)
-        second.start()  # after the first has migrated the database: migrations take no lock
-        second.wait_ready(timeout=180)
-        yield main, second
-    finally:
-        second.stop()
-        main.stop()
+    common = {"log_dir": artifacts_dir / "simulation-logs", "kafka": sim_kafka, "jwks": dev_keys[1],
+              "database_urls": sim_databases, "first_port": base,
+              "env": {"HADIR_LOG_LEVEL": "WARNING", "HADIR_REPORTING_SETTLE_SECONDS": "3"}}
+    main = suites.build(**common, ports={name: base + i for i, name in enumerate(suites.SERVICES)})
+    second = suites.build(**{**common, "log_dir": artifacts_dir / "simulation-logs" / "reporting-2"},
+                          names=("reporting",), ports={"reporting": base + 4})
+    # the second reporting instance starts once the first has migrated the database
+    with suites.running(main) as first, suites.running(second) as other:
+        yield first, other
 
 
 async def test_a_simulated_day_matches_its_ground_truth_with_two_reporting_instances(

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.devtools.suite import Suite
-from tests.support import infra
+from tests.support import infra, suites
 from tests.support.tokens import Tokens
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
@@ -127,33 +127,19 @@ def security_kafka() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def security_suite(security_kafka: str, security_databases: dict[str, Database], dev_keys: tuple[Path, Path],
                    artifacts_dir: Path, api_keys_file: Path) -> Iterator[Suite]:
-    base = infra.free_port_block(19001, span=4)
-    suite = Suite(
-        log_dir=artifacts_dir / "security-logs",
-        ports={name: base + i for i, name in enumerate(SERVICES)},
+    suite = suites.build(
+        log_dir=artifacts_dir / "security-logs", kafka=security_kafka, jwks=dev_keys[1], first_port=19001,
+        database_urls={name: db.app_url for name, db in security_databases.items()},
         env={
-            "HADIR_KAFKA_BOOTSTRAP_SERVERS": security_kafka,
-            "HADIR_JWT_JWKS_FILE": str(dev_keys[1]),
             "HADIR_API_KEYS_FILE": str(api_keys_file),
-            "HADIR_LOG_LEVEL": "INFO",
-            "HADIR_OUTBOX_POLL_SECONDS": "0.2",
             "HADIR_LAG_INTERVAL_SECONDS": "5",
-            "HADIR_REPORTING_SCAN_SECONDS": "0.5",
-            "HADIR_REPORTING_SETTLE_SECONDS": "1",
-            "HADIR_REPORTING_DUE_SOON_MINUTES": "0",
             "HADIR_NOTIFY_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
             "HADIR_NOTIFY_DELIVERY_POLL_SECONDS": "0.3",
             "HADIR_POLICY_SCHEDULER_SECONDS": "2",
         },
-        service_env={name: {f"HADIR_{name.upper()}_DATABASE_URL": db.app_url}
-                     for name, db in security_databases.items()},
     )
-    suite.start()
-    try:
-        suite.wait_ready(timeout=180)
-        yield suite
-    finally:
-        suite.stop()
+    with suites.running(suite) as started:
+        yield started
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -20,20 +20,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from services.devtools.suite import Suite
+from services.devtools.zones import zone_with_room
 from services.runtime import apikeys
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 
 WINDOW_SECONDS = 25
-
-
-def pick_zone(now: datetime) -> str:
-    """A zone whose local time is far enough from midnight for a window to stay within one day."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if (local.hour, local.minute) >= (0, 20) and (local.hour, local.minute) < (22, 50):
-            return tz
-    raise AssertionError("unreachable: three zones cannot all be near midnight")
 
 
 @dataclass
@@ -87,7 +79,7 @@ class Seeder:
                    keys_file: Any = None) -> World:
         tag = f"{label}{uuid.uuid4().hex[:8]}"
         now = datetime.now(UTC)
-        tz = pick_zone(now)
+        tz = zone_with_room(now, timedelta(hours=1, minutes=10))
         local_now = now.astimezone(ZoneInfo(tz))
         w = World(tenant=f"t-{tag}", tag=tag, tz=tz, today=local_now.date(),
                   units=[f"opd-{tag}", f"upt-{tag}"], nips=nips)

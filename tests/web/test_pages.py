@@ -28,6 +28,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.devtools.suite import Suite
+from services.devtools.zones import zone_with_room
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 
@@ -45,15 +46,6 @@ NIP_PAGE, NIP_OFFLINE, NIP_LOST, NIP_MISSING = HOME
 NIP_HEAD = "197501012000031005"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-
-
-def pick_zone(now: datetime) -> str:
-    """A zone whose local time is far enough from midnight for a window around now."""
-    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
-        local = now.astimezone(ZoneInfo(tz))
-        if 0 < local.hour < 23 or (local.hour == 0 and local.minute > 20) or (local.hour == 23 and local.minute < 50):
-            return tz
-    raise AssertionError("unreachable: three zones cannot all be near midnight")
 
 
 class Scenario:
@@ -96,7 +88,7 @@ async def scenario(web_suite: Suite, tokens: Tokens) -> Scenario:
     policy = web_suite["policy"].url
     admin = tokens.admin(tenant)
     now = datetime.now(UTC)
-    tz = pick_zone(now)
+    tz = zone_with_room(now, timedelta(minutes=10))
     local_now = now.astimezone(ZoneInfo(tz))
     async with httpx.AsyncClient(timeout=10, headers=admin) as http:
         r = await http.put(f"{policy}/v1/tenant", json={"name": "Pemerintah Provinsi Uji Web", "kind": "province",

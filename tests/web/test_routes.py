@@ -19,7 +19,6 @@ from services.reporting import store as reporting_store
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import load_settings
 from tests.support.tokens import Tokens
-from tests.web.launch import with_pages
 
 TENANT = "banten"
 NIP = "198703152010011001"
@@ -33,7 +32,7 @@ async def app_for(name: str, tmp_path: Path, jwks: Path) -> tuple[FastAPI, Servi
     app, rt = module.build(settings)
     async with rt.engine.begin() as conn:
         await conn.run_sync(rt.metadata.create_all)
-    return with_pages(name, app, rt), rt
+    return app, rt
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from services.contracts import topics
 from services.contracts.policy import PolicyContent, Window
 from services.devtools.bench.probes import end_offsets
+from services.devtools.zones import zone_with_room
 
 TENANT = "bench-overdue"
-ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 
 
 def _content(start: datetime, end: datetime) -> dict[str, Any]:
@@ -36,11 +36,10 @@ def _content(start: datetime, end: datetime) -> dict[str, Any]:
 async def seed(dsn: str, employees: int, lead_seconds: float) -> datetime:
     """Write the tenant into the read model; return the window's deadline (UTC)."""
     now = datetime.now(UTC)
-    for tz in ZONES:  # a zone whose local day does not end before the deadline (and its window's start)
-        local = now.astimezone(ZoneInfo(tz))
-        deadline_local = (local + timedelta(seconds=lead_seconds)).replace(microsecond=0)
-        if deadline_local.date() == local.date() and local.hour >= 1:
-            break
+    # a zone whose local day does not end before the deadline (and its window's start)
+    tz = zone_with_room(now, timedelta(seconds=lead_seconds), after_midnight=timedelta(hours=1))
+    local = now.astimezone(ZoneInfo(tz))
+    deadline_local = (local + timedelta(seconds=lead_seconds)).replace(microsecond=0)
     start_local = max(deadline_local.replace(hour=0, minute=0, second=0), deadline_local - timedelta(minutes=30))
     conn = await asyncpg.connect(dsn)
     try:

@@ -19,6 +19,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from services.devtools.zones import INDONESIA, zone_with_room
 from services.runtime.devkeys import KID
 
 TENANTS = (
@@ -29,7 +30,6 @@ TENANTS = (
 )
 UNITS = 20
 WINDOW_ID = "lokasi"
-ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 RUN_MINUTES = 60  # the window stays open this long; a run is shorter
 
 
@@ -37,11 +37,8 @@ def zone_for(preferred: str, now: datetime) -> str:
     """``preferred`` unless its local day ends within the run (a window cannot span midnight, and
     one closing mid-run would flood the suite with overdue notices); then another Indonesian zone.
     The three zones are an hour apart, so one of them is always clear."""
-    for tz in (preferred, *ZONES):
-        local = now.astimezone(ZoneInfo(tz))
-        if (local + timedelta(minutes=RUN_MINUTES)).date() == local.date():
-            return tz
-    return preferred  # unreachable with three zones an hour apart and a run under an hour
+    return zone_with_room(now, timedelta(minutes=RUN_MINUTES), after_midnight=timedelta(0),
+                          zones=(preferred, *INDONESIA))
 
 
 def nip(i: int) -> str:
