@@ -2,7 +2,6 @@
 
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -10,7 +9,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from pydantic import ValidationError
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin import submission
 from services.checkin.domain import DEFAULT_ZONE, as_utc, fingerprint
@@ -27,7 +25,6 @@ from services.checkin.schemas import (
 )
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant
 from services.checkin.submission import Candidate, Outcome
-from services.contracts.events import CheckinReceived
 from services.contracts.policy import CheckinKind
 from services.runtime import errors, outbox, tracing
 from services.runtime.auth import Principal
@@ -45,8 +42,8 @@ def to_out(row: Checkin) -> CheckinOut:
     )
 
 
-def forbidden(kind: str, message: str) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, detail=errors.detail(errors.make(NIP_LOC, kind, message)))
+def forbidden(kind: str, **ctx: Any) -> HTTPException:
+    return errors.forbidden(kind, loc=NIP_LOC, **ctx)
 
 
 def _batch_openapi() -> dict[str, Any]:
@@ -66,28 +63,21 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         """Check the submitter against the directory, then store the candidates in one transaction."""
         tenant = principal.require_tenant()
         if not principal.employee_id:
-            raise forbidden("missing_nip", "Token tanpa NIP pegawai / the token carries no employee NIP")
+            raise forbidden("missing_nip")
         now = datetime.now(UTC)
-
-        async def stage(session: AsyncSession, events: Sequence[CheckinReceived]) -> None:
-            assert rt.outbox is not None
-            await outbox.stage_many(session, rt.outbox, [
-                (e.TOPIC, outbox.envelope_for(e, tenant=tenant, source=rt.source, traceparent=traceparent))
-                for e in events])
 
         async with rt.sessions() as session, session.begin():
             # The token's tenant decides: a NIP known only in another tenant is unknown here.
             employee = await session.get(DirectoryEmployee, (tenant, principal.employee_id))
             if employee is None:
-                raise forbidden("unknown_employee",
-                                f"NIP {principal.employee_id} tidak terdaftar di instansi ini / "
-                                "not an employee of this tenant")
+                raise forbidden("unknown_employee", nip=principal.employee_id)
             if not employee.active:
-                raise forbidden("inactive_employee",
-                                f"NIP {principal.employee_id} tidak aktif / not an active employee")
+                raise forbidden("inactive_employee", nip=principal.employee_id)
             context = await submission.load_context(session, tenant, employee)
-            outcomes = await submission.store(session, stage, tenant=tenant, context=context,
-                                              candidates=candidates, now=now)
+            outcomes, events = await submission.store(session, tenant=tenant, context=context,
+                                                      candidates=candidates, now=now)
+            await outbox.stage_many(session, rt.outbox, events, tenant=tenant, source=rt.source,
+                                    traceparent=traceparent)
         if any(o.stored for o in outcomes):
             rt.wake_relay()
         return outcomes
@@ -151,7 +141,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CheckinOut]:
         tenant = principal.require_tenant()
         if not principal.employee_id:
-            raise forbidden("missing_nip", "Token tanpa NIP pegawai / the token carries no employee NIP")
+            raise forbidden("missing_nip")
         query = select(Checkin).where(Checkin.tenant == tenant, Checkin.employee_id == principal.employee_id)
         return await _list(tenant, query, day, limit)
 
@@ -162,7 +152,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
                             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[CheckinOut]:
         tenant = principal.require_tenant()
         if not principal.has("tenant_admin") and principal.unit_id != unit_id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Bukan unit Anda / not your unit")
+            raise errors.forbidden("not_your_unit", loc=["path", "unit_id"])
         return await _list(tenant, select(Checkin).where(Checkin.tenant == tenant, Checkin.unit_id == unit_id),
                            day, limit)
 
@@ -185,8 +175,7 @@ def _day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
         start = datetime.combine(day, time.min, zone).astimezone(UTC)
         end = datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC)
     except OverflowError:
-        error = errors.make(["query", "date"], "date_out_of_range", "Tanggal di luar jangkauan / date out of range")
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=errors.detail(error)) from None
+        raise errors.invalid(["query", "date"], errors.text("date_out_of_range"), "date_out_of_range") from None
     return start, end
 
 

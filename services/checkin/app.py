@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.checkin import api, handlers, store, web
+from services.checkin.settings import CheckinSettings
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -14,7 +15,7 @@ PORT = 8001
 
 
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
-    settings = settings or load_settings("checkin", PORT)
+    settings = CheckinSettings.of(settings or load_settings("checkin", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("main", handlers.HANDLERS)
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")

@@ -17,8 +17,7 @@ __all__ = ["FieldError"]
 MAX_BATCH_ITEMS = 500
 MAX_ACTIVITY_TEXT = 5000
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable ASCII, no spaces (UUIDs, ULIDs, …)
-explain_pattern(IDEMPOTENCY_KEY_PATTERN, "Kunci idempotensi: 1-200 karakter ASCII tanpa spasi / "
-                "idempotency key: 1-200 printable ASCII characters without spaces")
+explain_pattern(IDEMPOTENCY_KEY_PATTERN, "idempotency_key_format")
 
 _REQUIRED_BY_KIND = {
     "location": CheckinKind.LOCATION,

@@ -23,27 +23,23 @@ learns that its check-in was stored.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin.domain import CHECKIN_FIELDS, DEFAULT_ZONE, Rejection, check_capture_time, late_limit_hours
 from services.checkin.schemas import CheckinIn, FieldError
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.contracts.events import CheckinReceived, Location
-from services.runtime import errors
-from services.runtime.db import dialect_name
+from services.runtime import errors, sql
 
-Stage = Callable[[AsyncSession, Sequence[CheckinReceived]], Awaitable[None]]
 
-CONFLICT = errors.make(
-    ["idempotency_key"], "idempotency_conflict",
-    "Kunci idempotensi sudah dipakai untuk isi yang lain / idempotency key already used with a different payload",
-)
+def conflict() -> FieldError:
+    """The idempotency key was used before with another payload."""
+    return errors.make(["idempotency_key"], "idempotency_conflict", errors.text("idempotency_conflict"))
 
 
 @dataclass(frozen=True)
@@ -87,9 +83,10 @@ async def load_context(session: AsyncSession, tenant: str, employee: DirectoryEm
     return Context(employee, timezone, policies)
 
 
-async def store(session: AsyncSession, stage: Stage, *, tenant: str, context: Context,
-                candidates: Sequence[Candidate], now: datetime) -> list[Outcome]:
-    """Store what is new, answer every candidate; the caller commits."""
+async def store(session: AsyncSession, *, tenant: str, context: Context, candidates: Sequence[Candidate],
+                now: datetime) -> tuple[list[Outcome], list[CheckinReceived]]:
+    """Store what is new, answer every candidate; return the answers and the events of the
+    stored items, in item order, for the caller to stage in the same transaction."""
     nip = context.employee.nip
     firsts: dict[str, Candidate] = {}
     for c in candidates:
@@ -133,18 +130,16 @@ async def store(session: AsyncSession, stage: Stage, *, tenant: str, context: Co
         elif c.digest == first.digest:
             outcomes.append(Outcome(c.index, answer.status, c.key, errors=list(answer.errors)))
         else:
-            outcomes.append(Outcome(c.index, 409, c.key, errors=[CONFLICT]))
+            outcomes.append(Outcome(c.index, 409, c.key, errors=[conflict()]))
 
     # Events in item order: the relay publishes in outbox-id order.
-    await stage(session, [_event(rows[c.key], c.body) for c in candidates
-                          if c.key in inserted and c is firsts[c.key]])
-    return outcomes
+    return outcomes, [_event(rows[c.key], c.body) for c in candidates if c.key in inserted and c is firsts[c.key]]
 
 
 def _retry_of(row: Checkin, c: Candidate) -> Outcome:
     if row.request_hash == c.digest:
         return Outcome(c.index, 201, c.key, row, replayed=True)
-    return Outcome(c.index, 409, c.key, errors=[CONFLICT])
+    return Outcome(c.index, 409, c.key, errors=[conflict()])
 
 
 def _new_row(c: Candidate, tenant: str, employee: DirectoryEmployee, now: datetime) -> Checkin:
@@ -164,15 +159,9 @@ async def _insert_new(session: AsyncSession, rows: list[Checkin]) -> set[str]:
     """Insert rows whose key is not stored yet; return the keys actually inserted."""
     if not rows:
         return set()
-    table: Table = Checkin.__table__  # type: ignore[assignment]
-    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["tenant", "employee_id", "idempotency_key"])
-        .returning(table.c.idempotency_key)
-    )
     values = [{name: getattr(row, name) for name in _COLUMNS} for row in rows]
-    return set((await session.execute(statement, values)).scalars().all())
+    return set(await sql.insert_ignore(session, Checkin, values, Checkin.idempotency_key,
+                                       keys=["tenant", "employee_id", "idempotency_key"]))
 
 
 async def _stored(session: AsyncSession, tenant: str, nip: str, keys: list[str]) -> dict[str, Checkin]:

@@ -9,12 +9,13 @@ employee their own, an integrator the webhook deliveries.
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, field_validator
 from sqlalchemy import Select, or_, select
 
 from services.notify.delivery import DeliveryWorker
 from services.notify.store import DeliveryAttempt, Notification, utc
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
@@ -124,7 +125,7 @@ def build_router(rt: ServiceRuntime, worker: DeliveryWorker) -> APIRouter:
         async with rt.sessions() as session:
             row = await session.scalar(scope(select(Notification), principal).where(Notification.id == notification_id))
             if row is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "Notifikasi tidak ditemukan / not found")
+                raise errors.not_found(errors.text("notification"))
             attempts = await session.scalars(select(DeliveryAttempt).where(
                 DeliveryAttempt.notification_id == row.id).order_by(DeliveryAttempt.id))
             return NotificationDetail(
@@ -139,10 +140,9 @@ def build_router(rt: ServiceRuntime, worker: DeliveryWorker) -> APIRouter:
             row = await session.scalar(scope(select(Notification), principal)
                                        .where(Notification.id == notification_id).with_for_update())
             if row is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "Notifikasi tidak ditemukan / not found")
+                raise errors.not_found(errors.text("notification"))
             if row.status not in ("dead", "failed"):
-                raise HTTPException(status.HTTP_409_CONFLICT,
-                                    f"Hanya yang gagal / only dead or failed rows (this one is {row.status})")
+                raise errors.conflict("only_failed_rows", status=row.status)
             row.status, row.next_attempt_at, row.first_attempt_at, row.expires_at, row.updated_at = (
                 "pending", now, None, None, now)
             out = NotificationOut.model_validate(row, from_attributes=True)

@@ -33,6 +33,7 @@ from services.notify.channels.base import Message, Outcome, Sender
 from services.notify.retry import next_attempt
 from services.notify.settings import PERSON_CHANNELS, NotifySettings
 from services.notify.store import DeliveryAttempt, Notification, utc
+from services.runtime import outbox
 from services.runtime.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -229,12 +230,12 @@ class DeliveryWorker:
         self.metrics.final.labels(row.channel, status).inc()
 
     async def _publish(self, session: AsyncSession, row: Notification) -> None:
-        await self.rt.stage(session, NotificationSent(
+        await outbox.stage(session, self.rt.outbox, NotificationSent(
             notification_id=uuid.UUID(row.id), source_event_id=row.source_event_id,
             source_event_type=row.source_event_type, recipient=row.recipient,
             channel=row.channel,  # type: ignore[arg-type]
             status=FINAL_EVENT_STATUS[row.status],  # type: ignore[arg-type]
-        ), tenant=row.tenant, traceparent=row.traceparent)
+        ), tenant=row.tenant, source=self.rt.source, traceparent=row.traceparent)
 
     async def due_count(self) -> int:
         async with self.rt.sessions() as session:

@@ -15,16 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.envelope import Envelope
 from services.notify.audience import TenantView
 from services.notify.settings import PERSON_CHANNELS
 from services.notify.store import Notification
-from services.runtime.db import dialect_name
-
-CHUNK = 500
+from services.runtime import sql
 
 
 @dataclass(frozen=True)
@@ -69,14 +66,7 @@ async def record(session: AsyncSession, envelope: Envelope, planned: Sequence[Pl
         }
         for p in planned
     ]
-    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    added = 0
-    for start in range(0, len(rows), CHUNK):
-        result = await session.execute(
-            insert_(Notification).values(rows[start:start + CHUNK]).on_conflict_do_nothing()
-            .returning(Notification.id))
-        added += len(result.all())
-    return added
+    return len(await sql.insert_ignore(session, Notification, rows, Notification.id))
 
 
 def on_commit(session: AsyncSession, callback: Callable[..., None]) -> None:

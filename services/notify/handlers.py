@@ -26,7 +26,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
@@ -46,7 +45,7 @@ from services.notify.deliverylog import Planned, on_commit, record
 from services.notify.messages import render
 from services.notify.settings import NotifySettings
 from services.notify.store import Notification, OverdueMark, Recipient, Tenant, Unit, WebhookSubscription
-from services.runtime.db import dialect_name
+from services.runtime import sql
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
@@ -239,12 +238,10 @@ async def _overdue_counts(session: AsyncSession, tenant: str, event_id: str, eve
                           view: TenantView) -> list[tuple[str, int, int]]:
     """Mark the missed window (once per employee, day and window) and count the day's and the
     week's marks. A window already marked (a second event for it) counts nothing new."""
-    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    fresh = await session.execute(
-        insert_(OverdueMark).values(tenant=tenant, nip=event.employee_id, local_date=event.local_date,
-                                    window_id=event.window_id, event_id=event_id)
-        .on_conflict_do_nothing().returning(OverdueMark.nip))
-    if fresh.first() is None:
+    fresh = await sql.insert_ignore(session, OverdueMark, [
+        {"tenant": tenant, "nip": event.employee_id, "local_date": event.local_date, "window_id": event.window_id,
+         "event_id": event_id}], OverdueMark.nip)
+    if not fresh:
         return []
     monday = event.local_date - timedelta(days=event.local_date.weekday())
 

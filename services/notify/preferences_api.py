@@ -4,16 +4,15 @@
 from datetime import UTC, datetime, time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify import audience
 from services.notify.settings import NotifySettings
 from services.notify.store import Preference, TenantSettings
+from services.runtime import errors, sql
 from services.runtime.auth import Principal
-from services.runtime.db import dialect_name
 from services.runtime.service import ServiceRuntime
 
 Language = Literal["id", "en"]
@@ -56,11 +55,8 @@ class TenantSettingsOut(TenantSettingsIn):
 async def upsert(session: AsyncSession, model: type[Preference | TenantSettings], **values: object) -> None:
     """Insert or overwrite one row in one statement (``merge`` reads first, and two concurrent
     first writes then collide on the primary key)."""
-    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    stmt = insert_(model).values(**values)
     keys = [c.name for c in model.__table__.primary_key]
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=keys, set_={k: stmt.excluded[k] for k in values if k not in keys}))
+    await sql.upsert(session, model, [values], keys, update=[k for k in values if k not in keys])
 
 
 def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
@@ -85,7 +81,7 @@ def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
 
     def own_nip(principal: Principal) -> str:
         if not principal.employee_id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Token tanpa NIP / token has no NIP")
+            raise errors.forbidden("missing_nip")
         return principal.employee_id
 
     @router.get("/preferences/me", response_model=PreferenceOut)

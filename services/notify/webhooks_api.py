@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, or_, select, update
 
@@ -18,6 +18,7 @@ from services.notify import signing, webhooks
 from services.notify.channels.webhook import UnsafeTarget, check_url
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret, WebhookSubscription, utc
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
@@ -102,7 +103,7 @@ def build_router(rt: ServiceRuntime, settings: NotifySettings) -> APIRouter:
     async def load(session, tenant: str, subscription_id: str) -> WebhookSubscription:  # type: ignore[no-untyped-def]
         row = await session.get(WebhookSubscription, subscription_id)
         if row is None or row.tenant != tenant:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "Langganan tidak ditemukan / subscription not found")
+            raise errors.not_found(errors.text("subscription"))
         return row
 
     async def out(session, row: WebhookSubscription) -> SubscriptionOut:  # type: ignore[no-untyped-def]

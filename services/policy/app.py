@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.contracts.events import CheckinReceived
-from services.policy import directory_api, errors, evaluator, import_api, policy_api, roster_api, store
+from services.policy import directory_api, evaluator, import_api, policy_api, roster_api, store
 from services.policy.scheduler import LetterScheduler
+from services.policy.settings import PolicySettings
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -19,19 +19,19 @@ versions, rosters (WFO/WFH), and the evaluation of every check-in.
 
 Roles: `tenant_admin` (the personnel agency, BKD/BKPSDM) writes the directory and the rules;
 `unit_head` generates and overrides the rosters of their own unit and reads its employees;
-`employee` reads their own roster and record. Errors are `{"detail": ...}` in Bahasa Indonesia and
-English; input errors name each bad field in `loc`."""
+`employee` reads their own roster and record. Errors are `{"detail": [{"loc", "msg", "type"}]}`, the
+message in Bahasa Indonesia, or in English with `Accept-Language: en`; input errors name each bad
+field in `loc`."""
 
 
 def build(settings: Settings | None = None, *,
           scheduler_seconds: float | None = None) -> tuple[FastAPI, ServiceRuntime]:
-    settings = settings or load_settings("policy", PORT)
+    settings = PolicySettings.of(settings or load_settings("policy", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("evaluator", {CheckinReceived: evaluator.make_handler(rt)})
-    interval = scheduler_seconds or float(os.environ.get("HADIR_POLICY_SCHEDULER_SECONDS", "30"))
+    interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)
-    errors.install(app)
     app.include_router(directory_api.build_router(rt))
     app.include_router(import_api.build_router(rt))
     app.include_router(policy_api.build_router(rt))

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitKind, UnitRecord
 from services.contracts.policy import Sector
-from services.policy import bulk
 from services.policy.domain.sectors import ancestry, directory_sectors
 from services.policy.records import employee_record, unit_record
 from services.policy.store import Employee, Unit
+from services.runtime import outbox, sql
 from services.runtime.service import ServiceRuntime
 
 IN_CHUNK = 5000
@@ -117,9 +117,10 @@ async def save_units(rt: ServiceRuntime, session: AsyncSession, tenant: str, spe
     outcome.cascaded = sum(1 for r in changed if r.id not in asked)
     if not write:
         return outcome
-    await bulk.upsert(session, Unit.__table__, [_unit_row(tenant, r) for r in changed], ["tenant", "id"])
-    outcome.published = await bulk.stage_many(
-        rt, session, [DirectoryUpdated(entity="unit", unit=r) for r in changed], tenant=tenant)
+    await sql.upsert(session, Unit.__table__, [_unit_row(tenant, r) for r in changed], ["tenant", "id"])
+    outcome.published = len(await outbox.stage_many(
+        session, rt.outbox, [DirectoryUpdated(entity="unit", unit=r) for r in changed], tenant=tenant,
+        source=rt.source))
     return outcome
 
 
@@ -162,9 +163,10 @@ async def save_employees(rt: ServiceRuntime, session: AsyncSession, tenant: str,
     outcome.changed_ids = [r.nip for r in changed]
     if not write:
         return outcome
-    await bulk.upsert(session, Employee.__table__, [_employee_row(tenant, r) for r in changed], ["tenant", "nip"])
-    outcome.published = await bulk.stage_many(
-        rt, session, [DirectoryUpdated(entity="employee", employee=r) for r in changed], tenant=tenant)
+    await sql.upsert(session, Employee.__table__, [_employee_row(tenant, r) for r in changed], ["tenant", "nip"])
+    outcome.published = len(await outbox.stage_many(
+        session, rt.outbox, [DirectoryUpdated(entity="employee", employee=r) for r in changed], tenant=tenant,
+        source=rt.source))
     return outcome
 
 

@@ -19,11 +19,12 @@ from services.policy import directory
 from services.policy.directory import UnitSpec
 from services.policy.domain.nip import NipError, parse_nip
 from services.policy.domain.places import set_place
-from services.policy.errors import VALIDATION_RESPONSES, forbidden, invalid, not_found
 from services.policy.records import employee_record, tenant_record, unit_record
 from services.policy.schemas import ID_PATTERN, EmployeeIn, EmployeePage, PlaceIn, TenantIn, UnitIn, UnitPage
 from services.policy.store import Employee, Tenant, Unit
+from services.runtime import errors, outbox
 from services.runtime.auth import Principal
+from services.runtime.errors import VALIDATION_RESPONSES
 from services.runtime.service import ServiceRuntime
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -39,8 +40,7 @@ def checked_nip(nip: str, loc: tuple[str, ...] = ("path", "nip")) -> str:
     try:
         return str(parse_nip(nip))
     except NipError as exc:
-        indonesian, _, english = exc.message.partition(" / ")
-        raise invalid((*loc, exc.part), indonesian, english or indonesian, "nip_error") from exc
+        raise errors.invalid((*loc, exc.part), exc.message, "nip_error") from exc
 
 
 async def tenant_zone(session: AsyncSession, tenant: str) -> str:
@@ -63,7 +63,8 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
             record = TenantRecord(id=tenant, **body.model_dump())
             if record != before:
                 await session.merge(Tenant(id=tenant, **body.model_dump()))
-                await rt.stage(session, DirectoryUpdated(entity="tenant", tenant=record), tenant=tenant)
+                await outbox.stage(session, rt.outbox, DirectoryUpdated(entity="tenant", tenant=record),
+                                   tenant=tenant, source=rt.source)
         rt.wake_relay()
         return record
 
@@ -73,7 +74,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         async with rt.sessions() as session:
             row = await session.get(Tenant, principal.require_tenant())
         if row is None:
-            raise not_found("Tenant", "tenant")
+            raise errors.not_found(errors.text("tenant"))
         return tenant_record(row)
 
     @router.put(
@@ -88,7 +89,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
             rows = await directory.unit_rows(session, tenant)
             problems = directory.tree_problems({i: r.parent_id for i, r in rows.items()}, [spec])
             if unit_id in problems:
-                raise invalid(("body", "parent_id"), *problems[unit_id])
+                raise errors.invalid(("body", "parent_id"), errors.Text(*problems[unit_id]))
             await directory.save_units(rt, session, tenant, [spec])
             saved = await session.get(Unit, (tenant, unit_id), populate_existing=True)
             assert saved is not None  # just written in this transaction
@@ -115,7 +116,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         async with rt.sessions() as session:
             row = await session.get(Unit, (principal.require_tenant(), unit_id))
         if row is None:
-            raise not_found("Unit", "unit")
+            raise errors.not_found(errors.text("unit"))
         return unit_record(row)
 
     @router.put("/employees/{nip}", response_model=EmployeeRecord, summary="Create or change an employee",
@@ -126,7 +127,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         nip = checked_nip(nip)
         async with rt.sessions() as session, session.begin():
             if await session.get(Unit, (tenant, body.unit_id)) is None:
-                raise invalid(("body", "unit_id"), f"unit {body.unit_id!r} tidak ada", f"unknown unit {body.unit_id!r}")
+                raise errors.invalid(("body", "unit_id"), errors.text("unit_missing", unit_id=body.unit_id))
             record = EmployeeRecord(nip=nip, **body.model_dump())
             before = await directory.employee_records(session, tenant, [nip])
             await directory.save_employees(rt, session, tenant, [record], before)
@@ -145,7 +146,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         async with rt.sessions() as session, session.begin():
             before = await directory.employee_records(session, tenant, [nip])
             if nip not in before:
-                raise not_found("Pegawai", "employee")
+                raise errors.not_found(errors.text("employee"))
             start = body.valid_from or local_date(datetime.now(UTC), await tenant_zone(session, tenant))
             place = Place(name=name, kind=body.kind, latitude=body.latitude, longitude=body.longitude,
                           radius_m=body.radius_m, valid_until=body.valid_until)
@@ -164,7 +165,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
     ) -> EmployeePage:
         if not principal.has("tenant_admin"):
             if unit_id is not None and unit_id != principal.unit_id:
-                raise forbidden("Hanya unit Anda sendiri", "unit heads see their own unit only")
+                raise errors.forbidden("own_unit_reads_only")
             unit_id = principal.unit_id or "-"
         query = select(Employee).where(Employee.tenant == principal.require_tenant())
         if unit_id is not None:
@@ -191,7 +192,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
             or principal.employee_id == nip
         )
         if not allowed:
-            raise not_found("Pegawai", "employee")
+            raise errors.not_found(errors.text("employee"))
         assert row is not None
         return employee_record(row)
 

@@ -21,6 +21,7 @@ from services.policy.letters import tenant_versions
 from services.policy.records import employee_record
 from services.policy.rosters import mode_on
 from services.policy.store import Employee, LastFix, PolicyVersion, Tenant, Unit
+from services.runtime import outbox
 from services.runtime.service import ServiceRuntime
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -57,7 +58,8 @@ def make_handler(rt: ServiceRuntime):  # type: ignore[no-untyped-def]
     async def on_checkin_received(session: AsyncSession, envelope: Envelope, event: CheckinReceived) -> None:
         tenant = envelope.tenant
         verdict = await judge(session, tenant, event)
-        await rt.stage(session, verdict, tenant=tenant, traceparent=envelope.traceparent)
+        await outbox.stage(session, rt.outbox, verdict, tenant=tenant, source=rt.source,
+                           traceparent=envelope.traceparent)
 
     return on_checkin_received
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from email.parser import BytesParser
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -29,10 +29,9 @@ from services.policy.csv_import import EmployeeRow, Problem, Table, UnitRow
 from services.policy.directory import UnitSpec
 from services.policy.directory_api import tenant_zone
 from services.policy.domain.places import set_place
-from services.policy.errors import VALIDATION_RESPONSES
 from services.policy.schemas import ImportReport, RowError
 from services.runtime.auth import Principal
-from services.runtime.errors import FieldError
+from services.runtime.errors import VALIDATION_RESPONSES, FieldError, error, invalid, make, text
 from services.runtime.service import ServiceRuntime
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "application/vnd.ms-excel")
@@ -65,17 +64,14 @@ async def read_upload(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in CSV_TYPES and media != "multipart/form-data":
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            "Kirim berkas CSV (text/csv atau multipart/form-data) / "
-                            "send a CSV file (text/csv or multipart/form-data)")
+        raise error(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "csv_expected", loc=["header", "content-type"])
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > csv_import.MAX_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                                f"Berkas lebih dari {csv_import.MAX_BYTES // 2**20} MB / "
-                                f"file larger than {csv_import.MAX_BYTES // 2**20} MB")
+            raise error(status.HTTP_413_CONTENT_TOO_LARGE, "file_too_large", loc=["body"],
+                               mb=csv_import.MAX_BYTES // 2**20)
         chunks.append(chunk)
     body = b"".join(chunks)
     if media != "multipart/form-data":
@@ -89,9 +85,7 @@ async def read_upload(request: Request) -> bytes:
                 payload = part.get_payload(decode=True)
                 if isinstance(payload, bytes):
                     return payload
-    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                        [{"loc": ["body", "file"], "type": "missing",
-                          "msg": "Bagian 'file' tidak ada / the form has no 'file' part"}])
+    raise invalid(["body", "file"], text("no_file_part"), "missing")
 
 
 def _problem(row: int, error: csv_import.CellError) -> Problem:
@@ -108,9 +102,7 @@ def _report(kind: str, table: Table, valid: int, problems: list[Problem], **coun
 
 def _respond(report: ImportReport) -> JSONResponse | ImportReport:
     if report.errors and not report.applied:
-        report.detail = ("Berkas berisi baris yang salah; tidak ada yang disimpan (apply_valid=true untuk "
-                         "menyimpan baris yang benar) / the file has bad rows; nothing was applied "
-                         "(apply_valid=true applies the valid rows)")
+        report.detail = [make(["body", "file"], "bad_rows", text("bad_rows"))]
         return JSONResponse(report.model_dump(mode="json"), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return report
 

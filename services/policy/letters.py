@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import PolicyUpdated
 from services.contracts.policy import PolicyContent, local_date
-from services.policy import bulk
 from services.policy.domain import letters as rules
-from services.policy.errors import invalid
 from services.policy.schemas import PolicyVersionOut, VersionStatus
 from services.policy.store import PolicyVersion, Tenant
+from services.runtime import errors, outbox
 from services.runtime.service import ServiceRuntime
 
 
@@ -100,9 +99,8 @@ async def add_version(rt: ServiceRuntime, session: AsyncSession, *, tenant: str,
     versions = await versions_of(session, tenant, policy_id, lock=True)
     latest = versions[-1] if versions else None
     if latest is not None and draft.valid_from < latest.valid_from:
-        raise invalid(("body", "valid_from"),
-                      f"versi baru tidak boleh mulai sebelum versi {latest.version} ({latest.valid_from})",
-                      f"a new version cannot start before version {latest.version} ({latest.valid_from})")
+        raise errors.invalid(("body", "valid_from"), errors.text("version_starts_too_early", version=latest.version,
+                                                                 valid_from=latest.valid_from))
     row = PolicyVersion(
         tenant=tenant, policy_id=policy_id, version=(latest.version + 1) if latest else 1,
         number=draft.number, title=draft.title, signatory=draft.signatory, legal_basis=list(draft.legal_basis),
@@ -118,7 +116,8 @@ async def add_version(rt: ServiceRuntime, session: AsyncSession, *, tenant: str,
     await session.flush()
     if row.effective_at <= now:
         row.published_at = now
-        await bulk.stage_many(rt, session, [to_event(row, timezone)], tenant=tenant, time=row.effective_at)
+        await outbox.stage(session, rt.outbox, to_event(row, timezone), tenant=tenant, source=rt.source,
+                           time=row.effective_at)
     return row
 
 
@@ -146,7 +145,8 @@ async def publish_due(rt: ServiceRuntime, now: datetime, limit: int = 100) -> in
                 continue  # another instance got there first
             tenant = await session.get(Tenant, row.tenant)
             timezone = tenant.timezone if tenant else "Asia/Jakarta"
-            await bulk.stage_many(rt, session, [to_event(row, timezone)], tenant=row.tenant, time=row.effective_at)
+            await outbox.stage(session, rt.outbox, to_event(row, timezone), tenant=row.tenant, source=rt.source,
+                               time=row.effective_at)
             published += 1
     if published:
         rt.wake_relay()

@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.policy import local_date
 from services.policy import letters
 from services.policy.domain import letters as rules
-from services.policy.errors import VALIDATION_RESPONSES, conflict, invalid, not_found
 from services.policy.letters import Draft
 from services.policy.schemas import ExtensionIn, PolicyIn, PolicyVersionOut
 from services.policy.store import PolicyVersion, Tenant
+from services.runtime import errors
 from services.runtime.auth import Principal
+from services.runtime.errors import VALIDATION_RESPONSES
 from services.runtime.service import ServiceRuntime
 
 PolicyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", description="e.g. 800-258-bkd-2022")]
@@ -35,13 +36,13 @@ def policy_id_from_number(number: str) -> str:
 
 
 def no_letter() -> Exception:
-    return not_found("Surat edaran", "circular letter")
+    return errors.not_found(errors.text("circular_letter"))
 
 
 async def zone_of(session: AsyncSession, tenant: str) -> str:
     row = await session.get(Tenant, tenant)
     if row is None:
-        raise conflict("Data tenant belum diisi (PUT /v1/tenant)", "set the tenant first (PUT /v1/tenant)")
+        raise errors.conflict("tenant_not_set")
     return row.timezone
 
 
@@ -57,8 +58,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
             exists = await session.scalar(select(func.count()).select_from(PolicyVersion).where(
                 PolicyVersion.tenant == tenant, PolicyVersion.policy_id == policy_id))
             if new and exists:
-                raise conflict(f"Surat edaran {policy_id!r} sudah ada; ubah lewat /versions",
-                               f"circular letter {policy_id!r} exists; amend it through /versions")
+                raise errors.conflict("letter_exists", policy_id=policy_id)
             if not new and not exists:
                 raise no_letter()
             row = await letters.add_version(rt, session, tenant=tenant, timezone=zone, policy_id=policy_id,
@@ -135,11 +135,10 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         start = body.valid_from
         if start is None:
             if latest.valid_until is None:
-                raise conflict("Versi terakhir berlaku tanpa batas; sebutkan valid_from",
-                               "the latest version has no end; give valid_from")
+                raise errors.conflict("open_ended_latest")
             start = latest.valid_until + timedelta(days=1)
         if body.valid_until is not None and body.valid_until < start:
-            raise invalid(("body", "valid_until"), f"valid_until sebelum {start}", f"valid_until is before {start}")
+            raise errors.invalid(("body", "valid_until"), errors.text("valid_until_before", start=start))
         draft = Draft(
             number=body.number or latest.number, title=body.title or latest.title, valid_from=start,
             valid_until=body.valid_until, content=dict(latest.content),

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from services.policy import rosters
 from services.policy.directory_api import NipPath, UnitPath, checked_nip
-from services.policy.errors import VALIDATION_RESPONSES, forbidden, invalid
 from services.policy.schemas import (
     FIRST_DAY,
     LAST_DAY,
@@ -25,7 +24,9 @@ from services.policy.schemas import (
     RosterRequest,
 )
 from services.policy.store import RosterDay
+from services.runtime import errors
 from services.runtime.auth import Principal
+from services.runtime.errors import VALIDATION_RESPONSES
 from services.runtime.service import ServiceRuntime
 
 DayPath = Annotated[date, Path(description="YYYY-MM-DD")]
@@ -36,18 +37,17 @@ def own_unit(principal: Principal, unit_id: str) -> None:
         return
     if principal.has("unit_head") and principal.unit_id == unit_id:
         return
-    raise forbidden("Kepala unit hanya boleh mengatur unitnya sendiri", "a unit head may act on their own unit only")
+    raise errors.forbidden("own_unit_only")
 
 
 def checked_range(start: date, end: date) -> None:
     for name, value in (("start", start), ("end", end)):
         if not FIRST_DAY <= value <= LAST_DAY:
-            raise invalid(("query", name), f"tanggal di luar {FIRST_DAY}..{LAST_DAY}",
-                          f"date outside {FIRST_DAY}..{LAST_DAY}")
+            raise errors.invalid(("query", name), errors.text("date_outside_range", first=FIRST_DAY, last=LAST_DAY))
     if end < start:
-        raise invalid(("query", "end"), "end sebelum start", "end is before start")
+        raise errors.invalid(("query", "end"), errors.text("end_before_start"))
     if end - start >= timedelta(days=MAX_ROSTER_DAYS):
-        raise invalid(("query", "end"), f"rentang maksimal {MAX_ROSTER_DAYS} hari", f"at most {MAX_ROSTER_DAYS} days")
+        raise errors.invalid(("query", "end"), errors.text("range_too_long", days=MAX_ROSTER_DAYS))
 
 
 def build_router(rt: ServiceRuntime) -> APIRouter:
@@ -115,7 +115,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
                    end: Annotated[date, Query()]) -> list[MyRosterDay]:
         checked_range(start, end)
         if not principal.employee_id:
-            raise forbidden("Token tanpa NIP", "the token carries no NIP")
+            raise errors.forbidden("missing_nip")
         async with rt.sessions() as session:
             rows = (await session.scalars(select(RosterDay).where(
                 RosterDay.tenant == principal.require_tenant(), RosterDay.nip == principal.employee_id,

@@ -22,15 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import RosterAssignment, RosterPublished, WorkMode
 from services.contracts.policy import PolicyContent, Sector
-from services.policy import bulk, letters
+from services.policy import letters
 from services.policy.domain import letters as rules
 from services.policy.domain import rostering, sectors
 from services.policy.domain.quota import quota_pct_for, required_in_office
 from services.policy.domain.requirement import is_exempt
-from services.policy.errors import conflict, invalid, not_found
 from services.policy.records import employee_record
 from services.policy.schemas import OverrideOut, RosterDayOut, RosterOut
 from services.policy.store import Employee, PolicyVersion, RosterDay, RosterOverride, RosterRun, Unit
+from services.runtime import errors, outbox, sql
 from services.runtime.service import ServiceRuntime
 
 EVENT_CHUNK = 2000
@@ -80,7 +80,7 @@ def _days(start: date, end: date) -> list[date]:
 async def _unit(session: AsyncSession, tenant: str, unit_id: str) -> Unit:
     unit = await session.get(Unit, (tenant, unit_id))
     if unit is None:
-        raise not_found("Unit", "unit")
+        raise errors.not_found(errors.text("unit"))
     return unit
 
 
@@ -97,8 +97,7 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
     for day in _days(start, end):
         policy = day_rules.on(day)
         if policy is None:
-            raise conflict(f"Tidak ada surat edaran yang berlaku pada {day}",
-                           f"no circular letter applies on {day}")
+            raise errors.conflict("no_letter_on_day", day=day)
         if not policy.content.is_working_day(day):
             continue
         exempt = frozenset(r.nip for r in records if is_exempt(r, unit_id, policy.content))
@@ -111,10 +110,7 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
     overridden = sorted((k for k, r in existing.items() if r.source == "override"), key=lambda k: (k[1], k[0]))
     if overridden and not replace_overrides:
         nip, day = overridden[0]
-        raise conflict(
-            f"{len(overridden)} hari telah diubah kepala unit (mis. {nip} pada {day}); kirim replace_overrides=true "
-            "untuk membuat ulang", f"{len(overridden)} day(s) were overridden by the unit head (e.g. {nip} on "
-            f"{day}); send replace_overrides=true to regenerate over them")
+        raise errors.conflict("overrides_in_the_way", count=len(overridden), nip=nip, day=day)
 
     history = await month_history(session, tenant, unit_id, start, [r.nip for r in records])
     plan = rostering.plan([r.nip for r in records], plans, history)
@@ -125,7 +121,7 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
     if changed:
         await session.execute(delete(RosterDay).where(
             RosterDay.tenant == tenant, RosterDay.unit_id == unit_id, RosterDay.day >= start, RosterDay.day <= end))
-        await bulk.upsert(session, RosterDay.__table__, [
+        await sql.upsert(session, RosterDay.__table__, [
             {"tenant": tenant, "nip": nip, "day": day, "unit_id": unit_id, "mode": mode, "source": "plan",
              "reason": None, "updated_at": now, "updated_by": actor}
             for (nip, day), mode in sorted(wanted.items())
@@ -142,7 +138,7 @@ async def publish(rt: ServiceRuntime, session: AsyncSession, tenant: str, unit_i
                   assignments: Sequence[RosterAssignment]) -> int:
     events = [RosterPublished(unit_id=unit_id, start=start, end=end, assignments=list(assignments[i:i + EVENT_CHUNK]))
               for i in range(0, len(assignments), EVENT_CHUNK)]
-    return await bulk.stage_many(rt, session, events, tenant=tenant)
+    return len(await outbox.stage_many(session, rt.outbox, events, tenant=tenant, source=rt.source))
 
 
 async def month_history(session: AsyncSession, tenant: str, unit_id: str, start: date,
@@ -206,19 +202,18 @@ async def override(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
         .with_for_update())).all()}
     row = rows.get(nip)
     if row is None:
-        raise not_found(f"Jadwal {nip} pada {day}", f"roster entry of {nip} on {day}")
+        raise errors.not_found(errors.text("roster_entry", nip=nip, day=day))
     if row.mode == mode:
         return None
     policy = (await unit_rules(session, tenant, unit_id, day, day)).on(day)
     if policy is None:
-        raise conflict(f"Tidak ada surat edaran yang berlaku pada {day}", f"no circular letter applies on {day}")
+        raise errors.conflict("no_letter_on_day", day=day)
     employee = await session.get(Employee, (tenant, nip))
     exempt = employee is not None and is_exempt(employee_record(employee), unit_id, policy.content)
     problem = rostering.override_problem({n: r.mode for n, r in rows.items()}, nip, mode,  # type: ignore[misc]
                                          policy.quota_pct, exempt)
     if problem is not None:
-        indonesian, _, english = problem.partition(" / ")
-        raise invalid(("body", "mode"), indonesian, english)
+        raise errors.invalid(("body", "mode"), problem)
     audit = RosterOverride(tenant=tenant, unit_id=unit_id, nip=nip, day=day, old_mode=row.mode, new_mode=mode,
                            reason=reason, actor=actor, actor_roles=actor_roles, at=now)
     session.add(audit)

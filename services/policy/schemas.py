@@ -21,6 +21,7 @@ from services.contracts.events import (
 )
 from services.contracts.policy import PolicyContent, Sector
 from services.policy.domain.places import overlaps
+from services.runtime.errors import FieldError
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 MAX_ROSTER_DAYS = 93
@@ -261,5 +262,5 @@ class ImportReport(BaseModel):
     published: int = Field(default=0, description="directory.updated events staged")
     errors: list[RowError] = Field(default_factory=list)
     ignored_columns: list[str] = Field(default_factory=list)
-    detail: str | None = None
+    detail: list[FieldError] | None = Field(default=None, description="why nothing was applied")
 

@@ -24,7 +24,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -34,6 +34,7 @@ from services.reporting.daily import Counts
 from services.reporting.national import NationalReport, national_report
 from services.reporting.reports import DailyReport, daily_report
 from services.reporting.store import AuditEntry, Expectation, MonthlyClosure, ScoreWeights, Tenant, Unit, Verification
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 
@@ -132,9 +133,7 @@ def _month(value: str | None, fallback: date) -> date:
         year, month = map(int, value.split("-"))
         return date(year, month, 1)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
-            "loc": ["query", "month"], "type": "value_error",
-            "msg": f"month: bulan tidak valid, format YYYY-MM / invalid month {value!r}, expected YYYY-MM"}]) from exc
+        raise errors.invalid(["query", "month"], errors.text("invalid_month", value=value)) from exc
 
 
 def _download(body: bytes, filename: str, media_type: str) -> Response:
@@ -159,15 +158,15 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         if principal.has("tenant_admin"):
             return unit_id
         if not principal.unit_id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Token tanpa unit / token has no unit")
+            raise errors.forbidden("token_without_unit")
         if unit_id and unit_id != principal.unit_id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Bukan unit Anda / not your unit")
+            raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
         return principal.unit_id
 
     async def tenant_of(session, principal: Principal) -> Tenant:  # type: ignore[no-untyped-def]
         tenant = await session.get(Tenant, principal.require_tenant())
         if tenant is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "Tenant belum dikenal / tenant not known yet")
+            raise errors.not_found(errors.text("tenant"))
         return tenant
 
     # --- daily --------------------------------------------------------------------
@@ -298,15 +297,13 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         tenant_id = principal.require_tenant()
         unit_id = scope(principal, body.unit_id)
         if unit_id is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
-                "loc": ["body", "unit_id"], "type": "missing",
-                "msg": "unit_id: wajib diisi / required (the token names no unit)"}])
+            raise errors.invalid(["body", "unit_id"], errors.text("unit_required"), "missing")
         now = datetime.now(UTC)
         async with rt.sessions() as session, session.begin():
             tenant = await tenant_of(session, principal)
             unit = await session.get(Unit, (tenant_id, unit_id))
             if unit is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "Unit tidak dikenal / unknown unit")
+                raise errors.not_found(errors.text("unit"), loc=["body", "unit_id"])
             existing = await session.get(Verification, (tenant_id, body.date, unit_id))
             if existing is not None:
                 response.status_code = status.HTTP_200_OK
@@ -378,10 +375,9 @@ async def _require_day_closed(session, tenant: Tenant, day: date) -> None:  # ty
     version = await queries.policy_for_day(session, tenant.id, day)
     closed = await queries.closures(session, tenant.id, day)
     if version is None or not closed:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Belum ada laporan untuk hari itu / no report for that day yet")
+        raise errors.conflict("no_report_yet")
     content = PolicyContent.model_validate(version.content)
     for window in content.windows:
         _, _, deadline = window_bounds(window, day, tenant.timezone)
         if deadline >= queries.effective_at(version) and window.id not in closed:
-            raise HTTPException(status.HTTP_409_CONFLICT,
-                                f"Jendela {window.name!r} belum ditutup / window {window.id!r} has not closed yet")
+            raise errors.conflict("window_not_closed", name=window.name, window_id=window.id)

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting import bulk, scoring
+from services.reporting import scoring
 from services.reporting.store import Employee, Expectation, MonthlyClosure, MonthlyScore, ScoreWeights
-from services.runtime.db import dialect_name
+from services.runtime import sql
 
 
 def month_start(day: date) -> date:
@@ -121,22 +120,18 @@ async def close_month(session: AsyncSession, tenant: str, month: date, now: date
     if not has_data:
         return None
     weights = await weights_for(session, tenant)
-    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    claimed = (await session.execute(
-        insert_(MonthlyClosure)
-        .values(tenant=tenant, month=month, closed_at=now.astimezone(UTC), weights=weights.model_dump(), employees=0)
-        .on_conflict_do_nothing()
-        .returning(MonthlyClosure.tenant)
-    )).first()
-    if claimed is None:
+    claimed = await sql.insert_ignore(session, MonthlyClosure, [
+        {"tenant": tenant, "month": month, "closed_at": now.astimezone(UTC), "weights": weights.model_dump(),
+         "employees": 0}], MonthlyClosure.tenant)
+    if not claimed:
         return None
     rows = await live_scores(session, tenant, month, weights)
-    await bulk.insert_rows(session, MonthlyScore.__table__, [{
+    await sql.insert_rows(session, MonthlyScore.__table__, [{
         "tenant": tenant, "month": month, "nip": r.nip, "unit_id": r.unit_id, "expected": r.expected,
         "on_time": r.on_time, "late": r.late, "missing": r.missing, "outside_geofence": r.outside_geofence,
         "suspicious": r.suspicious, "late_minutes": r.late_minutes, "credit": r.credit, "score": r.score,
         "predicate": r.predicate,
-    } for r in rows])
+    } for r in rows], ignore_conflicts=True)
     await session.execute(update(MonthlyClosure).where(MonthlyClosure.tenant == tenant, MonthlyClosure.month == month)
                           .values(employees=len(rows)))
     return len(rows)

@@ -17,6 +17,7 @@ from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
 from services.reporting import bulk
 from services.reporting.store import Employee, Evaluation, Expectation, PolicyVersion, RosterDay, Tenant, Unit
+from services.runtime import sql
 from services.runtime.consumer import Handler
 
 QUALIFYING = ("on_time", "late")
@@ -57,10 +58,7 @@ async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPubl
     rows = {(a.employee_id, a.date): {"tenant": tenant, "nip": a.employee_id, "day": a.date, "mode": a.mode,
                                       "unit_id": event.unit_id} for a in event.assignments}
     if rows:
-        stmt = bulk.upsert_statement(session, RosterDay.__table__, ("tenant", "nip", "day"))
-        values = list(rows.values())
-        for i in range(0, len(values), 2000):
-            await session.execute(stmt, values[i:i + 2000])
+        await sql.upsert(session, RosterDay.__table__, list(rows.values()), ("tenant", "nip", "day"))
 
 
 async def on_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
@@ -69,13 +67,12 @@ async def on_evaluated(session: AsyncSession, envelope: Envelope, event: Checkin
     if qualifying:
         assert event.window_id is not None
         await bulk.lock_window(session, tenant, event.local_date, event.window_id, shared=True)
-    stmt = bulk.upsert_statement(session, Evaluation.__table__, ("tenant", "checkin_id"))
-    await session.execute(stmt, [{
+    await sql.upsert(session, Evaluation.__table__, [{
         "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id, "unit_id": event.unit_id,
         "kind": event.kind.value, "local_date": event.local_date, "window_id": event.window_id,
         "status": event.status, "late_minutes": event.late_minutes, "geofence": event.geofence,
         "suspicious": event.suspicious, "captured_at": event.captured_at,
-    }])
+    }], ("tenant", "checkin_id"))
     if qualifying:
         await _apply_to_ledger(session, tenant, event)
 

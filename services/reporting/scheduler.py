@@ -30,7 +30,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import structlog
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import ReportDueSoon, ReportOverdue
@@ -41,7 +40,7 @@ from services.reporting.expectations import expected_for_window, place
 from services.reporting.ledger import build_rows
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.store import Expectation, PolicyVersion, Tenant, UnitDay, WindowClosure
-from services.runtime.db import dialect_name
+from services.runtime import outbox, sql
 from services.runtime.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -139,7 +138,7 @@ class WindowScheduler:
             facts = await queries.window_facts(session, tenant.id, day, window.id)
             if phase == "overdue":
                 rows = build_rows(window.id, expected, facts, closed=True)
-                await bulk.copy_rows(session, Expectation.__table__, LEDGER_COLUMNS, [
+                await sql.copy_rows(session, Expectation.__table__, LEDGER_COLUMNS, [
                     (tenant.id, day, window.id, r.nip, r.unit_id, r.sector, r.status, r.late_minutes,
                      r.outside_geofence, r.suspicious, r.checkin_at, r.overdue, deadline) for r in rows])
                 await _snapshot_units(session, tenant.id, day, placed, content)
@@ -149,8 +148,8 @@ class WindowScheduler:
             notice = ReportOverdue if phase == "overdue" else ReportDueSoon
             payload = bulk.payload_factory(notice, local_date=day, window_id=window.id, window_name=window.name,
                                            deadline=deadline, timezone=tenant.timezone)
-            await bulk.stage_payloads(session, self.rt.outbox, notice, [
-                (nip, payload(employee_id=nip, unit_id=unit_id)) for nip, unit_id in absent],
+            await outbox.stage_many(session, self.rt.outbox, [
+                outbox.Encoded(notice, nip, payload(employee_id=nip, unit_id=unit_id)) for nip, unit_id in absent],
                 tenant=tenant.id, source=self.rt.source)
             await session.execute(
                 update(WindowClosure)
@@ -208,20 +207,14 @@ async def _snapshot_units(session: AsyncSession, tenant: str, day: date, placed,
     """Freeze the units' in-office figures with the day's first closure."""
     figures = in_office(placed, content)
     sectors = {p.person.unit_id: p.sector for p in placed}
-    await bulk.insert_rows(session, UnitDay.__table__, [{
+    await sql.insert_rows(session, UnitDay.__table__, [{
         "tenant": tenant, "day": day, "unit_id": unit_id, "sector": sectors[unit_id], "quota_pct": f.quota_pct or 0,
         "headcount": f.headcount, "wfo": f.wfo, "wfh": f.wfh, "unknown": f.unknown,
-    } for unit_id, f in figures.items()])
+    } for unit_id, f in figures.items()], ignore_conflicts=True)
 
 
 async def _claim(session: AsyncSession, tenant: str, day: date, window_id: str, phase: str) -> bool:
     """Insert the closure row; False when another instance (or an earlier run) has it."""
-    insert_ = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    result = await session.execute(
-        insert_(WindowClosure)
-        .values(tenant=tenant, day=day, window_id=window_id, phase=phase, closed_at=datetime.now(UTC), flagged=0,
-                expected=0)
-        .on_conflict_do_nothing()
-        .returning(WindowClosure.tenant)
-    )
-    return result.first() is not None
+    return bool(await sql.insert_ignore(session, WindowClosure, [
+        {"tenant": tenant, "day": day, "window_id": window_id, "phase": phase, "closed_at": datetime.now(UTC),
+         "flagged": 0, "expected": 0}], WindowClosure.tenant))

@@ -26,12 +26,11 @@ Predicate (the five levels of the civil-service performance rating):
 
 from __future__ import annotations
 
-import json
-import os
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Float, case, cast, literal
 from sqlalchemy.sql.elements import ColumnElement
+
+from services.reporting.settings import ReportingSettings
 
 PREDICATES = ((90.0, "Sangat Baik"), (75.0, "Baik"), (60.0, "Butuh Perbaikan"), (40.0, "Kurang"))
 LOWEST = "Sangat Kurang"
@@ -56,8 +55,8 @@ class Weights(BaseModel):
 
 
 def default_weights() -> Weights:
-    raw = os.environ.get("HADIR_REPORTING_SCORE_WEIGHTS", "").strip()
-    return Weights.model_validate(json.loads(raw)) if raw else Weights()
+    """The weights of a tenant that has set none (``HADIR_REPORTING_SCORE_WEIGHTS``)."""
+    return Weights.model_validate(ReportingSettings().reporting_score_weights or {})
 
 
 def late_credit(minutes: int, w: Weights) -> float:

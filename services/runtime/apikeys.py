@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.runtime.settings import REPO_ROOT
+from services.runtime.settings import Settings
 
 PREFIX = "hadir_"
 KEY_ROLES = frozenset({"employee", "unit_head", "tenant_admin", "national_viewer", "integrator"})
@@ -55,10 +55,10 @@ class ApiKey:
 def default_path(var_dir: Path | None = None) -> Path:
     """``HADIR_API_KEYS_FILE``, else ``api-keys.json`` in ``var_dir`` (default: ``HADIR_VAR_DIR``
     or the repository's ``var``), where the services look for it too."""
-    explicit = os.environ.get("HADIR_API_KEYS_FILE")
-    if explicit:
-        return Path(explicit)
-    return Path(var_dir or os.environ.get("HADIR_VAR_DIR") or REPO_ROOT / "var") / "api-keys.json"
+    settings = Settings()
+    if settings.api_keys_file is not None:
+        return settings.api_keys_file
+    return Path(var_dir or settings.var_dir) / "api-keys.json"
 
 
 def digest(secret: str) -> str:

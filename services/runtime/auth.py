@@ -31,7 +31,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
-from services.runtime import apikeys, rls
+from services.runtime import apikeys, errors, rls
 
 ALGORITHMS = ("ES256", "RS256")
 ROLES = frozenset(
@@ -59,7 +59,7 @@ class Principal:
 
     def require_tenant(self) -> str:
         if not self.tenant:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "Token tanpa tenant / token has no tenant")
+            raise errors.forbidden("token_without_tenant")
         return self.tenant
 
     def row_scope(self) -> str | None:
@@ -69,8 +69,8 @@ class Principal:
         return self.tenant or rls.NO_TENANT
 
 
-def unauthorized(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+def unauthorized(kind: str, **ctx: Any) -> HTTPException:
+    return errors.error(status.HTTP_401_UNAUTHORIZED, kind, headers={"WWW-Authenticate": "Bearer"}, **ctx)
 
 
 class Authenticator:
@@ -90,14 +90,14 @@ class Authenticator:
                 raise FileNotFoundError("HADIR_JWT_JWKS_FILE is not set")
             stat = self._jwks_file.stat()
         except OSError:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "JWKS not configured") from None
+            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_missing") from None
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
                 data = json.loads(self._jwks_file.read_text())
                 keys = jwt.PyJWKSet.from_dict(data).keys
             except (OSError, ValueError, jwt.PyJWKSetError) as exc:
-                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"JWKS unreadable: {exc}") from None
+                raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_unreadable", reason=exc) from None
             self._keys = {k.key_id: k for k in keys if k.key_id and k.algorithm_name in ALGORITHMS}
             self._stamp = stamp
         return self._keys
@@ -120,15 +120,15 @@ class Authenticator:
             )
             return _principal(claims)
         except jwt.InvalidTokenError as exc:
-            raise unauthorized(f"Token tidak valid / invalid token: {exc}") from exc
+            raise unauthorized("invalid_token", reason=exc) from exc
 
     def verify_api_key(self, secret: str) -> Principal:
         try:
             key = self.api_keys.verify(secret)
         except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"API keys unreadable: {exc!r}") from None
+            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "api_keys_unreadable", reason=repr(exc)) from None
         if key is None:
-            raise unauthorized("Kunci API tidak valid / invalid API key")
+            raise unauthorized("invalid_api_key")
         roles = frozenset(key.roles) & apikeys.KEY_ROLES
         return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles)
 
@@ -165,13 +165,13 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
         api_key = request.headers.get(API_KEY_HEADER, "")
         scheme, _, token = header.partition(" ")
         if header and api_key:
-            raise unauthorized("Kirim satu kredensial saja / send either a bearer token or an API key")
+            raise unauthorized("one_credential_only")
         if api_key:
             principal = auth.verify_api_key(api_key.strip())
         elif scheme.lower() == "bearer" and token.strip():
             principal = auth.verify(token.strip())
         else:
-            raise unauthorized("Perlu token Bearer atau kunci API / bearer token or API key required")
+            raise unauthorized("credentials_required")
         if isinstance(scope, rls.Scope):
             scope.tenant = principal.row_scope()
         else:
@@ -188,10 +188,7 @@ def require_roles(current: Callable[..., Principal], *roles: str) -> Callable[..
 
     async def check(principal: Annotated[Principal, Depends(current)]) -> Principal:
         if not principal.has(*roles):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"Peran tidak cukup / requires one of: {', '.join(sorted(roles))}",
-            )
+            raise errors.forbidden("role_required", roles=", ".join(sorted(roles)))
         rls.bind(principal.row_scope())
         return principal
 

@@ -1,118 +1,180 @@
-"""Field-level errors for every service, in FastAPI's format (``{"detail": [{"loc", "msg", "type"}]}``) with
-messages in Bahasa Indonesia and English.
+"""One error vocabulary for every service: each error response is
+``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`` in one language.
 
-Pydantic's own messages are English only, and FastAPI's default handler echoes the
-rejected input, which can be huge (oversized text) or not even JSON (``NaN``, which
-made it answer 500). This handler answers with ``loc``, ``msg`` and ``type`` only.
+The language comes from the request's ``Accept-Language``: English when the client prefers
+it, Bahasa Indonesia otherwise (the default). Messages come from the one table in
+:mod:`services.runtime.messages`; a message that domain code or a validator writes itself
+is a pair, or a string ``"Indonesian / English"``. Whatever a route raises — an
+``HTTPException`` with a string detail, FastAPI's validation error, a 404 of the router, a
+constraint only the database noticed (409), an unreachable database (503) — leaves in this
+shape; the rejected input is never echoed (it can be huge, or not even JSON).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from contextvars import ContextVar
+from http import HTTPStatus
+from typing import Any, NamedTuple
 
 import structlog
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.runtime.messages import MESSAGES
 
 log = structlog.get_logger(__name__)
 
-_MESSAGES: dict[str, str] = {
-    "missing": "Wajib diisi / field required",
-    "extra_forbidden": "Kolom tidak dikenal / unknown field",
-    "string_type": "Harus berupa teks / must be a string",
-    "string_unicode": "Teks bukan Unicode yang valid / text is not valid Unicode",
-    "string_too_short": "Teks terlalu pendek, minimal {min_length} karakter / text too short, at least {min_length} "
-                        "characters",
-    "string_too_long": "Teks terlalu panjang, maksimal {max_length} karakter / text too long, at most {max_length} "
-                       "characters",
-    "string_pattern_mismatch": "Format tidak valid / invalid format",
-    "greater_than_equal": "Nilai harus paling sedikit {ge} / must be at least {ge}",
-    "less_than_equal": "Nilai harus paling banyak {le} / must be at most {le}",
-    "greater_than": "Nilai harus lebih dari {gt} / must be greater than {gt}",
-    "less_than": "Nilai harus kurang dari {lt} / must be less than {lt}",
-    "float_type": "Harus berupa angka / must be a number",
-    "float_parsing": "Harus berupa angka / must be a number",
-    "int_type": "Harus berupa bilangan bulat / must be an integer",
-    "int_parsing": "Harus berupa bilangan bulat / must be an integer",
-    "finite_number": "Harus berupa angka terhingga / must be a finite number",
-    "bool_type": "Harus true atau false / must be true or false",
-    "bool_parsing": "Harus true atau false / must be true or false",
-    "enum": "Nilai tidak dikenal; pilihan: {expected} / unknown value; expected {expected}",
-    "literal_error": "Nilai tidak dikenal; pilihan: {expected} / unknown value; expected {expected}",
-    "timezone_aware": "Waktu harus menyertakan zona waktu, mis. +07:00 / datetime must include a UTC offset, "
-                      "e.g. +07:00",
-    "datetime_type": "Waktu tidak valid (ISO 8601) / invalid datetime (ISO 8601)",
-    "datetime_parsing": "Waktu tidak valid (ISO 8601) / invalid datetime (ISO 8601)",
-    "datetime_from_date_parsing": "Waktu tidak valid (ISO 8601) / invalid datetime (ISO 8601)",
-    "date_parsing": "Tanggal tidak valid (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "date_from_datetime_parsing": "Tanggal tidak valid (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "model_type": "Harus berupa objek JSON / must be a JSON object",
-    "model_attributes_type": "Harus berupa objek JSON / must be a JSON object",
-    "dict_type": "Harus berupa objek JSON / must be a JSON object",
-    "list_type": "Harus berupa daftar (array JSON) / must be a JSON array",
-    "too_short": "Minimal {min_length} butir / at least {min_length} item(s)",
-    "too_long": "Terlalu banyak butir, maksimal {max_length} / too many items, at most {max_length}",
-    "json_invalid": "JSON tidak valid / invalid JSON",
-    "json_type": "JSON tidak valid / invalid JSON",
-}
-_PATTERNS = {
-    r"^[^\x00]*$": "Teks tidak boleh berisi karakter NUL / text must not contain NUL characters",
-}
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+_language: ContextVar[str] = ContextVar("hadir_language", default=DEFAULT_LANGUAGE)
+
+
+class Text(NamedTuple):
+    """A message in Bahasa Indonesia and English."""
+
+    id: str
+    en: str
+
+
+Message = Text | str  # a table key's Text, or "Indonesian / English" written by domain code
+
+
+# --- language ----------------------------------------------------------------------------
+
+
+def language_of(accept_language: str | None) -> str:
+    """``en`` when ``Accept-Language`` prefers English to Indonesian, else ``id``."""
+    best, best_q = DEFAULT_LANGUAGE, 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        primary = "id" if primary == "in" else primary  # the withdrawn code of Indonesian
+        if primary not in LANGUAGES:
+            continue
+        try:
+            q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+class LanguageMiddleware:
+    """Binds the request's language (``Accept-Language``) for the messages made while serving it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers") or ()).get(b"accept-language", b"").decode("latin-1")
+        token = _language.set(language_of(header))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _language.reset(token)
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def text(key: str, **ctx: Any) -> Text:
+    """The table's message ``key`` with its placeholders filled from ``ctx``."""
+    indonesian, english = MESSAGES[key]
+    values = {k: _plain(v) for k, v in ctx.items()}
+    return Text(_fill(indonesian, values), _fill(english, values))
+
+
+def pair(message: Message) -> Text:
+    """A message as a pair; a string ``"Indonesian / English"`` is split at its first `` / ``
+    (a string without one reads the same in both languages)."""
+    if isinstance(message, Text):
+        return message
+    if isinstance(message, tuple):
+        return Text(*message)
+    indonesian, sep, english = message.partition(" / ")
+    return Text(indonesian, english) if sep else Text(message, message)
+
+
+def say(message: Message) -> str:
+    """A message in the current request's language."""
+    chosen = pair(message)
+    return chosen.en if current_language() == "en" else chosen.id
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template.split("{")[0].strip(" ;,(") or template
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# --- field errors ------------------------------------------------------------------------
 
 
 class FieldError(BaseModel):
-    """FastAPI's validation-error item: where (``loc``), what (``msg``) and a stable ``type``."""
+    """One error: where (``loc``), what (``msg``, in the request's language) and a stable ``type``."""
 
     loc: list[str | int]
     msg: str
     type: str
 
 
-def explain_pattern(pattern: str, message: str) -> None:
-    """Give a regular expression used in request models a bilingual, human message."""
-    _PATTERNS[pattern] = message
-
-
-def bilingual(error: Mapping[str, Any]) -> str:
-    """The message of one Pydantic error in Bahasa Indonesia and English."""
-    kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERNS:
-        return _PATTERNS[ctx["pattern"]]
-    template = _MESSAGES.get(kind)
-    if template is None:  # our own PydanticCustomError messages are bilingual already
-        return str(error.get("msg", "Isian tidak valid / invalid value"))
-    try:
-        return template.format(**{k: _plain(v) for k, v in ctx.items()})
-    except (KeyError, IndexError, ValueError):
-        return template.split("{")[0].strip(" ;,") or str(error.get("msg"))
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 _SOURCES = frozenset({"body", "query", "header", "path"})
+_PATTERNS: dict[str, str] = {r"^[^\x00]*$": "no_nul"}
 
 
-def make(loc: Sequence[str | int], kind: str, message: str) -> FieldError:
+def explain_pattern(pattern: str, key: str) -> None:
+    """Give a regular expression used in request models the table's message ``key``."""
+    _PATTERNS[pattern] = key
+
+
+def make(loc: Sequence[str | int], kind: str, message: Message) -> FieldError:
     """A field error whose message starts with the field it is about (``location.latitude: …``),
     so that a client showing only the message still tells the user which field to fix."""
     parts = list(loc[1:] if loc and loc[0] in _SOURCES else loc)
     label = ".".join(str(p) for p in parts)
-    return FieldError(loc=list(loc), msg=f"{label}: {message}" if label else message, type=kind)
+    msg = say(message)
+    return FieldError(loc=list(loc), msg=f"{label}: {msg}" if label else msg, type=kind)
+
+
+def validation_message(error: Mapping[str, Any]) -> Text:
+    """The message of one Pydantic error, from the table when its type is there."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERNS:
+        return text(_PATTERNS[ctx["pattern"]])
+    if kind in MESSAGES and kind != "value_error":
+        return text(kind, **ctx)
+    written = str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if " / " in written:  # validators write "Indonesian / English"
+        return pair(written)
+    return text("value_error", detail=written or kind)
 
 
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     """Pydantic errors as FieldErrors."""
-    return [make([_loc_part(p) for p in e.get("loc", ())], str(e["type"]), bilingual(e)) for e in errors]
+    return [make([_loc_part(p) for p in e.get("loc", ())], str(e["type"]), validation_message(e)) for e in errors]
 
 
 def _loc_part(part: Any) -> str | int:
@@ -127,6 +189,40 @@ def relocated(error: FieldError, loc: Sequence[str | int]) -> FieldError:
 def detail(*errors: FieldError) -> list[dict[str, Any]]:
     return [e.model_dump() for e in errors]
 
+
+# --- raising -----------------------------------------------------------------------------
+
+
+def error(status_code: int, kind: str, message: Message | None = None, loc: Sequence[str | int] = (),
+          headers: dict[str, str] | None = None, **ctx: Any) -> HTTPException:
+    """An HTTP error of one item; its message is the table's ``kind`` unless given."""
+    chosen = message if message is not None else text(kind, **ctx)
+    return HTTPException(status_code, detail(make(loc, kind, chosen)), headers=headers)
+
+
+def unprocessable(*errors: FieldError) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail(*errors))
+
+
+def invalid(loc: Sequence[str | int], message: Message, kind: str = "value_error") -> HTTPException:
+    """422 for one field."""
+    return error(status.HTTP_422_UNPROCESSABLE_CONTENT, kind, message, loc)
+
+
+def not_found(what: Text, loc: Sequence[str | int] = ()) -> HTTPException:
+    """404 ``<what> tidak ditemukan`` / ``<what> not found``."""
+    return error(status.HTTP_404_NOT_FOUND, "not_found", text("not_found", what_id=what.id, what_en=what.en), loc)
+
+
+def conflict(kind: str, message: Message | None = None, **ctx: Any) -> HTTPException:
+    return error(status.HTTP_409_CONFLICT, kind, message, **ctx)
+
+
+def forbidden(kind: str, message: Message | None = None, loc: Sequence[str | int] = (), **ctx: Any) -> HTTPException:
+    return error(status.HTTP_403_FORBIDDEN, kind, message, loc, **ctx)
+
+
+# --- handlers ----------------------------------------------------------------------------
 
 UNAVAILABLE = (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError)
 
@@ -149,21 +245,48 @@ def transient_database_error(exc: BaseException) -> bool:
     return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
 
 
+def _body(*errors: FieldError) -> dict[str, Any]:
+    return {"detail": detail(*errors)}
+
+
+def http_error_body(status_code: int, raw: Any) -> dict[str, Any]:
+    """Any ``HTTPException`` detail in the list shape: a list passes, a string becomes one item."""
+    if isinstance(raw, list):
+        return {"detail": raw}
+    kind = f"http_{status_code}"
+    own = isinstance(raw, str | tuple) and raw and not _is_reason_phrase(status_code, raw)
+    message = raw if own else text(kind) if kind in MESSAGES else str(raw or status_code)
+    return _body(make([], kind, message))
+
+
+def _is_reason_phrase(status_code: int, raw: object) -> bool:
+    try:
+        return raw == HTTPStatus(status_code).phrase
+    except ValueError:
+        return False
+
+
 def install(app: FastAPI) -> None:
-    """Answer request-validation failures with bilingual field errors (never echoing input),
-    and an unreachable database with 503 and ``Retry-After`` (the client keeps its check-ins
-    and retries with the same idempotency keys)."""
+    """Answer every error in the list shape, in the request's language."""
+    app.add_middleware(LanguageMiddleware)
+
+    async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return JSONResponse(http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     async def on_invalid_request(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse({"detail": detail(*field_errors(exc.errors()))},
-                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return JSONResponse(_body(*field_errors(exc.errors())), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    async def on_concurrent_change(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(_body(make([], "concurrent_change", text("concurrent_change"))),
+                            status_code=status.HTTP_409_CONFLICT)
 
     async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", path=request.url.path, error=repr(exc))
-        return JSONResponse(
-            {"detail": "Basis data sementara tidak tersedia, coba lagi / database temporarily unavailable, retry"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+        return JSONResponse(_body(make([], "database_unavailable", text("database_unavailable"))),
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
         """asyncpg reports a restarting or recovering server as a plain DBAPIError: 503 as
@@ -172,7 +295,27 @@ def install(app: FastAPI) -> None:
             return await on_database_unavailable(request, exc)
         raise exc
 
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(IntegrityError, on_concurrent_change)
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, on_database_unavailable)
     app.add_exception_handler(DBAPIError, on_database_error)
+
+
+def internal_error_body(request: Request) -> dict[str, Any]:
+    """The 500 answer (rendered outside the request's middleware, so its language is read here)."""
+    token = _language.set(language_of(request.headers.get("accept-language")))
+    try:
+        return _body(make([], "http_500", text("http_500")))
+    finally:
+        _language.reset(token)
+
+
+VALIDATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Token tidak ada atau tidak valid / missing or invalid bearer token"},
+    403: {"description": "Peran tidak cukup / the caller's role does not allow this"},
+    422: {"description": "Masukan tidak valid; `detail` menyebut kolomnya / invalid input; "
+                         "`detail` names each bad field (`loc`) with a `msg` in the language of "
+                         "`Accept-Language` (Bahasa Indonesia by default)"},
+}

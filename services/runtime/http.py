@@ -56,7 +56,7 @@ def create_app(
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", path=request.url.path, error=repr(exc), exc_info=exc)
-        return JSONResponse({"detail": "Kesalahan internal / internal error"}, status_code=500)
+        return JSONResponse(errors.internal_error_body(request), status_code=500)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, MetaData, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.db import UTCDateTime, dialect_name
+from services.runtime import sql
+from services.runtime.db import UTCDateTime
 
 
 def define_inbox(metadata: MetaData) -> Table:
@@ -29,13 +29,6 @@ async def claim(
     """Record the ids; return those seen for the first time (the ones to apply)."""
     if not event_ids:
         return set()
-    dialect = dialect_name(session)
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = datetime.now(UTC)
-    stmt = (
-        insert_(inbox)
-        .values([{"consumer_group": group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)])
-        .on_conflict_do_nothing()
-        .returning(inbox.c.event_id)
-    )
-    return set((await session.execute(stmt)).scalars().all())
+    rows = [{"consumer_group": group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)]
+    return set(await sql.insert_ignore(session, inbox, rows, inbox.c.event_id))

@@ -1,6 +1,9 @@
 """Transactional outbox: an event row commits with the state change that caused it;
 a relay publishes pending rows in id order with the idempotent producer.
 
+:func:`stage` (one event) and :func:`stage_many` (a batch, a fixed number of statements)
+are the only way any service writes outbox rows; both write the same row layout.
+
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
 (per-key order holds across instances) and rows are claimed with
@@ -18,7 +21,7 @@ import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +36,6 @@ from sqlalchemy import (
     String,
     Table,
     func,
-    insert,
     select,
     text,
     update,
@@ -42,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
-from services.runtime import tracing
+from services.runtime import sql, tracing
 from services.runtime.db import UTCDateTime, dialect_name
 from services.runtime.metrics import RuntimeMetrics
 
@@ -90,41 +92,59 @@ def envelope_for(event: Event, *, tenant: str, source: str, traceparent: str | N
     )
 
 
-def _outbox_row(topic: str, envelope: Envelope, created_at: datetime) -> dict[str, Any]:
-    return {
-        "event_id": envelope.id,
-        "topic": topic,
-        "ce_type": envelope.type,
-        "ce_source": envelope.source,
-        "tenant": envelope.tenant,
-        "subject": envelope.subject,
-        "ce_time": envelope.time,
-        "traceparent": envelope.traceparent,
-        "payload": envelope.data,
-        "created_at": created_at,
-    }
+OUTBOX_COLUMNS = ("event_id", "topic", "ce_type", "ce_source", "tenant", "subject", "ce_time", "traceparent",
+                  "payload", "created_at")
 
 
-async def stage(session: AsyncSession, outbox: Table, topic: str, envelope: Envelope) -> None:
-    """Add an event to the outbox inside the caller's transaction."""
-    await session.execute(insert(outbox).values(**_outbox_row(topic, envelope, datetime.now(UTC))))
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """An event already serialised (e.g. by a payload template for many similar events):
+    its class, partition subject and JSON payload, exactly what ``cls(...)`` would encode."""
+
+    cls: type[Event]
+    subject: str
+    payload: bytes
 
 
-async def stage_many(session: AsyncSession, outbox: Table, items: Sequence[tuple[str, Envelope]]) -> None:
-    """Add events, in order, with one multi-row statement inside the caller's transaction
-    (a 500-item batch costs one round trip instead of 500)."""
-    if items:
-        now = datetime.now(UTC)
-        await session.execute(insert(outbox), [_outbox_row(topic, env, now) for topic, env in items])
-
-
-async def stage_event(
-    session: AsyncSession, outbox: Table, event: Event, *, tenant: str, source: str,
-    traceparent: str | None = None,
-) -> Envelope:
-    envelope = envelope_for(event, tenant=tenant, source=source, traceparent=traceparent)
-    await stage(session, outbox, event.TOPIC, envelope)
+async def stage(session: AsyncSession, outbox: Table | None, event: Event | Encoded, *, tenant: str, source: str,
+                traceparent: str | None = None, time: datetime | None = None) -> Envelope:
+    """Add one event to the outbox inside the caller's transaction (a batch of one)."""
+    [envelope] = await stage_many(session, outbox, [event], tenant=tenant, source=source,
+                                  traceparent=traceparent, time=time)
     return envelope
+
+
+async def stage_many(session: AsyncSession, outbox: Table | None, events: Sequence[Event | Encoded], *,
+                     tenant: str, source: str, traceparent: str | None = None,
+                     time: datetime | None = None) -> list[Envelope]:
+    """Add ``events`` to the outbox inside the caller's transaction; they publish in this order.
+
+    Set-based: a fixed number of statements per batch (one multi-row insert, ``COPY`` for
+    large batches on PostgreSQL). Each event carries the current trace unless ``traceparent``
+    is given, and ``time`` (default: now) as its CloudEvent time."""
+    assert outbox is not None, "a service that stages events has an outbox table"
+    if not events:
+        return []
+    now = datetime.now(UTC)
+    trace = traceparent or tracing.current()
+    staged = [(_topic(e), _envelope(e, tenant=tenant, source=source, traceparent=trace, time=time or now))
+              for e in events]
+    await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
+        (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
+        for topic, e in staged])
+    return [e for _, e in staged]
+
+
+def _topic(event: Event | Encoded) -> str:
+    return event.cls.TOPIC if isinstance(event, Encoded) else event.TOPIC
+
+
+def _envelope(event: Event | Encoded, *, tenant: str, source: str, traceparent: str | None,
+              time: datetime) -> Envelope:
+    if isinstance(event, Encoded):
+        return Envelope(type=event.cls.TYPE, source=source, tenant=tenant, subject=event.subject,
+                        data=event.payload, traceparent=traceparent, time=time)
+    return replace(envelope_for(event, tenant=tenant, source=source, traceparent=traceparent), time=time)
 
 
 def _row_envelope(row: object) -> Envelope:

@@ -12,11 +12,9 @@ import structlog
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import topics
 from services.contracts.base import Event
-from services.contracts.envelope import Envelope
 from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import EventConsumer, Handler
 from services.runtime.http import create_app
@@ -90,12 +88,6 @@ class ServiceRuntime:
 
     def role(self, *roles: str) -> Callable[..., auth.Principal]:
         return auth.require_roles(self.current_principal, *roles)
-
-    async def stage(self, session: AsyncSession, event: Event, *, tenant: str,
-                    traceparent: str | None = None) -> Envelope:
-        assert self.outbox is not None
-        return await outbox.stage_event(session, self.outbox, event, tenant=tenant,
-                                        source=self.source, traceparent=traceparent)
 
     def wake_relay(self) -> None:
         if self.relay is not None:

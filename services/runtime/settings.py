@@ -1,11 +1,17 @@
-"""Settings from the environment (``HADIR_*``), one object per service process."""
+"""Settings from the environment (``HADIR_*``), one object per service process.
+
+:class:`Settings` holds what every service reads; each service's ``settings.py`` extends it
+with its own fields (named after their variables: ``HADIR_REPORTING_SCAN_SECONDS`` is
+``reporting_scan_seconds``). Nothing outside a settings module reads the environment.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +41,20 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = None
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"
+    api_keys_file: Path | None = None  # see apikeys.default_path
+
+    @field_validator("api_keys_file", "var_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        if value == "":
+            return REPO_ROOT / "var" if info.field_name == "var_dir" else None
+        return value
+
+    @classmethod
+    def of(cls, settings: Settings) -> Self:
+        """``settings`` as this (service's) model: the fields given, the service's own ones
+        from the environment (a test may hand a service the common settings only)."""
+        return settings if isinstance(settings, cls) else cls(**settings.model_dump())
 
 
 def load_settings(service: str, port: int, **overrides: object) -> Settings:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse, RedirectResponse
+
+from services.runtime import errors
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -54,7 +56,7 @@ def add_static(router: APIRouter, prefix: str, folder: Path, *,
     async def asset(name: str) -> FileResponse:
         path = files.get(name)
         if path is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "Berkas tidak ada / no such file")
+            raise errors.error(status.HTTP_404_NOT_FOUND, "no_such_file")
         headers = dict(BASE_HEADERS)
         if name.endswith(".js"):
             headers["Service-Worker-Allowed"] = f"{prefix}/"

@@ -94,5 +94,5 @@ async def test_policy_updated_sets_the_late_submission_limit(checkin: CheckinSer
 
     refused = await post_until(checkin, headers, attendance(3), 422, "policy limit of 2 h applied")
     [error] = refused.json()["detail"]
-    assert error["loc"] == ["body", "captured_at"] and "2 jam" in error["msg"] and "2 h" in error["msg"]
+    assert error["loc"] == ["body", "captured_at"] and "2 jam" in error["msg"]
     assert (await checkin.client.post("/v1/checkins", json=attendance(1.5), headers=headers)).status_code == 201

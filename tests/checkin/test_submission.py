@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from services.contracts import topics
 from services.runtime import outbox
@@ -118,7 +117,8 @@ async def test_batch_answers_each_item(checkin: CheckinService) -> None:
     assert by_index[7]["errors"][0]["loc"] == ["body", "items", 7]
     assert by_index[8]["errors"][0]["loc"] == ["body", "items", 8, "idempotency_key"]
     assert by_index[9]["errors"][0]["loc"] == ["body", "items", 9, "captured_at"]
-    assert all(" / " in e["msg"] for r in result["results"] for e in r["errors"] or [])
+    assert all(e["msg"] and " / " not in e["msg"] for r in result["results"] for e in r["errors"] or [])
+    assert by_index[8]["errors"][0]["msg"] == "idempotency_key: Wajib diisi"  # Bahasa Indonesia unless asked
 
     rows = await checkin.rows(tenant)
     assert sorted(r.idempotency_key for r in rows) == ["b-1", "b-3", "s-1"]
@@ -159,15 +159,17 @@ async def test_batch_of_500_in_one_request_and_501_refused(checkin: CheckinServi
 async def test_nothing_half_stored_when_the_events_cannot_be_stored(checkin: CheckinService,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Row and event commit together: when the outbox insert fails (here: two events with the
-    same id violate its unique key) the check-in rows already inserted roll back with it."""
+    same id violate its unique key) the check-in rows already inserted roll back with it, and
+    the client is told to retry (409)."""
     tenant = new_tenant()
     await checkin.seed_employees(tenant, [NIP])
     real_envelope_for = outbox.envelope_for
     monkeypatch.setattr(outbox, "envelope_for",
                         lambda *a, **kw: dataclasses.replace(real_envelope_for(*a, **kw), id="same-id"))
     items = [{**location(60 - i), "idempotency_key": f"h-{i}"} for i in range(3)]
-    with pytest.raises(IntegrityError):
-        await checkin.client.post("/v1/checkins/batch", json={"items": items}, headers=checkin.employee(tenant, NIP))
+    refused = await checkin.client.post("/v1/checkins/batch", json={"items": items},
+                                        headers=checkin.employee(tenant, NIP))
+    assert refused.status_code == 409 and refused.json()["detail"][0]["type"] == "concurrent_change"
     assert await checkin.rows(tenant) == [] and await checkin.outbox_rows(tenant) == []
 
     monkeypatch.undo()

@@ -36,16 +36,22 @@ def ahead(**delta: float) -> str:
 
 async def expect_rejected(checkin: CheckinService, tenant: str, payload: Any, status: int, loc: list,
                           *fragments: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    response = await checkin.client.post(
-        "/v1/checkins", json=payload, headers=headers or checkin.employee(tenant, NIP))
-    assert response.status_code == status, response.text
-    [error] = [e for e in response.json()["detail"] if e["loc"] == loc]
-    field = ".".join(str(p) for p in loc[1:])
-    assert error["msg"].startswith(f"{field}: "), error
-    assert " / " in error["msg"], f"not bilingual: {error['msg']}"
+    """The error at ``loc``, asked once in Bahasa Indonesia (the default) and once in English:
+    each message names the field, the two differ, and every fragment is in one of them."""
+    said = []
+    for language in ({}, {"Accept-Language": "en"}):
+        response = await checkin.client.post(
+            "/v1/checkins", json=payload, headers={**(headers or checkin.employee(tenant, NIP)), **language})
+        assert response.status_code == status, response.text
+        [error] = [e for e in response.json()["detail"] if e["loc"] == loc]
+        field = ".".join(str(p) for p in loc[1:])
+        assert error["msg"].startswith(f"{field}: "), error
+        said.append(error)
+    indonesian, english = said[0]["msg"], said[1]["msg"]
+    assert indonesian != english, f"one language only: {indonesian}"
     for fragment in fragments:
-        assert fragment in error["msg"], error["msg"]
-    return error
+        assert fragment in indonesian or fragment in english, (fragment, indonesian, english)
+    return said[0]
 
 
 RULES = [  # payloads are built when the test runs: capture times are relative to "now"

@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.contracts.policy import Sector
-from services.reporting import api, bulk, monthly, scoring
+from services.reporting import api, monthly, scoring
 from services.reporting.store import Expectation, MonthlyClosure
+from services.runtime import sql
 from tests.reporting.conftest import K, apply, at, count, nip, seed, verdict
 from tests.support.tokens import Tokens
 
@@ -96,7 +97,7 @@ async def test_sql_scoring_equals_the_python_formula(reporting, seed_value: int)
             credits.append(scoring.credit(status, minutes, outside, suspicious, weights))
         expected[nip(person)] = scoring.score(sum(credits), len(credits))
     async with reporting.rt.sessions() as session, session.begin():
-        await bulk.insert_rows(session, Expectation.__table__, rows)
+        await sql.insert_rows(session, Expectation.__table__, rows)
     async with reporting.rt.sessions() as session:
         got = {r.nip: r.score for r in await monthly.live_scores(session, "t", date(2026, 3, 1), weights)}
     assert got == expected

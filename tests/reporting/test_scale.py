@@ -17,9 +17,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.contracts import topics
 from services.contracts.policy import PolicyContent, Sector, Window
-from services.reporting import bulk, store
+from services.reporting import store
 from services.reporting.store import Employee, PolicyVersion, Tenant, Unit
-from services.runtime import migrations
+from services.runtime import migrations, sql
 from services.runtime.kafka import ensure_topics
 from tests.reporting.conftest import DAY, TZ, at, count, instance
 
@@ -55,10 +55,10 @@ async def test_many_expected_close_once_and_publish_every_notice(pg_url: str, ka
         session.add(Tenant(id="jabar", name="Pemprov Jawa Barat", timezone=TZ, kind="province"))
         session.add(PolicyVersion(tenant="jabar", policy_id="se", version=1, number="800/1/2026", valid_from=DAY,
                                   valid_until=None, effective_at=at(0, 0), content=content.model_dump(mode="json")))
-        await bulk.insert_rows(session, Unit.__table__, [
+        await sql.insert_rows(session, Unit.__table__, [
             {"tenant": "jabar", "id": f"opd-{u}", "name": f"OPD {u}", "effective_sector": Sector.NON_ESSENTIAL.value,
              "kind": "department", "parent_id": None, "active": True} for u in range(100)])
-        await bulk.insert_rows(session, Employee.__table__, [
+        await sql.insert_rows(session, Employee.__table__, [
             {"tenant": "jabar", "nip": str(196001012000011000 + i), "name": f"Pegawai {i}", "unit_id": f"opd-{i % 100}",
              "active": True, "is_teacher": False, "is_front_line": False, "is_unit_head": False} for i in range(N)])
     assert await count(rt, Employee.__table__) == N

@@ -22,7 +22,7 @@ from services.contracts.envelope import Envelope
 from services.runtime import db
 from services.runtime.kafka import make_broker, send_envelope
 from services.runtime.metrics import RuntimeMetrics
-from services.runtime.outbox import OutboxRelay, stage_event
+from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import Settings
 from tests.checkin import kafka_io
 from tests.runtime.conftest import ProbeTopic, RuntimeDb, wait_for_value
@@ -36,8 +36,8 @@ async def stage_rows(rdb: RuntimeDb, topic: ProbeTopic, subjects: list[str], sta
     """One transaction staging one event per subject; returns the event ids."""
     async with rdb.sessions() as session, session.begin():
         return [
-            (await stage_event(session, rdb.outbox, topic.event(employee_id=s, seq=start_seq + n),
-                               tenant=TENANT, source="/hadir/test")).id
+            (await stage(session, rdb.outbox, topic.event(employee_id=s, seq=start_seq + n),
+                          tenant=TENANT, source="/hadir/test")).id
             for n, s in enumerate(subjects)
         ]
 

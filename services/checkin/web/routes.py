@@ -16,7 +16,6 @@
 """
 
 
-import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from services.checkin.settings import CheckinSettings
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.contracts.policy import local_date, zone_abbreviation
 from services.runtime import errors
@@ -93,23 +93,17 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
         return (datetime.combine(day, time.min, zone).astimezone(UTC),
                 datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC))
     except OverflowError:
-        error = errors.make(["query", "date"], "date_out_of_range", "Tanggal di luar jangkauan / date out of range")
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=errors.detail(error)) from None
+        raise errors.invalid(["query", "date"], errors.text("date_out_of_range"), "date_out_of_range") from None
 
 
 def _utc(instant: datetime) -> datetime:
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
-def _allowed_origins() -> set[str]:
-    raw = os.environ.get("HADIR_WEB_ALLOWED_ORIGINS", "*")
-    return {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
-
-
 def build_web_router(rt: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["web"])
     Anyone = Annotated[Principal, Depends(rt.current_principal)]
-    origins = _allowed_origins()
+    origins = CheckinSettings.of(rt.settings).allowed_origins
 
     @router.get("/", include_in_schema=False)
     async def root() -> Response:
@@ -168,9 +162,9 @@ def build_web_router(rt: ServiceRuntime) -> APIRouter:
             elif principal.has("unit_head") and principal.unit_id and unit_id in (None, principal.unit_id):
                 unit = principal.unit_id
             else:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "Bukan unit Anda / not your unit")
+                raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
         except HTTPException as exc:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+            return JSONResponse(errors.http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
                                 headers={**headers, **(exc.headers or {})})
         async with rt.sessions() as session:
             tenant_row = await session.get(DirectoryTenant, tenant)

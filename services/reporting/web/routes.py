@@ -16,19 +16,20 @@
 # No ``from __future__ import annotations``: FastAPI must see the dependency aliases
 # defined inside ``build_web_router`` as objects, not as strings.
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.reporting import queries
+from services.reporting.settings import ReportingSettings
 from services.reporting.store import Expectation, Tenant
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 from services.runtime.web_assets import add_static, page_headers
@@ -69,9 +70,9 @@ class Trend(BaseModel):
     days: list[TrendDay]
 
 
-def checkin_url(request: Request) -> str:
+def checkin_url(request: Request, public_url: str) -> str:
     """Where browsers reach the check-in service: ``HADIR_CHECKIN_PUBLIC_URL``, else this host on 8001."""
-    configured = os.environ.get("HADIR_CHECKIN_PUBLIC_URL", "").strip().rstrip("/")
+    configured = public_url.strip().rstrip("/")
     if configured:
         return configured
     host = request.url.hostname or "127.0.0.1"
@@ -88,11 +89,12 @@ def _scope(principal: Principal, unit_id: str | None) -> str | None:
     if principal.has("tenant_admin"):
         return unit_id
     if not principal.unit_id or (unit_id and unit_id != principal.unit_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Bukan unit Anda / not your unit")
+        raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
     return principal.unit_id
 
 
 def build_web_router(rt: ServiceRuntime) -> APIRouter:
+    public_url = ReportingSettings.of(rt.settings).checkin_public_url
     router = APIRouter(tags=["web"])
     Reader = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head"))]
 
@@ -107,14 +109,15 @@ def build_web_router(rt: ServiceRuntime) -> APIRouter:
         async with rt.sessions() as session:
             tenant = await session.get(Tenant, principal.require_tenant())
             if tenant is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "Tenant belum dikenal / tenant not known yet")
+                raise errors.not_found(errors.text("tenant"))
             today = local_date(datetime.now(UTC), tenant.timezone)
             version = await queries.policy_for_day(session, tenant.id, day or today)
         content = PolicyContent.model_validate(version.content) if version is not None else None
         return Context(
             tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone,
             zone=zone_abbreviation(tenant.timezone), today=today, date=day or today, roles=sorted(principal.roles),
-            unit_id=unit, checkin_url=checkin_url(request), policy_number=version.number if version else None,
+            unit_id=unit, checkin_url=checkin_url(request, public_url),
+            policy_number=version.number if version else None,
             geofence_radius_m=content.geofence_radius_m if content else None,
             sector_quotas={str(k): v for k, v in content.sector_quotas.items()} if content else {},
         )
@@ -146,7 +149,7 @@ def build_web_router(rt: ServiceRuntime) -> APIRouter:
         return Trend(month=month, unit_id=unit, days=sorted(days.values(), key=lambda d: d.date))
 
     def headers(request: Request) -> dict[str, str]:
-        return page_headers(f"'self' {_origin(checkin_url(request))}")
+        return page_headers(f"'self' {_origin(checkin_url(request, public_url))}")
 
     add_static(router, "/dashboard", STATIC, index_headers=headers)
     return router

@@ -1,0 +1,147 @@
+"""Dialect-aware, set-based SQL writes: the one place that chooses between PostgreSQL's and
+SQLite's ``INSERT … ON CONFLICT`` and splits large batches into chunks.
+
+Every function runs inside the caller's transaction and costs a fixed number of
+statements per chunk, never one per row:
+
+- :func:`insert` is the dialect's ``INSERT`` construct (with ``on_conflict_*``);
+- :func:`insert_ignore` inserts rows whose key is free and returns what went in;
+- :func:`upsert` / :func:`upsert_statement` insert or overwrite by key;
+- :func:`insert_rows` appends many rows (PostgreSQL: one ``unnest`` statement per chunk);
+- :func:`copy_rows` appends rows that cannot conflict, with ``COPY`` on PostgreSQL for
+  large batches where row-level security does not apply to the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.types import TypeDecorator
+
+from services.runtime.db import dialect_name
+
+CHUNK = 20_000  # rows per PostgreSQL unnest statement or COPY chunk
+SQLITE_CHUNK = 500  # rows per SQLite multi-row statement
+EXECUTEMANY_CHUNK = 2_000  # rows per executemany call (the driver batches them further)
+COPY_MIN_ROWS = 1_000  # below this a single INSERT beats COPY's set-up round trips
+
+
+def chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    """``rows`` in consecutive slices of at most ``size``."""
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def insert(session: AsyncSession, table: FromClause | Any) -> Any:
+    """The ``INSERT`` of the session's dialect, which supports ``on_conflict_do_*``."""
+    dialect_insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    return dialect_insert(cast(Table, getattr(table, "__table__", table)))
+
+
+async def insert_ignore(session: AsyncSession, table: FromClause | Any, rows: Sequence[dict[str, Any]],
+                        returning: ColumnElement[Any] | Any, *, keys: Sequence[str] | None = None) -> list[Any]:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` (any unique key when ``keys`` is None);
+    returns ``returning`` of the rows actually inserted."""
+    if not rows:
+        return []
+    stmt = insert(session, table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    stmt = stmt.returning(returning)
+    inserted: list[Any] = []
+    for chunk in chunks(rows, EXECUTEMANY_CHUNK):
+        inserted += (await session.execute(stmt, list(chunk))).scalars().all()
+    return inserted
+
+
+def upsert_statement(session: AsyncSession, table: FromClause | Any, keys: Sequence[str],
+                     update: Sequence[str] | None = None) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``update`` (default: every other column)."""
+    stmt = insert(session, table)
+    columns = update if update is not None else [c.name for c in stmt.table.columns if c.name not in keys]
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
+
+
+async def upsert(session: AsyncSession, table: FromClause | Any, rows: Sequence[dict[str, Any]],
+                 keys: Sequence[str], update: Sequence[str] | None = None) -> None:
+    """Insert or overwrite ``rows`` by ``keys``, in chunks (see :func:`upsert_statement`)."""
+    if not rows:
+        return
+    stmt = upsert_statement(session, table, keys, update)
+    for chunk in chunks(rows, EXECUTEMANY_CHUNK):
+        await session.execute(stmt, list(chunk))
+
+
+def _pg_type(column: Any) -> str | None:
+    """The PostgreSQL array element type of a column, None when unnest cannot carry it."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # e.g. UTCDateTime: the type it stores as
+        kind = kind.impl_instance
+    if isinstance(kind, Enum):
+        return None
+    for sa_type, name in ((BigInteger, "int8"), (Integer, "int4"), (Boolean, "bool"), (Date, "date"),
+                          (Float, "float8"), (LargeBinary, "bytea"), (String, "text")):
+        if isinstance(kind, sa_type):
+            return name
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    return None
+
+
+async def insert_rows(session: AsyncSession, table: FromClause | Any, rows: Sequence[dict[str, Any]],
+                      *, ignore_conflicts: bool = False) -> None:
+    """Append ``rows`` (dicts with the same keys); with ``ignore_conflicts`` a row whose
+    key is taken is skipped. PostgreSQL: one ``unnest`` statement per chunk."""
+    if not rows:
+        return
+    target = cast(Table, getattr(table, "__table__", table))
+    names = list(rows[0])
+    types = [_pg_type(target.c[n]) for n in names]
+    if dialect_name(session) == "postgresql" and None not in types:
+        arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
+        quoted = ", ".join(f'"{n}"' for n in names)
+        sql = f'INSERT INTO "{target.name}" ({quoted}) SELECT * FROM unnest({arrays})'
+        stmt = text(sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
+        for chunk in chunks(rows, CHUNK):
+            await session.execute(stmt, {f"c{i}": [r[n] for r in chunk] for i, n in enumerate(names)})
+        return
+    statement = insert(session, target)
+    if ignore_conflicts:
+        statement = statement.on_conflict_do_nothing()
+    for chunk in chunks(rows, SQLITE_CHUNK):
+        await session.execute(statement, list(chunk))
+
+
+async def copy_rows(session: AsyncSession, table: FromClause | Any, columns: Sequence[str],
+                    records: Sequence[tuple[Any, ...]]) -> None:
+    """Append rows that cannot conflict: PostgreSQL ``COPY`` (the fastest path) for a batch of
+    at least ``COPY_MIN_ROWS``, unless row-level security applies to this session (PostgreSQL
+    refuses ``COPY FROM`` then); otherwise :func:`insert_rows`."""
+    if not records:
+        return
+    target = cast(Table, getattr(table, "__table__", table))
+    if (dialect_name(session) != "postgresql" or len(records) < COPY_MIN_ROWS
+            or await session.scalar(text("SELECT row_security_active(CAST(:t AS regclass))"), {"t": target.name})):
+        await insert_rows(session, target, [dict(zip(columns, r, strict=True)) for r in records])
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    for chunk in chunks(records, CHUNK * 5):
+        await driver.copy_records_to_table(target.name, records=list(chunk), columns=list(columns))
