@@ -32,7 +32,8 @@ NipPath = Annotated[str, Path(description="NIP, 18 digits (spaces allowed)", max
 UnitPath = Annotated[str, Path(pattern=ID_PATTERN)]
 PlaceName = Annotated[str, Path(min_length=1, max_length=60, description="e.g. Rumah, Kantor")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
-After = Annotated[str | None, Query(max_length=100, description="`next_after` of the previous page")]
+After = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
+                                    description="`next_after` of the previous page")]
 
 
 def checked_nip(nip: str, loc: tuple[str, ...] = ("path", "nip")) -> str:

@@ -172,6 +172,7 @@ async def test_lists_page_and_roles_limit_what_is_seen(policy: PolicyService, te
     ("put", f"/v1/employees/{NIP}", b'[1, 2]'),
     ("get", "/v1/employees?limit=0&after=" + "x" * 200, b""),
     ("get", "/v1/units?limit=abc", b""),
+    ("get", "/v1/units?after=a%00b", b""),  # PostgreSQL refuses NUL in text: a 422, not a 500
 ])
 async def test_bad_input_gets_a_field_error_never_a_500(
     policy: PolicyService, tenant: str, method: str, path: str, body: bytes
