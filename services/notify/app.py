@@ -15,7 +15,7 @@ from services.notify.channels.log import LogSender
 from services.notify.channels.webhook import WebhookSender
 from services.notify.channels.whatsapp import WhatsAppSender
 from services.notify.delivery import DeliveryWorker
-from services.notify.settings import NotifySettings
+from services.notify.settings import NotifyServiceSettings, NotifySettings
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -24,8 +24,8 @@ PORT = 8003
 
 def build(settings: Settings | None = None,
           notify_settings: NotifySettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
-    settings = settings or load_settings("notify", PORT)
-    ns = notify_settings or NotifySettings()
+    settings = NotifyServiceSettings.of(settings or load_settings("notify", PORT))
+    ns = notify_settings or settings.notify
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"

@@ -1,4 +1,5 @@
-"""Settings of the notify service (``HADIR_NOTIFY_*``), besides the common ``HADIR_*`` ones."""
+"""Settings of the notify service: the common ``HADIR_*`` ones (:class:`NotifyServiceSettings`,
+extending the runtime's) and its own ``HADIR_NOTIFY_*`` section (:class:`NotifySettings`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import time
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.runtime.settings import Settings
 
 PERSON_CHANNELS = ("email", "whatsapp")
 LANGUAGES = ("id", "en")
@@ -78,3 +81,9 @@ class NotifySettings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return bool(self.whatsapp_base_url and self.whatsapp_token and self.whatsapp_phone_number_id)
+
+
+class NotifyServiceSettings(Settings):
+    """The notify process's one settings object: the common settings plus its section."""
+
+    notify: NotifySettings = Field(default_factory=NotifySettings)
