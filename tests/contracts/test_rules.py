@@ -10,7 +10,6 @@ mode, WFH-only kinds, whether a window is asked); ``contracts/policy.window_boun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -28,6 +27,7 @@ from services.contracts.rules.versions import (
 )
 from services.contracts.rules.windows import window_bounds
 from services.contracts.rules.work_mode import ExemptionRule, is_exempt, roles_of, unit_mode, work_mode_of
+from tests.support.versions import V
 
 K = CheckinKind
 C, E, N = Sector.CRITICAL, Sector.ESSENTIAL, Sector.NON_ESSENTIAL
@@ -35,16 +35,6 @@ NOW = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)  # 12:00 WIB
 
 
 # --- versions ------------------------------------------------------------------------
-
-
-@dataclass
-class V:
-    version: int
-    valid_from: date
-    valid_until: date | None
-    effective_at: datetime
-    declared_valid_until: date | None = None
-    superseded_at: datetime | None = None
 
 
 MAR1, FEB1, FEB28, APR1 = date(2026, 3, 1), date(2026, 2, 1), date(2026, 2, 28), date(2026, 4, 1)
