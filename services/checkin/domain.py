@@ -1,18 +1,23 @@
 """Pure rules of the check-in service (no I/O): when a capture time is acceptable,
 which policy's late-submission limit applies, and the fingerprint that tells a
-retry from a different request under the same idempotency key."""
+retry from a different request under the same idempotency key.
+
+Which letter version a capture time falls under is the shared rule
+:func:`services.contracts.rules.versions.at_capture`, the one the policy service
+judges the check-in by."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from services.checkin.schemas import CheckinIn
 from services.contracts.policy import local_date
+from services.contracts.rules.versions import Dated, at_capture
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 DEFAULT_LATE_LIMIT_HOURS = 72
@@ -20,14 +25,11 @@ DEFAULT_ZONE = "Asia/Jakarta"
 CHECKIN_FIELDS = frozenset(CheckinIn.model_fields)
 
 
-class PolicyTerms(Protocol):
+class PolicyTerms(Dated, Protocol):
     """What the read model keeps of one circular-letter version (``policy.updated``)."""
 
-    version: int
-    valid_from: date
-    valid_until: date | None
-    effective_at: datetime
-    late_submission_limit_hours: int
+    @property
+    def late_submission_limit_hours(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -37,21 +39,16 @@ class Rejection:
     msg: str
 
 
-def late_limit_hours(terms: Sequence[PolicyTerms], captured_at: datetime, tz: str) -> int:
-    """The limit of the version in force when the check-in was captured, chosen as the
-    policy service chooses it: among versions covering that local day, the newest one that
-    had taken effect by then, else the first that covers the day; no such version → 72 h."""
+def late_limit_hours(terms: Iterable[PolicyTerms], captured_at: datetime, tz: str) -> int:
+    """The limit of the version the check-in was captured under (the shared
+    :func:`~services.contracts.rules.versions.at_capture`, as the policy service
+    chooses it); no such version → 72 h."""
     try:
         day = local_date(captured_at, tz)
     except (OverflowError, ValueError):  # a capture time outside any calendar we handle
         return DEFAULT_LATE_LIMIT_HOURS
-    covering = [t for t in terms if t.valid_from <= day and (t.valid_until is None or t.valid_until >= day)]
-    in_force = [t for t in covering if as_utc(t.effective_at) <= captured_at]
-    if in_force:
-        return max(in_force, key=lambda t: (as_utc(t.effective_at), t.version)).late_submission_limit_hours
-    if covering:
-        return min(covering, key=lambda t: (as_utc(t.effective_at), t.version)).late_submission_limit_hours
-    return DEFAULT_LATE_LIMIT_HOURS
+    version = at_capture(terms, day, captured_at)
+    return version.late_submission_limit_hours if version is not None else DEFAULT_LATE_LIMIT_HOURS
 
 
 def as_utc(instant: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Hadir's shared contract: event payloads, topic names and the CloudEvents envelope.
+"""Hadir's shared contract: event payloads, topic names and the CloudEvents envelope,
+and (:mod:`services.contracts.rules`) the pure rules more than one service applies.
 
 Every service depends on this package and on nothing of another service.
 Within a topic's major version (``*.v1``) only additive changes are allowed.

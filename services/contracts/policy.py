@@ -6,7 +6,7 @@ Defaults follow SE 800/258-BKD/2022 of Pemprov Banten: critical departments keep
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -115,17 +115,6 @@ class PolicyContent(_Model):
 
     def is_working_day(self, day: date) -> bool:
         return day.isoweekday() in self.working_days and day not in self.holidays
-
-
-def window_bounds(window: Window, day: date, tz: str) -> tuple[datetime, datetime, datetime]:
-    """A window's start, end and deadline (end + grace) on a local day, in UTC.
-
-    Part of the contract: every service interprets a window the same way.
-    """
-    zone = ZoneInfo(tz)
-    start = datetime.combine(day, window.start, zone).astimezone(UTC)
-    end = datetime.combine(day, window.end, zone).astimezone(UTC)
-    return start, end, end + timedelta(minutes=window.grace_minutes)
 
 
 def local_date(instant: datetime, tz: str) -> date:

@@ -4,7 +4,7 @@ Every write compares each contract record before and after; only records that
 actually changed are stored and published as ``directory.updated``, so PUTting
 or importing the same data again publishes nothing. Units are handled as a whole
 tree per tenant: after any change every unit's effective sector is recomputed
-(:mod:`.domain.sectors`), and sub-units whose inherited sector moved are stored
+(:mod:`services.contracts.rules.sectors`), and sub-units whose inherited sector moved are stored
 and re-published too ("cascaded"). Rows and outbox rows are written with bulk
 statements inside the caller's transaction.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitKind, UnitRecord
 from services.contracts.policy import Sector
-from services.policy.domain.sectors import ancestry, directory_sectors
+from services.contracts.rules.sectors import ancestry, directory_sectors
 from services.policy.records import employee_record, unit_record
 from services.policy.store import Employee, Unit
 from services.runtime import outbox, sql

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, CheckinReceived
 from services.contracts.policy import PolicyContent, Sector, local_date
+from services.contracts.rules.sectors import resolve
+from services.contracts.rules.versions import at_capture, until_as_known_at
 from services.policy.domain.evaluation import PreviousFix, evaluate
-from services.policy.domain.letters import earliest_covering, in_force
-from services.policy.domain.sectors import resolve
 from services.policy.letters import tenant_versions
 from services.policy.records import employee_record
 from services.policy.rosters import mode_on
@@ -29,16 +29,18 @@ DEFAULT_ZONE = "Asia/Jakarta"
 
 async def version_in_force(session: AsyncSession, tenant: str, captured_at: datetime, tz: str) -> PolicyVersion | None:
     """The version that applied to the capture day *as known at* ``captured_at``
-    (``domain.letters.in_force``): a later amendment, even one that closed this
-    version retroactively, does not change the verdict. A check-in older than every
-    version falls back to the first version covering its day."""
+    (``contracts.rules.versions.at_capture``, ranges as they stood then): a later
+    amendment, even one that closed this version retroactively, does not change the
+    verdict. A check-in older than every version falls back to the first version
+    covering its day."""
     day = local_date(captured_at, tz)
     versions = await tenant_versions(session, tenant, day, day)
-    return in_force(versions, day, captured_at) or earliest_covering(versions, day)
+    return at_capture(versions, day, captured_at, until_as_known_at)
 
 
-async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content: PolicyContent) -> Sector | None:
-    """The unit's sector, the letter's mapping first, inherited up the unit tree (``domain.sectors``)."""
+async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content: PolicyContent) -> Sector:
+    """The unit's sector, the letter's mapping first, inherited up the unit tree
+    (``contracts.rules.sectors``; a unit the directory does not hold: the letter's, else the default)."""
     parents: dict[str, str | None] = {}
     own: dict[str, Sector | None] = {}
     current: str | None = unit_id
@@ -49,8 +51,6 @@ async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content:
         parents[current] = unit.parent_id
         own[current] = Sector(unit.sector) if unit.sector else None
         current = unit.parent_id
-    if not parents:
-        return None
     return resolve(unit_id, parents, own, content.unit_sectors)
 
 

@@ -1,5 +1,6 @@
 """Circular letters in the store: adding versions, publishing each when it takes
-effect, and finding the version that applies (rules: :mod:`.domain.letters`).
+effect, and finding the versions that may apply (rules: :mod:`.domain.letters` for
+making versions, :mod:`services.contracts.rules.versions` for which one applies).
 
 ``policy.updated`` is staged in the same transaction that sets the version's
 ``published_at``, either in the request that adds a version already due, or by

@@ -1,7 +1,8 @@
 """Circular letters (Surat Edaran): issue, amend, extend, read history.
 
 Nothing is overwritten: an amendment or an extension is a new version that
-closes the previous one the day before it starts (rules: ``domain/letters.py``).
+closes the previous one the day before it starts (rules: ``domain/letters.py``;
+which version applies: ``contracts/rules/versions.py``).
 A version whose day has come is published (``policy.updated``) at once; one dated
 in the future is published by the scheduler when its day comes.
 """
@@ -16,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import local_date
+from services.contracts.rules.versions import for_day
 from services.policy import letters
-from services.policy.domain import letters as rules
 from services.policy.letters import Draft
 from services.policy.schemas import ExtensionIn, PolicyIn, PolicyVersionOut
 from services.policy.store import PolicyVersion, Tenant
@@ -99,7 +100,7 @@ def build_router(rt: ServiceRuntime) -> APIRouter:
         async with rt.sessions() as session:
             zone = await zone_of(session, tenant)
             day = day or local_date(now, zone)
-            version = rules.planned(await letters.tenant_versions(session, tenant, day, day), day)
+            version = for_day(await letters.tenant_versions(session, tenant, day, day), day)
         if version is None:
             raise no_letter()
         return letters.to_out(version, zone, now)

@@ -2,10 +2,11 @@
 audited override of one day, and reading them back.
 
 The rules of each day come from the letter that applies to it with everything
-known now (``domain.letters.planned``): working days and holidays, the unit's
-sector (``domain.sectors``, the letter's mapping first) and so its quota, and
-the exemptions. WFO days already given this month before the range are the
-rotation's history, so generating week by week stays fair over the month.
+known now (``contracts.rules.versions.for_day``): working days and holidays, the
+unit's sector (``contracts.rules.sectors``, the letter's mapping first) and so its
+quota (``contracts.rules.quota``), and the exemptions (``contracts.rules.work_mode``).
+WFO days already given this month before the range are the rotation's history,
+so generating week by week stays fair over the month.
 ``roster.published`` is staged only when some assignment actually changed, in
 events of at most :data:`EVENT_CHUNK` assignments (Kafka's 1 MB message limit).
 """
@@ -22,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import RosterAssignment, RosterPublished, WorkMode
 from services.contracts.policy import PolicyContent, Sector
+from services.contracts.rules import sectors, versions
+from services.contracts.rules.quota import quota_pct, required_in_office
+from services.contracts.rules.work_mode import is_exempt
 from services.policy import letters
-from services.policy.domain import letters as rules
-from services.policy.domain import rostering, sectors
-from services.policy.domain.quota import quota_pct_for, required_in_office
-from services.policy.domain.requirement import is_exempt
+from services.policy.domain import rostering
 from services.policy.records import employee_record
 from services.policy.schemas import OverrideOut, RosterDayOut, RosterOut
 from services.policy.store import Employee, PolicyVersion, RosterDay, RosterOverride, RosterRun, Unit
@@ -55,7 +56,7 @@ class Rules:
         self._contents: dict[tuple[str, int], PolicyContent] = {}
 
     def on(self, day: date) -> DayPolicy | None:
-        version = rules.planned(self._versions, day)
+        version = versions.for_day(self._versions, day)
         if version is None:
             return None
         key = (version.policy_id, version.version)
@@ -63,7 +64,7 @@ class Rules:
             self._contents[key] = PolicyContent.model_validate(version.content)
         content = self._contents[key]
         sector = sectors.resolve(self._unit_id, self._parents, self._own, content.unit_sectors)
-        return DayPolicy(version, content, quota_pct_for(content, sector))
+        return DayPolicy(version, content, quota_pct(content, sector))
 
 
 async def unit_rules(session: AsyncSession, tenant: str, unit_id: str, first: date, last: date) -> Rules:

@@ -61,7 +61,7 @@ class PolicyVersion(Base):
 
     A following version closes this one: ``valid_until`` becomes the day before the
     follower starts, ``declared_valid_until`` keeps the end it was signed with and
-    ``superseded_at`` says when the closing took effect (see ``domain.letters``).
+    ``superseded_at`` says when the closing took effect (see ``domain.letters`` and ``contracts.rules.versions``).
     ``published_at`` is set in the transaction that stages its ``policy.updated``.
     """
 

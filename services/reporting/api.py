@@ -28,7 +28,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.contracts.policy import PolicyContent, local_date, window_bounds
+from services.contracts.policy import PolicyContent, local_date
+from services.contracts.rules.windows import window_bounds
 from services.reporting import exports, monthly, queries, scoring
 from services.reporting.daily import Counts
 from services.reporting.national import NationalReport, national_report

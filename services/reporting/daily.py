@@ -10,9 +10,10 @@ Counts, per window (and summed over the day's windows in ``totals``):
   check-in outside the geofence / flagged suspicious (a subset of on time + late).
 
 In-office share of a unit on a day: ``wfo / headcount`` of its active employees,
-from rosters and exemptions (:func:`.expectations.work_mode`), against the quota of
-the unit's sector in the letter (critical 100 %, essential 50 %, others 25 % by
-default). The quota is met when ``wfo >= ceil(headcount * quota / 100)``.
+from rosters and exemptions (:mod:`services.contracts.rules.work_mode`), against the
+quota of the unit's sector in the letter (critical 100 %, essential 50 %, others 25 % by
+default; :mod:`services.contracts.rules.quota`). The quota is met when
+``wfo >= required_in_office(headcount, quota)``, i.e. ``ceil(headcount * quota / 100)``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from services.contracts.policy import PolicyContent
-from services.reporting.expectations import Placed, quota_pct
+from services.contracts.rules.quota import quota_pct, required_in_office
+from services.reporting.expectations import Placed
 from services.reporting.ledger import LedgerRow
 
 STATUSES = ("on_time", "late", "missing")
@@ -107,10 +109,6 @@ class SectorDaily(BaseModel):
     wfo: int = 0
     ratio: float | None = None
     totals: Counts
-
-
-def required_in_office(headcount: int, quota: int) -> int:
-    return -(-headcount * quota // 100)
 
 
 def count_rows(rows: Iterable[LedgerRow]) -> dict[tuple[str, str], Counts]:

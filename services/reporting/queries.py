@@ -9,6 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import PolicyContent
+from services.contracts.rules.versions import for_day
 from services.reporting.expectations import Person, UnitFacts, resolve_sectors
 from services.reporting.ledger import Fact, LedgerRow
 from services.reporting.store import (
@@ -35,21 +36,12 @@ def effective_at(version: PolicyVersion) -> datetime:
     return aware(version.effective_at)
 
 
-def pick_version(versions: Sequence[PolicyVersion], day: date) -> PolicyVersion | None:
-    """The newest version (by taking effect, then number) whose validity covers ``day``."""
-    covering = [v for v in versions if v.valid_from <= day and (v.valid_until is None or v.valid_until >= day)]
-    return max(covering, key=lambda v: (effective_at(v), v.version), default=None)
-
-
 async def policy_for_day(session: AsyncSession, tenant: str, day: date) -> PolicyVersion | None:
-    """The newest version covering ``day``."""
-    return await session.scalar(
+    """The version that applies to ``day`` (:func:`services.contracts.rules.versions.for_day`)."""
+    return for_day(await session.scalars(
         select(PolicyVersion)
         .where(PolicyVersion.tenant == tenant, PolicyVersion.valid_from <= day,
-               or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= day))
-        .order_by(PolicyVersion.effective_at.desc(), PolicyVersion.version.desc())
-        .limit(1)
-    )
+               or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= day))), day)
 
 
 async def people(session: AsyncSession, tenant: str, unit_id: str | None = None) -> list[Person]:

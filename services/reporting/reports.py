@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.policy import PolicyContent, window_bounds, zone_abbreviation
+from services.contracts.policy import PolicyContent, zone_abbreviation
+from services.contracts.rules.quota import required_in_office
+from services.contracts.rules.windows import window_bounds
 from services.reporting import queries
 from services.reporting.daily import (
     Counts,
@@ -111,7 +113,7 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
 
     if snapshot:
         office = {u: InOffice(headcount=s.headcount, wfo=s.wfo, wfh=s.wfh, unknown=s.unknown,
-                              quota_pct=s.quota_pct, required=-(-s.headcount * s.quota_pct // 100)).finish()
+                              quota_pct=s.quota_pct, required=required_in_office(s.headcount, s.quota_pct)).finish()
                   for u, s in snapshot.items() if not unit_id or u == unit_id}
         sectors_of = {u: s.sector for u, s in snapshot.items()}
     elif content is not None and working:

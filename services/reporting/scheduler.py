@@ -33,7 +33,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import ReportDueSoon, ReportOverdue
-from services.contracts.policy import PolicyContent, Window, local_date, window_bounds
+from services.contracts.policy import PolicyContent, Window, local_date
+from services.contracts.rules.versions import for_day
+from services.contracts.rules.windows import window_bounds
 from services.reporting import bulk, monthly, queries
 from services.reporting.daily import in_office
 from services.reporting.expectations import expected_for_window, place
@@ -90,7 +92,7 @@ class WindowScheduler:
             today = local_date(now, tenant.timezone)
             for offset in range(self.lookback_days, -1, -1):
                 day = today - timedelta(days=offset)
-                version = queries.pick_version(by_tenant.get(tenant.id, []), day)
+                version = for_day(by_tenant.get(tenant.id, []), day)
                 if version is None:
                     continue
                 content = PolicyContent.model_validate(version.content)
@@ -183,7 +185,7 @@ class WindowScheduler:
     def _today_closed(self, tenant: Tenant, versions: list[PolicyVersion], today: date, now: datetime,
                       done: set[tuple[str, date, str, str]]) -> bool:
         """Whether every window of today that will ever close has closed."""
-        version = queries.pick_version(versions, today)
+        version = for_day(versions, today)
         if version is None:
             return True
         content = PolicyContent.model_validate(version.content)

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 from services.contracts import topics
 from services.devtools.suite import Suite
 from services.devtools.zones import zone_with_room
+from tests.support.records import records_of
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 
@@ -133,17 +133,3 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     for name in ("checkin", "policy"):
         assert TRACE_ID in suite[name].log_path.read_text(), f"trace id not in {name}'s JSON logs"
 
-
-async def records_of(bootstrap: str, topic: str, tenant: str) -> list:
-    """Every record of ``tenant`` on ``topic`` (read from the beginning, no group commits)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
-    await consumer.start()
-    ours = []
-    try:
-        while batches := await consumer.getmany(timeout_ms=3000):
-            ours += [r for records in batches.values() for r in records
-                     if dict(r.headers).get("ce_tenant") == tenant.encode()]
-    finally:
-        await consumer.stop()
-    return ours

@@ -1,4 +1,4 @@
-"""Inherited sectors and effective-dated places (pure rules)."""
+"""Effective-dated places (pure rules). Inherited sectors: tests/contracts/test_rules.py."""
 
 from __future__ import annotations
 
@@ -8,35 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.contracts.events import Place
-from services.contracts.policy import Sector
 from services.policy.domain.geo import is_valid_on
 from services.policy.domain.places import overlaps, set_place
-from services.policy.domain.sectors import ancestry, directory_sectors, resolve, would_cycle
-
-C, E, N = Sector.CRITICAL, Sector.ESSENTIAL, Sector.NON_ESSENTIAL
-TREE = {"dinkes": None, "uptd-labkes": "dinkes", "pos": "uptd-labkes", "rsud": "dinkes", "bkd": None}
-
-
-def test_sub_units_inherit_up_the_tree_unless_they_state_their_own():
-    own = {"dinkes": C, "rsud": E}
-    assert directory_sectors(TREE, own) == {"dinkes": C, "uptd-labkes": C, "pos": C, "rsud": E, "bkd": N}
-
-
-def test_the_letter_names_a_unit_before_the_directory_does_at_the_same_level():
-    own = {"dinkes": E, "uptd-labkes": N}
-    assert resolve("pos", TREE, own, {"dinkes": C}) == N  # the nearer statement wins
-    assert resolve("pos", TREE, own, {"uptd-labkes": C}) == C
-    assert resolve("rsud", TREE, own, {"dinkes": C}) == C
-    assert resolve("bkd", TREE, {}, {}) == N
-
-
-def test_loops_and_dangling_parents_never_hang():
-    loop = {"a": "b", "b": "a", "c": "ghost"}
-    assert ancestry("a", loop) == ["a", "b"]
-    assert ancestry("c", loop) == ["c", "ghost"]
-    assert resolve("a", loop, {}) == N
-    assert would_cycle("dinkes", "pos", TREE)
-    assert not would_cycle("bkd", "pos", TREE)
 
 
 def home(lat: float, **dates: date | None) -> Place:

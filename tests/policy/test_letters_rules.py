@@ -1,32 +1,24 @@
-"""Versions of a circular letter over time (pure rules of ``domain.letters``)."""
+"""Versions of a circular letter over time: how policy makes them (``domain.letters``) and
+which one applies as known at an instant (``contracts.rules.versions``, with the ranges
+as policy records them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.policy.domain.letters import (
-    closed_until,
-    earliest_covering,
-    effective_at,
-    in_force,
-    is_void,
-    local_midnight,
-    planned,
-)
+from services.contracts.rules import versions
+from services.contracts.rules.versions import earliest_covering, until_as_known_at
+from services.contracts.rules.versions import for_day as planned
+from services.policy.domain.letters import closed_until, effective_at, is_void, local_midnight
+from tests.support.versions import V
 
 
-@dataclass
-class V:
-    version: int
-    valid_from: date
-    valid_until: date | None
-    effective_at: datetime
-    declared_valid_until: date | None = None
-    superseded_at: datetime | None = None
+def in_force(history, day, at):  # noqa: ANN001, ANN201
+    """What the policy service asks: ranges as they stood at ``at``."""
+    return versions.in_force(history, day, at, until_as_known_at)
 
 
 def issue(history: list[V], valid_from: date, valid_until: date | None, at: datetime, tz: str = "Asia/Jakarta") -> V:

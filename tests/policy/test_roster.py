@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.contracts.policy import PolicyContent, Sector
-from services.policy.domain.quota import quota_pct_for, required_in_office
+from services.contracts.rules.quota import quota_pct, required_in_office
 from services.policy.domain.roster import RosterMember, build_roster, wfo_counts
 
 M = RosterMember
@@ -63,7 +63,7 @@ def test_exempt_members_alone_may_fill_the_quota_or_exceed_it():
 
 def test_critical_sector_keeps_everyone_in_the_office():
     team = [M(f"dinkes-{i}") for i in range(7)]
-    roster = build_roster(team, WEEK, quota_pct_for(PolicyContent(), Sector.CRITICAL))
+    roster = build_roster(team, WEEK, quota_pct(PolicyContent(), Sector.CRITICAL))
     assert all(mode == "wfo" for d in WEEK for mode in roster[d].values())
 
 
@@ -173,7 +173,7 @@ def test_one_thousand_employees_in_twenty_units_over_november_2026():
     units = {
         f"opd-{u:02d}": (
             [M(f"{next(nip):04d}", exempt=rnd.random() < 0.1) for _ in range(size)],
-            quota_pct_for(content, sectors[u]),
+            quota_pct(content, sectors[u]),
         )
         for u, size in enumerate(sizes)
     }

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.policy.domain.quota import required_in_office
+from services.contracts.rules.quota import required_in_office
 from services.policy.domain.rostering import DayRule, in_office, override_problem, plan
 
 MONTH = [date(2022, 2, 1) + timedelta(days=i) for i in range(28)]

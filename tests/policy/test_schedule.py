@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.contracts.policy import CheckinKind, Window, default_windows
-from services.policy.domain.schedule import classify, local_day, window_bounds
+from services.contracts.rules.windows import window_bounds
+from services.policy.domain.schedule import classify, local_day
 
 K = CheckinKind
 WIB = timezone(timedelta(hours=7))

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from services.checkin.settings import CheckinSettings
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.contracts.policy import local_date, zone_abbreviation
+from services.contracts.rules.versions import at_capture
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
@@ -77,15 +78,6 @@ class UnitCheckin(BaseModel):
     suspicious: bool | None
 
 
-def in_force(versions: list[PolicyVersion], day: date, now: datetime) -> PolicyVersion | None:
-    """Among the versions covering ``day``, the newest that has taken effect (else the first)."""
-    covering = [v for v in versions if v.valid_from <= day and (v.valid_until is None or v.valid_until >= day)]
-    effective = [v for v in covering if _utc(v.effective_at) <= now]
-    if effective:
-        return max(effective, key=lambda v: (_utc(v.effective_at), v.version))
-    return min(covering, key=lambda v: (_utc(v.effective_at), v.version), default=None)
-
-
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The day's start and end in UTC; 422 for a day UTC cannot hold (0001-01-01 east of Greenwich)."""
     zone = ZoneInfo(tz)
@@ -120,7 +112,7 @@ def build_web_router(rt: ServiceRuntime) -> APIRouter:
             versions = list(await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant)))
         tz = tenant_row.timezone if tenant_row else (versions[0].timezone if versions else DEFAULT_ZONE)
         today = local_date(now, tz)
-        version = in_force(versions, today, now)
+        version = at_capture(versions, today, now)
         return Me(
             subject=principal.subject, tenant=tenant, roles=sorted(principal.roles), nip=principal.employee_id,
             known=employee is not None, active=employee.active if employee else None,

@@ -4,11 +4,14 @@ One idea per module:
 
 - :mod:`.geo` — geodesic distances (WGS84) and the nearest allowed place;
 - :mod:`.schedule` — daily check-in windows in tenant local time, on time / late;
-- :mod:`.requirement` — whether a check-in is required that day (WFO/WFH, exemptions);
 - :mod:`.geofence` — whether a check-in comes from an allowed place;
 - :mod:`.suspicion` — signs that a check-in may not be genuine;
 - :mod:`.evaluation` — the verdict on one check-in, composed from the above;
 - :mod:`.nip` — validation of the civil servant's number (NIP);
-- :mod:`.quota` — how many people a unit keeps in the office;
-- :mod:`.roster` — who works in the office (WFO) or at home (WFH) on which day.
+- :mod:`.roster` — who works in the office (WFO) or at home (WFH) on which day;
+- :mod:`.letters` — how versions of a circular letter take effect and close each other.
+
+Rules other services need too — which version applies, sectors and quotas, exemptions
+and work mode, whether a check-in is required, window bounds — are in
+:mod:`services.contracts.rules`, called from here, never restated.
 """

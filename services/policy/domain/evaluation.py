@@ -7,10 +7,13 @@ them in. This module decides:
 
 - ``local_date``: the captured instant's day in the tenant's zone;
 - the window and ``on_time`` / ``late`` (minutes) / ``outside_window``
-  (:mod:`.schedule`), replaced by ``not_required`` when the check-in is not
-  required that day (:mod:`.requirement`): non-working day, inactive employee,
-  or a WFH-only kind on a WFO day (exempt employees are always WFO). The window
-  and lateness are still computed: ``window_id`` is kept, ``late_minutes`` is 0;
+  (:mod:`.schedule`), replaced by ``not_required`` when the window is not asked of
+  the employee that day (:mod:`services.contracts.rules.requirement`, the rule
+  reporting's expectations follow too): non-working day, inactive employee, or a
+  window of WFH-only kinds on a WFO day (exempt employees are always WFO; the work
+  mode is :mod:`services.contracts.rules.work_mode`'s). A check-in in no window is
+  judged by its own kind. The window and lateness are still computed: ``window_id``
+  is kept, ``late_minutes`` is 0;
 - the geofence against the allowed places (:mod:`.geofence`), whatever the status;
 - suspicion reasons (:mod:`.suspicion`), whatever the status.
 """
@@ -24,8 +27,10 @@ from services.contracts.events import (
     WorkMode,
 )
 from services.contracts.policy import PolicyContent, Sector
+from services.contracts.rules.requirement import requirement
+from services.contracts.rules.sectors import resolve
+from services.contracts.rules.work_mode import work_mode_of
 from services.policy.domain.geofence import check_geofence
-from services.policy.domain.requirement import requirement
 from services.policy.domain.schedule import classify, local_day
 from services.policy.domain.suspicion import PreviousFix, suspicion_reasons
 
@@ -48,10 +53,11 @@ def evaluate(
     day = local_day(checkin.captured_at, timezone)
     unit_id = employee.unit_id if employee is not None else checkin.unit_id
     match = classify(checkin.captured_at, checkin.kind, content.windows, timezone)
-    needed = requirement(
-        checkin.kind, day, content=content, employee=employee, unit_id=unit_id,
-        unit_sector=unit_sector, roster_mode=work_mode,
-    )
+    if unit_sector is None:  # a unit the directory does not know: the letter's, else the default
+        unit_sector = resolve(unit_id or "", {}, {}, content.unit_sectors)
+    mode = work_mode_of(content, employee, unit_id, unit_sector, work_mode)
+    kinds = match.window.kinds if match.window is not None else [checkin.kind]
+    needed = requirement(kinds, day, content=content, active=employee is None or employee.active, mode=mode)
     fence = check_geofence(
         checkin.kind, checkin.location, employee.places if employee is not None else [],
         needed.mode, day, content.geofence_radius_m,

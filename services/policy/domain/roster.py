@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.contracts.events import WorkMode
-from services.policy.domain.quota import required_in_office
+from services.contracts.rules.quota import required_in_office
 
 Roster = dict[date, dict[str, WorkMode]]
 

@@ -22,7 +22,7 @@ from datetime import date
 from itertools import groupby
 
 from services.contracts.events import WorkMode
-from services.policy.domain.quota import required_in_office
+from services.contracts.rules.quota import required_in_office
 from services.policy.domain.roster import Roster, RosterMember, build_roster, wfo_counts
 
 

@@ -4,6 +4,8 @@ A policy's daily schedule (attendance 07:00-07:30, three location shares, a vide
 conference, the activity report) is written in the tenant's local time
 (``Asia/Jakarta`` WIB, ``Asia/Makassar`` WITA, ``Asia/Jayapura`` WIT). Instants are
 compared in UTC, so the offset a device reports never matters, only the instant.
+A window's start, end and deadline on a day are the shared rule
+:func:`services.contracts.rules.windows.window_bounds`, which reporting uses too.
 
 Classification of a check-in captured at instant ``t`` on local day ``D``
 (windows are those of day ``D`` only; a window never spans midnight):
@@ -49,18 +51,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.contracts import policy as contract
 from services.contracts.policy import CheckinKind, Window
+from services.contracts.rules.windows import WindowBounds, window_bounds
 
 WindowStatus = Literal["on_time", "late", "outside_window"]
 
 _MINUTE = timedelta(minutes=1)
-
-
-class WindowBounds(NamedTuple):
-    """A window's instants on one local day, in UTC."""
-
-    start: datetime
-    end: datetime
-    deadline: datetime  # end + grace
 
 
 class WindowMatch(NamedTuple):
@@ -95,16 +90,6 @@ def local_day(instant_utc: datetime, tz: str) -> date:
     _require_aware(instant_utc, "Waktu / instant")
     zone(tz)
     return contract.local_date(instant_utc, tz)
-
-
-def window_bounds(window: Window, day: date, tz: str) -> WindowBounds:
-    """Start, end and deadline (end + grace) of ``window`` on local ``day``, in UTC.
-
-    The contract's :func:`~services.contracts.policy.window_bounds`, so that every
-    service reads a window the same way.
-    """
-    zone(tz)
-    return WindowBounds(*contract.window_bounds(window, day, tz))
 
 
 def minutes_late(instant: datetime, end: datetime) -> int:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.contracts.policy import PolicyContent, Sector
-from services.policy.domain.quota import quota_pct_for, required_in_office
+from services.contracts.rules.quota import quota_pct, required_in_office
 
 
 @pytest.mark.parametrize(
@@ -32,10 +32,10 @@ def test_invalid_input_is_rejected(headcount, quota):
 
 def test_quota_comes_from_the_letter_or_the_se_800_258_default():
     content = PolicyContent(sector_quotas={Sector.ESSENTIAL: 60})
-    assert quota_pct_for(content, Sector.ESSENTIAL) == 60
-    assert quota_pct_for(content, Sector.CRITICAL) == 100
-    assert quota_pct_for(content, Sector.NON_ESSENTIAL) == 25
-    assert quota_pct_for(PolicyContent(), Sector.ESSENTIAL) == 50
+    assert quota_pct(content, Sector.ESSENTIAL) == 60
+    assert quota_pct(content, Sector.CRITICAL) == 100
+    assert quota_pct(content, Sector.NON_ESSENTIAL) == 25
+    assert quota_pct(PolicyContent(), Sector.ESSENTIAL) == 50
 
 
 @settings(max_examples=300, deadline=None)

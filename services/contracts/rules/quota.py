@@ -23,6 +23,12 @@ def required_in_office(headcount: int, quota_pct: int) -> int:
     return -(-headcount * quota_pct // 100)
 
 
-def quota_pct_for(content: PolicyContent, sector: Sector) -> int:
-    """The in-office percentage the letter sets for ``sector`` (SE 800/258 default if absent)."""
-    return content.sector_quotas.get(sector, DEFAULT_QUOTAS[sector])
+def quota_pct(content: PolicyContent, sector: Sector | str) -> int:
+    """The in-office percentage the letter sets for ``sector``: the letter's, else the SE
+    800/258 default; an unknown sector counts as non-essential. Every use of a quota —
+    the day's work mode, rosters, the in-office share in reports — reads it here."""
+    try:
+        key = Sector(sector)
+    except ValueError:
+        key = Sector.NON_ESSENTIAL
+    return content.sector_quotas.get(key, DEFAULT_QUOTAS[key])
