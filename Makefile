@@ -1,11 +1,12 @@
-# Hadir — local operations. `make run` and `make test` are all a newcomer needs.
+# Hadir — local operations. `make run` and `make test` are all a newcomer needs: each first runs
+# .ci/setup, which installs what the machine lacks (or stops and prints the commands to run).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+SETUP := PYTHON=$(PYTHON) VENV=$(VENV) .ci/setup
 
-.PHONY: help run test test-fast up down lint schemas bench chaos kafka-start kafka-stop clean
+.PHONY: help setup venv run test test-fast up down lint schemas bench chaos kafka-start kafka-stop clean
 
 help:
 	@echo "make run     - start Kafka, the four services (SQLite) and demo data; Ctrl-C stops"
@@ -14,20 +15,24 @@ help:
 	@echo "make lint    - ruff and mypy"
 	@echo "make bench   - benchmarks that print figures"
 	@echo "make chaos   - fault injection (3 Kafka brokers, kill -9, PostgreSQL restart); one FAULT line per fault"
+	@echo "make setup   - only install what make test needs (.ci/setup --check lists what is missing)"
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+setup:
+	@$(SETUP) test
 
-run: $(STAMP)
+venv:
+	@$(SETUP) venv
+
+run:
+	@$(SETUP) run
 	$(VENV)/bin/hadir run
 
-test: $(STAMP)
+# Tests run in a random order (pytest-randomly prints the seed; replay one with
+# `-p randomly --randomly-seed=N`, or keep the file order with `-p no:randomly`).
+test: setup
 	$(PY) -m pytest -q -rfEs --durations=15 -m "not chaos"
 
-test-fast: $(STAMP)
+test-fast: venv
 	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
 
 up:
@@ -37,25 +42,26 @@ up:
 down:
 	docker compose down -v
 
-lint: $(STAMP)
+lint: venv
 	$(VENV)/bin/ruff check services tests bench
 	$(VENV)/bin/mypy services
 
-schemas: $(STAMP)
+schemas: venv
 	$(PY) -m services.contracts.jsonschema
 	$(PY) -m services.contracts.asyncapi
 	$(PY) deploy/k8s/components/monitoring/sync_rules.py
 
-bench: $(STAMP)
+bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-chaos: $(STAMP)
+chaos: setup
 	$(PY) -m services.devtools.chaos
 
-kafka-start: $(STAMP)
+kafka-start:
+	@$(SETUP) run
 	$(VENV)/bin/hadir kafka start
 
-kafka-stop: $(STAMP)
+kafka-stop: venv
 	$(VENV)/bin/hadir kafka stop
 
 clean:

@@ -41,6 +41,13 @@ def artifacts_dir() -> Path:
     return path
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Tests run shuffled (pytest-randomly); ``-q`` hides its header, so say how to replay the order."""
+    if config.pluginmanager.hasplugin("randomly"):
+        seed = config.getoption("randomly_seed")
+        terminalreporter.write_line(f"random order seed {seed}: replay with -p randomly --randomly-seed={seed}")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a defect: turn any skip into a failing exit status."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

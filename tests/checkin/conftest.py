@@ -9,7 +9,7 @@ shares partitions with the e2e suite's check-in process on the same broker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -112,6 +112,15 @@ async def running_checkin(database_url: str, bootstrap: str, jwks: Path, tokens:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://checkin", timeout=30) as client:
             yield CheckinService(rt, client, tokens)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A broker of the check-in tests' own. Services started by other packages (the policy API
+    tests', the end-to-end suite's) stay subscribed to the session broker until the session ends;
+    in a random order they would judge these check-ins before the tests' own verdicts arrive."""
+    with infra.kafka() as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """Real-broker tests of services.devtools.kafka_local (no Docker, no mocks of Kafka).
 
 They start Apache Kafka from the Maven Central jars (downloaded once into the cache by
-``fetch_jars``) on ports 29092 (one node) and 29192-29194 (three nodes), away from a
-developer's broker on 9092, in temporary data dirs that teardown always stops.
+``fetch_jars``) on free ports from 29092 (one node) and 29192 (three nodes), away from a
+developer's broker on 9092 and from other runs on the same machine, in temporary data
+dirs that teardown always stops.
 The tests marked ``infra`` need Java 17+ and Maven (or an already filled jar cache).
 """
 
@@ -20,8 +21,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.devtools import kafka_config
 from services.devtools import kafka_local as kl
+from tests.support.infra import free_port_block
 
-SINGLE_PORT = 29092
+SINGLE_PORT = 29092  # where the search for free ports starts
 TRIPLE_PORT = 29192
 BUSY_PORT = 29292
 
@@ -92,8 +94,9 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int, replication
 
 @pytest.mark.infra
 def test_single_node_keeps_its_data_across_restarts(data_dir: Path) -> None:
-    cluster = kl.start(data_dir, nodes=1, port=SINGLE_PORT)
-    assert cluster.bootstrap == f"127.0.0.1:{SINGLE_PORT}"
+    port = free_port_block(SINGLE_PORT)
+    cluster = kl.start(data_dir, nodes=1, port=port)
+    assert cluster.bootstrap == f"127.0.0.1:{port}"
     assert kl.attach(data_dir) == cluster
     cluster_id = kafka_config.read_cluster_id(data_dir / "node-1")
     assert cluster_id
@@ -105,7 +108,7 @@ def test_single_node_keeps_its_data_across_restarts(data_dir: Path) -> None:
     assert kl.attach(data_dir) is None
     assert not (data_dir / "node-1" / "kafka.pid").exists()
 
-    cluster = kl.start(data_dir, nodes=1, port=SINGLE_PORT)
+    cluster = kl.start(data_dir, nodes=1, port=port)
     assert kafka_config.read_cluster_id(data_dir / "node-1") == cluster_id, "storage was reformatted"
     assert asyncio.run(_consume(cluster.bootstrap, "restart-check", 1)) == [b"written before the restart"]
     cluster.stop()
@@ -113,7 +116,7 @@ def test_single_node_keeps_its_data_across_restarts(data_dir: Path) -> None:
 
 @pytest.mark.infra
 def test_three_nodes_survive_the_loss_of_one(data_dir: Path) -> None:
-    cluster = kl.start(data_dir, nodes=3, port=TRIPLE_PORT)
+    cluster = kl.start(data_dir, nodes=3, port=free_port_block(TRIPLE_PORT, span=3))
     assert asyncio.run(_broker_ids(cluster.bootstrap)) == {1, 2, 3}
     asyncio.run(_create_topic(cluster.bootstrap, "fault-check", partitions=3, replication=3))
     asyncio.run(_produce(cluster.bootstrap, "fault-check", b"three nodes"))
@@ -130,11 +133,12 @@ def test_three_nodes_survive_the_loss_of_one(data_dir: Path) -> None:
 
 
 def test_start_refuses_a_port_taken_by_something_else(data_dir: Path) -> None:
+    port = free_port_block(BUSY_PORT)
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", BUSY_PORT))
+        squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        with pytest.raises(RuntimeError, match=f"port {BUSY_PORT} "):
-            kl.start(data_dir, nodes=1, port=BUSY_PORT)
+        with pytest.raises(RuntimeError, match=f"port {port} "):
+            kl.start(data_dir, nodes=1, port=port)
     assert kl.attach(data_dir) is None
 
 

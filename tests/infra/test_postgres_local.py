@@ -8,6 +8,7 @@ import pwd
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -19,7 +20,6 @@ from services.devtools.postgres_local import LocalPostgres, find_bindir, start_t
 from tests.support import infra
 
 REPO = Path(__file__).resolve().parents[2]
-
 
 
 @pytest.fixture(autouse=True)
@@ -62,22 +62,30 @@ def execute(url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg():
+def cluster():
     """One throwaway cluster shared by the tests of this module.
 
     Used as a context manager, so it is always destroyed; teardown then
     checks that destroy() removed the directory and freed the port.
     """
-    with start_throwaway() as cluster:
-        yield cluster
-    assert not cluster.data_dir.exists()
-    assert port_is_free(cluster.port)
-    cluster.destroy()  # a second destroy is a no-op
+    with start_throwaway() as server:
+        yield server
+    assert not server.data_dir.exists()
+    assert port_is_free(server.port)
+    server.destroy()  # a second destroy is a no-op
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def pg(cluster: LocalPostgres) -> LocalPostgres:
+    """The shared cluster, running: a test that stopped or killed it never hands the next one a dead server."""
+    cluster.start()  # already running: just waits until ready
+    return cluster
+
+
+@pytest.fixture
 def db_url(pg: LocalPostgres) -> str:
-    url = pg.create_database("hadir_test")
+    """A database of this test's own, holding one row in ``t``."""
+    url = pg.create_database(f"hadir_test_{uuid.uuid4().hex[:8]}")
     execute(
         url,
         "CREATE TABLE t (id int PRIMARY KEY, note text)",
@@ -131,8 +139,9 @@ def test_server_settings(pg: LocalPostgres):
 
 
 def test_create_database_roundtrip(pg: LocalPostgres, db_url: str):
-    assert db_url == pg.url("hadir_test")
-    assert pg.create_database("hadir_test") == db_url  # idempotent
+    name = db_url.rsplit("/", 1)[1]
+    assert db_url == pg.url(name)
+    assert pg.create_database(name) == db_url  # idempotent
     assert [tuple(r) for r in fetch(db_url, "SELECT id, note FROM t")] == [(1, "first")]
     odd = 'we\'ird "name"'
     fetch(pg.create_database(odd), "SELECT 1")
@@ -165,7 +174,7 @@ def test_stop_is_idempotent_and_start_again(pg: LocalPostgres, db_url: str):
     assert not pg.is_running()
     pg.start()
     pg.start()  # already running: just waits until ready
-    assert fetch(db_url, "SELECT count(*) AS n FROM t")[0]["n"] == 2
+    assert [tuple(r) for r in fetch(db_url, "SELECT id, note FROM t")] == [(1, "first")]
 
 
 def test_destroy_refuses_unmarked_dir(tmp_path: Path):

@@ -1,16 +1,23 @@
 """The check-in page and the dashboard in real headless Chromium, on the whole suite.
 
-One tenant for the module: a department with four employees and its head (exempt:
-always in the office) and a circular letter whose location window opened ten minutes
-ago and closes 60 seconds after the letter is issued (every day a working day). In order:
+Two tenants, made once for the module, so that every test stands alone and in any order:
 
-1. an employee checks in on the page (geolocation overridden) and the check-in shows
-   up on the agency's dashboard, in its unit's counts and on the geofence dial;
-2. a check-in made offline waits in the page's queue and is sent once when the
-   connection returns; a batch whose answer is lost is retried with the same keys and
-   still stored once;
-3. once the window has closed, the unit head sees who is missing, downloads the
-   export and verifies the unit's day.
+- the *page* tenant, whose location window stays open through the tests: an employee
+  checks in on the page and the check-in shows up on the agency's dashboard; a check-in
+  made while the service is unreachable waits in the page's queue and is sent once when
+  the connection returns; the page opens offline from its service worker; a batch whose
+  answer is lost is retried with the same keys and stored once. Each of these employees
+  is alone in what its test counts (its own unit, its own check-ins).
+- the *day* tenant, whose window closes 60 seconds after its letter is issued: three of
+  its four employees check in through the API while the fixture sets it up, so that once
+  the window has closed the unit head sees who is missing, downloads the export and
+  verifies the unit's day.
+
+"Offline" is made with Playwright routes on the browser context: while the connection is
+down every request of the page to the check-in API fails as a lost connection does, so
+nothing can reach the server whatever the browser's network emulation does (its timing
+differs from build to build; the emulation only drives the page's online/offline view).
+The send tests block service workers, so every request of the page meets the route.
 
 Screenshots land in ``test-artifacts/web/``.
 """
@@ -25,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from services.devtools.suite import Suite
 from services.devtools.zones import zone_with_room
@@ -34,27 +41,37 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.infra
 
-WINDOW_SECONDS = 60
-UNIT = "bkd"
+DAY_WINDOW = timedelta(seconds=60)  # the day tenant's window closes this long after its letter
+PAGE_WINDOW = timedelta(minutes=30)  # the page tenant's window stays open through the page tests
+
+NIP_PAGE, NIP_COLLEAGUE, NIP_OFFLINE, NIP_SHELL, NIP_LOST = (
+    "198703152010011001", "199208082015031006", "199002202015032002", "199304042018012007", "199105102019031003")
+NIP_MISSING = "198512122010012004"
+NIP_HEAD = "197501012000031005"
+PAGE_UNITS = {NIP_PAGE: "bkd", NIP_COLLEAGUE: "bkd",  # the dashboard test's unit: one checks in, one not
+              NIP_OFFLINE: "offline", NIP_SHELL: "shell", NIP_LOST: "lost"}
+DAY_UNIT = "bkd"
+DAY_PRESENT = ("198703152010011001", "199002202015032002", "199105102019031003")
 HOME = {  # Serang, Banten
     "198703152010011001": (-6.1202, 106.1503),
     "199002202015032002": (-6.1100, 106.1600),
     "199105102019031003": (-6.1150, 106.1550),
     "198512122010012004": (-6.1250, 106.1450),
+    "199208082015031006": (-6.1180, 106.1520),
+    "199304042018012007": (-6.1130, 106.1580),
 }
-NIP_PAGE, NIP_OFFLINE, NIP_LOST, NIP_MISSING = HOME
-NIP_HEAD = "197501012000031005"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
-class Scenario:
-    def __init__(self, suite: Suite, tokens: Tokens, tenant: str, deadline: datetime, day: str) -> None:
-        self.suite, self.tokens, self.tenant, self.deadline, self.day = suite, tokens, tenant, deadline, day
+class Tenant:
+    def __init__(self, suite: Suite, tokens: Tokens, tenant: str, units: dict[str, str], deadline: datetime,
+                 day: str) -> None:
+        self.tokens, self.tenant, self.units, self.deadline, self.day = tokens, tenant, units, deadline, day
         self.checkin, self.reporting = suite["checkin"].url, suite["reporting"].url
 
     def employee(self, nip: str) -> dict[str, str]:
-        return self.tokens.employee(self.tenant, nip, UNIT)
+        return self.tokens.employee(self.tenant, nip, self.units[nip])
 
     def bearer(self, headers: dict[str, str]) -> str:
         return headers["Authorization"].removeprefix("Bearer ")
@@ -65,7 +82,7 @@ class Scenario:
 
     @property
     def head(self) -> dict[str, str]:
-        return self.tokens.headers(tenant=self.tenant, roles=["unit_head"], nip=NIP_HEAD, unit=UNIT,
+        return self.tokens.headers(tenant=self.tenant, roles=["unit_head"], nip=NIP_HEAD, unit=DAY_UNIT,
                                    subject=NIP_HEAD)
 
     async def known(self, http: httpx.AsyncClient, nip: str) -> None:
@@ -81,55 +98,108 @@ class Scenario:
         assert r.status_code == 200, r.text
         return r.json()
 
+    async def check_in_at_home(self, http: httpx.AsyncClient, nip: str) -> None:
+        lat, lon = HOME[nip]
+        r = await http.post(f"{self.checkin}/v1/checkins", headers=self.employee(nip), json={
+            "kind": "location", "captured_at": datetime.now(UTC).isoformat(),
+            "location": {"latitude": lat, "longitude": lon, "accuracy_m": 12}})
+        assert r.status_code == 201, r.text
+
+
+class Scenario:
+    def __init__(self, pages: Tenant, day: Tenant) -> None:
+        self.pages, self.day = pages, day
+
+
+async def make_tenant(suite: Suite, tokens: Tokens, http: httpx.AsyncClient, units: dict[str, str], *,
+                      window: timedelta, head: bool) -> Tenant:
+    """A province with the given employees (unit of each), a unit head when asked, and a
+    letter whose location window opened ten minutes ago and closes ``window`` from now."""
+    tenant = f"web-{uuid.uuid4().hex[:8]}"
+    policy = suite["policy"].url
+    admin = tokens.admin(tenant)
+    now = datetime.now(UTC)
+    tz = zone_with_room(now, window + timedelta(minutes=10))
+    local_now = now.astimezone(ZoneInfo(tz))
+    r = await http.put(f"{policy}/v1/tenant", headers=admin, json={
+        "name": "Pemerintah Provinsi Uji Web", "kind": "province", "timezone": tz})
+    assert r.status_code == 200, r.text
+    for unit in sorted(set(units.values())):
+        r = await http.put(f"{policy}/v1/units/{unit}", headers=admin, json={
+            "name": f"Unit {unit}", "sector": "non_essential"})
+        assert r.status_code == 200, r.text
+    people = [(nip, f"Pegawai {nip[-4:]}", unit, False) for nip, unit in units.items()]
+    for nip, name, unit, is_head in [*people, *([(NIP_HEAD, "Kepala BKD", DAY_UNIT, True)] if head else [])]:
+        home = [] if is_head else [{"name": "Rumah", "kind": "home", "latitude": HOME[nip][0],
+                                    "longitude": HOME[nip][1], "radius_m": 200}]
+        body = {"name": name, "unit_id": unit, "is_unit_head": is_head, "places": home}
+        r = await http.put(f"{policy}/v1/employees/{nip}", headers=admin, json=body)
+        assert r.status_code == 200, r.text
+    start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
+    end_local = (local_now + window).replace(microsecond=0)
+    r = await http.post(f"{policy}/v1/policies", headers=admin, json={
+        "number": "800/9-BKD/2026", "title": "Uji halaman web", "signatory": "Sekda",
+        "valid_from": str(local_now.date()),
+        "content": {"windows": [{"id": "lokasi", "name": "Lokasi pagi", "start": str(start),
+                                 "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
+                    "exemptions": {"roles": ["teacher", "front_line", "unit_head"]},
+                    "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
+    })
+    assert r.status_code == 201, r.text
+    return Tenant(suite, tokens, tenant, units, end_local.astimezone(UTC), str(local_now.date()))
+
 
 @pytest.fixture(scope="module")
 async def scenario(web_suite: Suite, tokens: Tokens) -> Scenario:
-    tenant = f"web-{uuid.uuid4().hex[:8]}"
-    policy = web_suite["policy"].url
-    admin = tokens.admin(tenant)
-    now = datetime.now(UTC)
-    tz = zone_with_room(now, timedelta(minutes=10))
-    local_now = now.astimezone(ZoneInfo(tz))
-    async with httpx.AsyncClient(timeout=10, headers=admin) as http:
-        r = await http.put(f"{policy}/v1/tenant", json={"name": "Pemerintah Provinsi Uji Web", "kind": "province",
-                                                        "timezone": tz})
-        assert r.status_code == 200, r.text
-        r = await http.put(f"{policy}/v1/units/{UNIT}", json={"name": "Badan Kepegawaian Daerah",
-                                                              "sector": "non_essential"})
-        assert r.status_code == 200, r.text
-        people = [(nip, f"Pegawai {nip[-4:]}", home) for nip, home in HOME.items()]
-        for nip, name, home in [*people, (NIP_HEAD, "Kepala BKD", None)]:
-            body = {"name": name, "unit_id": UNIT, "is_unit_head": home is None,
-                    "places": [{"name": "Rumah", "kind": "home", "latitude": home[0], "longitude": home[1],
-                                "radius_m": 200}] if home else []}
-            r = await http.put(f"{policy}/v1/employees/{nip}", json=body)
-            assert r.status_code == 200, r.text
-        start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
-        end_local = (local_now + timedelta(seconds=WINDOW_SECONDS)).replace(microsecond=0)
-        r = await http.post(f"{policy}/v1/policies", json={
-            "number": "800/9-BKD/2026", "title": "Uji halaman web", "signatory": "Sekda",
-            "valid_from": str(local_now.date()),
-            "content": {"windows": [{"id": "lokasi", "name": "Lokasi pagi", "start": str(start),
-                                     "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
-                        "exemptions": {"roles": ["teacher", "front_line", "unit_head"]},
-                        "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
-        })
-        assert r.status_code == 201, r.text
-    return Scenario(web_suite, tokens, tenant, end_local.astimezone(UTC), str(local_now.date()))
+    async with httpx.AsyncClient(timeout=10) as http:
+        # The day tenant first: its window runs out while the page tests run.
+        day = await make_tenant(web_suite, tokens, http, {nip: DAY_UNIT for nip in (*DAY_PRESENT, NIP_MISSING)},
+                                window=DAY_WINDOW, head=True)
+        pages = await make_tenant(web_suite, tokens, http, PAGE_UNITS, window=PAGE_WINDOW, head=False)
+        for nip in DAY_PRESENT:
+            await day.known(http, nip)
+            await day.check_in_at_home(http, nip)
+    return Scenario(pages, day)
 
 
-async def phone(browser: Browser, nip: str, *, offset_m: float = 30) -> BrowserContext:
+class Connection:
+    """The phone's connection to the check-in API, as the page's requests meet it. While it
+    is down every request fails as a lost connection does; the batches the page tried to
+    send are kept, refused and delivered, with their idempotency keys."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.refused: list[list[str]] = []
+        self.delivered: list[list[str]] = []
+
+    @staticmethod
+    def matches(url: str) -> bool:
+        return "/v1/" in url or "/app/api/" in url
+
+    async def handle(self, route: Route) -> None:
+        batch = route.request.method == "POST" and route.request.url.endswith("/v1/checkins/batch")
+        keys = [item["idempotency_key"] for item in route.request.post_data_json["items"]] if batch else []
+        if self.down:
+            self.refused += [keys] if batch else []
+            await route.abort("internetdisconnected")
+        else:
+            self.delivered += [keys] if batch else []
+            await route.continue_()
+
+
+async def phone(browser: Browser, nip: str, *, offset_m: float = 30, service_workers: str = "block",
+                ) -> BrowserContext:
     lat, lon = HOME[nip]
     return await browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="id-ID",
         geolocation={"latitude": lat, "longitude": lon + offset_m / 111_000, "accuracy": 12},
-        permissions=["geolocation"],
+        permissions=["geolocation"], service_workers=service_workers,  # type: ignore[arg-type]
     )
 
 
-async def open_checkin_page(context: BrowserContext, scenario: Scenario, nip: str) -> Page:
+async def open_checkin_page(context: BrowserContext, tenant: Tenant, nip: str) -> Page:
     page = await context.new_page()
-    await page.goto(f"{scenario.checkin}/app/?token={scenario.bearer(scenario.employee(nip))}")
+    await page.goto(f"{tenant.checkin}/app/?token={tenant.bearer(tenant.employee(nip))}")
     await expect(page.get_by_test_id("name")).to_have_text(f"Pegawai {nip[-4:]}")
     assert "token=" not in page.url, "the token is taken out of the address bar"
     return page
@@ -138,10 +208,12 @@ async def open_checkin_page(context: BrowserContext, scenario: Scenario, nip: st
 async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
     scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
 ) -> None:
-    await scenario.known(http, NIP_PAGE)
+    tenant = scenario.pages
+    unit = PAGE_UNITS[NIP_PAGE]
+    await tenant.known(http, NIP_PAGE)
     context = await phone(browser, NIP_PAGE)
     try:
-        page = await open_checkin_page(context, scenario, NIP_PAGE)
+        page = await open_checkin_page(context, tenant, NIP_PAGE)
         await expect(page.get_by_test_id("nip")).to_have_text("19870315 201001 1 001")
         await expect(page.get_by_test_id("queue-count")).to_have_text("0")
 
@@ -161,34 +233,33 @@ async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
         await expect(page.get_by_test_id("send-location")).to_have_text("Send location")  # kept in localStorage
         await expect(judged.first).to_contain_text("On time")
         await page.screenshot(path=shots / "checkin-phone-en.png", full_page=True)
-        await page.get_by_test_id("lang").click()
     finally:
         await context.close()
 
-    rows = await scenario.mine(http, NIP_PAGE)
+    rows = await tenant.mine(http, NIP_PAGE)
     assert [(r["kind"], r["status"], r["geofence"]) for r in rows] == [("location", "on_time", "inside")]
 
     async def reported() -> bool:
-        r = await http.get(f"{scenario.reporting}/v1/reports/daily", headers=scenario.admin)
-        unit = next((u for u in r.json().get("units", []) if u["unit_id"] == UNIT), None)
-        return bool(unit and unit["totals"]["on_time"] == 1)
+        r = await http.get(f"{tenant.reporting}/v1/reports/daily", headers=tenant.admin)
+        counted = next((u for u in r.json().get("units", []) if u["unit_id"] == unit), None)
+        return bool(counted and counted["totals"]["on_time"] == 1)
 
     await eventually(reported, timeout=30, what="the check-in counted by reporting")
 
     context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
     try:
         page = await context.new_page()
-        await page.goto(f"{scenario.reporting}/dashboard/?token={scenario.bearer(scenario.admin)}")
-        row = page.get_by_test_id("units").locator(f"tr[data-unit={UNIT}]")
+        await page.goto(f"{tenant.reporting}/dashboard/?token={tenant.bearer(tenant.admin)}")
+        row = page.get_by_test_id("units").locator(f"tr[data-unit={unit}]")
         await expect(row.locator("td[data-count=on_time]")).to_have_text("1")
-        await expect(row.locator("td[data-count=expected]")).to_have_text("4")
+        await expect(row.locator("td[data-count=expected]")).to_have_text("2")
         await expect(row).to_contain_text("kuota 25%")
         geofence = page.get_by_test_id("geofence-list").locator(f"tr[data-employee='{NIP_PAGE}']")
         await expect(geofence).to_contain_text(f"Pegawai {NIP_PAGE[-4:]}")
         await expect(geofence).to_contain_text("di dalam")
         dial = page.get_by_test_id("geofence").locator(f"circle[data-employee='{NIP_PAGE}']")
         await expect(dial).to_have_attribute("data-geofence", "inside")
-        await expect(page.get_by_test_id("trend").locator(f"g[data-date='{scenario.day}']")).to_have_count(1)
+        await expect(page.get_by_test_id("trend").locator(f"g[data-date='{tenant.day}']")).to_have_count(1)
         await page.screenshot(path=shots / "dashboard-desktop.png", full_page=True)
         await page.set_viewport_size(PHONE)
         await page.reload()  # the charts are drawn for the width they get
@@ -200,46 +271,93 @@ async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
 
 
 async def test_a_checkin_made_offline_is_sent_once_when_the_connection_returns(
-    scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
+    scenario: Scenario, browser: Browser, http: httpx.AsyncClient,
 ) -> None:
-    await scenario.known(http, NIP_OFFLINE)
+    tenant = scenario.pages
+    await tenant.known(http, NIP_OFFLINE)
     context = await phone(browser, NIP_OFFLINE)
+    connection = Connection()
+    await context.route(connection.matches, connection.handle)
     try:
-        page = await open_checkin_page(context, scenario, NIP_OFFLINE)
-        await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        await context.set_offline(True)
-        await expect(page.get_by_test_id("network")).to_have_text("Luring")
+        page = await open_checkin_page(context, tenant, NIP_OFFLINE)
+        queued = page.get_by_test_id("queue-count")
+        connection.down = True  # the service is out of reach
         await page.get_by_test_id("send-location").click()
-        await expect(page.get_by_test_id("queue-count")).to_have_text("1")
+        await expect(queued).to_have_text("1")
         await expect(page.get_by_test_id("message")).to_contain_text("antrean")
         await expect(page.get_by_test_id("today").locator("li[data-status=queued]")).to_have_count(1)
+        [key] = connection.refused[0]  # the page tried at once, and the attempt failed
 
-        await page.reload()  # offline: the service worker serves the page, the queue is in localStorage
-        await expect(page.get_by_test_id("queue-count")).to_have_text("1")
-        await page.screenshot(path=shots / "checkin-phone-offline.png", full_page=True)
-        await asyncio.sleep(3)  # a retry tick or two while offline sends nothing
-        assert await scenario.mine(http, NIP_OFFLINE) == []
+        await page.reload()  # the queue is in localStorage; signing in again tries to send it
+        await expect(queued).to_have_text("1")
 
-        await context.set_offline(False)
-        await expect(page.get_by_test_id("queue-count")).to_have_text("0", timeout=15_000)
+        async def tried_again() -> bool:
+            return len(connection.refused) >= 2
+
+        await eventually(tried_again, timeout=15, what="the reloaded page trying its queue again")
+        assert {tuple(keys) for keys in connection.refused} == {(key,)}, "every attempt carries the same key"
+        assert await tenant.mine(http, NIP_OFFLINE) == []
+
+        await context.set_offline(True)  # now the phone loses its network too …
+        await expect(page.get_by_test_id("network")).to_have_text("Luring")
+        connection.down = False
+        await context.set_offline(False)  # … and when it comes back, the page sends at once
         await expect(page.get_by_test_id("network")).to_have_text("Daring")
-        await asyncio.sleep(3)  # later ticks must not send it again
-        await expect(page.get_by_test_id("queue-count")).to_have_text("0")
+        await expect(queued).to_have_text("0", timeout=15_000)
+        await expect(page.get_by_test_id("today").locator("li[data-status=queued]")).to_have_count(0)
     finally:
         await context.close()
-    rows = await scenario.mine(http, NIP_OFFLINE)
-    assert len(rows) == 1, rows
-    assert rows[0]["kind"] == "location"
+    assert connection.delivered == [[key]], "sent once, with the key it was captured with"
+    assert [r["kind"] for r in await tenant.mine(http, NIP_OFFLINE)] == ["location"]
+
+
+async def test_the_page_opens_offline_from_its_service_worker(
+    scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
+) -> None:
+    tenant = scenario.pages
+    await tenant.known(http, NIP_SHELL)
+    context = await phone(browser, NIP_SHELL, service_workers="allow")
+    try:
+        page = await open_checkin_page(context, tenant, NIP_SHELL)
+        assert await page.evaluate("""async () => {
+            const sw = navigator.serviceWorker;
+            await sw.ready;
+            if (!sw.controller) await new Promise((resolve) => sw.addEventListener("controllerchange", resolve));
+            return sw.controller !== null;
+        }""")
+        blocked: list[str] = []
+
+        async def no_network(route: Route) -> None:
+            blocked.append(route.request.url)
+            await route.abort("internetdisconnected")
+
+        await context.route(f"{tenant.checkin}/**", no_network)  # nothing of the service is reachable
+        await context.set_offline(True)
+        await page.reload()
+        await expect(page.get_by_test_id("name")).to_have_text(f"Pegawai {NIP_SHELL[-4:]}")  # last known profile
+        await expect(page.get_by_test_id("network")).to_have_text("Luring")
+        await expect(page.get_by_test_id("queue-count")).to_have_text("0")
+        await expect(page.get_by_test_id("send-location")).to_be_enabled()
+        assert await page.evaluate("navigator.serviceWorker.controller !== null"), "served by the service worker"
+        await page.screenshot(path=shots / "checkin-phone-offline.png", full_page=True)
+    finally:
+        await context.close()
 
 
 async def test_a_batch_whose_answer_is_lost_is_retried_and_stored_once(
     scenario: Scenario, browser: Browser, http: httpx.AsyncClient,
 ) -> None:
-    await scenario.known(http, NIP_LOST)
+    tenant = scenario.pages
+    await tenant.known(http, NIP_LOST)
     context = await phone(browser, NIP_LOST)
+    sent: list[list[str]] = []
     answered: list[int] = []
+    seen_queued = asyncio.Event()
 
-    async def lose_first_answer(route) -> None:  # type: ignore[no-untyped-def]
+    async def lose_first_answer(route: Route) -> None:
+        sent.append([item["idempotency_key"] for item in route.request.post_data_json["items"]])
+        if len(sent) > 1:
+            await seen_queued.wait()  # the retry waits until the test has seen the check-in still queued
         response = await route.fetch()  # the server stores the check-in …
         answered.append(response.status)
         if len(answered) == 1:
@@ -248,38 +366,43 @@ async def test_a_batch_whose_answer_is_lost_is_retried_and_stored_once(
             await route.fulfill(response=response)
 
     try:
-        page = await open_checkin_page(context, scenario, NIP_LOST)
-        await page.route("**/v1/checkins/batch", lose_first_answer)
+        page = await open_checkin_page(context, tenant, NIP_LOST)
+        await context.route("**/v1/checkins/batch", lose_first_answer)
         await page.get_by_test_id("send-location").click()
+        await expect(page.get_by_test_id("message")).to_contain_text("antrean")  # not "sent": no answer came
         await expect(page.get_by_test_id("queue-count")).to_have_text("1")
+        seen_queued.set()
         await expect(page.get_by_test_id("queue-count")).to_have_text("0", timeout=15_000)
     finally:
         await context.close()
-    assert answered[:2] == [200, 200], answered
-    rows = await scenario.mine(http, NIP_LOST)
+    assert answered == [200, 200], answered
+    assert sent[0] == sent[1] and len(sent[0]) == 1, "the retry carries the same idempotency key"
+    rows = await tenant.mine(http, NIP_LOST)
     assert len(rows) == 1, rows
 
 
 async def test_the_unit_head_sees_who_is_missing_downloads_and_verifies_the_day(
     scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
 ) -> None:
+    tenant = scenario.day
+
     async def overdue() -> list | None:
-        r = await http.get(f"{scenario.reporting}/v1/reports/overdue", headers=scenario.head,
-                           params={"date": scenario.day})
+        r = await http.get(f"{tenant.reporting}/v1/reports/overdue", headers=tenant.head,
+                           params={"date": tenant.day})
         missing = [o["nip"] for o in r.json() if o["status"] == "missing"] if r.status_code == 200 else []
         return missing or None
 
-    wait = (scenario.deadline - datetime.now(UTC)).total_seconds() + 40
+    wait = (tenant.deadline - datetime.now(UTC)).total_seconds() + 40
     assert await eventually(overdue, timeout=max(wait, 40), what="overdue after the window closed") == [NIP_MISSING]
 
     context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
     try:
         page = await context.new_page()
-        await page.goto(f"{scenario.reporting}/dashboard/?token={scenario.bearer(scenario.head)}")
+        await page.goto(f"{tenant.reporting}/dashboard/?token={tenant.bearer(tenant.head)}")
         missing = page.get_by_test_id("missing").locator("li[data-status=missing]")
         await expect(missing).to_have_count(1)
         await expect(missing.first).to_have_attribute("data-nip", NIP_MISSING)
-        row = page.get_by_test_id("units").locator(f"tr[data-unit={UNIT}]")
+        row = page.get_by_test_id("units").locator(f"tr[data-unit={DAY_UNIT}]")
         await expect(row.locator("td[data-count=expected]")).to_have_text("4")
         await expect(row.locator("td[data-count=missing]")).to_have_text("1")
 
@@ -293,6 +416,6 @@ async def test_the_unit_head_sees_who_is_missing_downloads_and_verifies_the_day(
         await page.screenshot(path=shots / "dashboard-head-verified.png", full_page=True)
     finally:
         await context.close()
-    r = await http.get(f"{scenario.reporting}/v1/reports/verifications", headers=scenario.head,
-                       params={"date": scenario.day})
-    assert [(u["unit_id"], u["verified"]) for u in r.json()["units"]] == [(UNIT, True)]
+    r = await http.get(f"{tenant.reporting}/v1/reports/verifications", headers=tenant.head,
+                       params={"date": tenant.day})
+    assert [(u["unit_id"], u["verified"]) for u in r.json()["units"]] == [(DAY_UNIT, True)]
