@@ -38,7 +38,7 @@ down:
 	docker compose down -v
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff check services tests bench tools
 	$(VENV)/bin/mypy services
 
 schemas: $(STAMP)
@@ -50,7 +50,7 @@ bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 chaos: $(STAMP)
-	$(PY) -m services.devtools.chaos
+	$(PY) -m tools.chaos
 
 kafka-start: $(STAMP)
 	$(VENV)/bin/hadir kafka start

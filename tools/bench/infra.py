@@ -23,10 +23,13 @@ from pathlib import Path
 
 import httpx
 
-from services.devtools import kafka_config, kafka_local, ports, postgres_local
-from services.devtools.suite import Suite
 from services.runtime.devkeys import ensure_dev_keys
 from services.runtime.settings import REPO_ROOT
+from tools import ports
+from tools.kafka import cluster as kafka_local
+from tools.kafka import config as kafka_config
+from tools.postgres import cluster as postgres_local
+from tools.suite import Suite
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
 
@@ -126,7 +129,7 @@ def trivial_server(port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes
     """The trivial endpoint as its own process, served like the services."""
     env = {**os.environ, "HADIR_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     with log_path.open("ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "services.devtools.bench.trivial"], cwd=REPO_ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "tools.bench.trivial"], cwd=REPO_ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 30

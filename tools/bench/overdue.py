@@ -21,8 +21,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.contracts import topics
 from services.contracts.policy import PolicyContent, Window
-from services.devtools.bench.probes import end_offsets
-from services.devtools.zones import zone_with_room
+from tools.bench.probes import end_offsets
+from tools.zones import zone_with_room
 
 TENANT = "bench-overdue"
 

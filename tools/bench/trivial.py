@@ -5,7 +5,7 @@
 with a small JSON object: no token check, no database, no outbox. The load generator
 sends it the very bytes it sends the check-in service.
 
-    python -m services.devtools.bench.trivial        # HADIR_PORT, HADIR_HOST as usual
+    python -m tools.bench.trivial        # HADIR_PORT, HADIR_HOST as usual
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from services.devtools.zones import INDONESIA, zone_with_room
 from services.runtime.devkeys import KID
+from tools.zones import INDONESIA, zone_with_room
 
 TENANTS = (
     ("bench-banten", "Pemerintah Provinsi Banten (bench)", "province", "Asia/Jakarta", (-6.12, 106.15)),

@@ -21,7 +21,7 @@ attendance window is asked of them (the policy's rule), at the office's geofence
 Compressed time makes travel speeds meaningless, so the simulated letter raises
 ``max_travel_speed_kmh``; everything else is the default policy.
 
-    python -m services.devtools.simulate --employees 5000 --seed 7
+    python -m tools.simulate --employees 5000 --seed 7
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ import httpx
 
 from services.contracts import topics
 from services.contracts.policy import zone_abbreviation
-from services.devtools.zones import zone_with_room
 from services.runtime.devkeys import ensure_dev_keys, issue_token
 from services.runtime.settings import REPO_ROOT
+from tools.zones import zone_with_room
 
 WINDOWS = (
     ("apel", "Apel pagi (simulasi)", "attendance"),

@@ -1,4 +1,10 @@
-"""Loopback ports for local infrastructure, tests, benchmarks and fault runs."""
+"""Loopback ports for local infrastructure, tests, benchmarks and fault runs.
+
+Guarantee: a port we listen on is at most :data:`MAX_PORT`. Linux hands out ports from 32768
+up (``net.ipv4.ip_local_port_range``) as the local end of outgoing connections, so a server
+port in that range can be held at any moment by some client's connection (a test's, a
+broker's own), and then fail to bind or, worse, look taken by another server.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,10 @@ import socket
 from collections.abc import Iterable
 
 HOST = "127.0.0.1"
+MIN_PORT = 1024  # below: privileged
+MAX_PORT = 32767  # above: Linux's ephemeral range, see the module docstring
+LIMIT_REASON = (f"ports above {MAX_PORT} are Linux's ephemeral range, which the kernel hands out to outgoing "
+                "connections, so a server port there may already be held by one")
 
 
 def port_free(port: int, host: str = HOST) -> bool:

@@ -2,7 +2,8 @@
 
 1. within 120 s the four /readyz answer 200 (and the demo tenant is loaded);
 2. a check-in POSTed to checkin appears in reporting's daily summary within 5 s;
-3. SIGINT stops everything it started: the four services and the Kafka broker.
+3. its consumer groups carry the var dir's instance suffix;
+4. SIGINT stops everything it started: the four services and the Kafka broker.
 
 The demo letter's windows are Mon-Fri 07:00-16:00 WIB, so the test first opens a
 practice window (`hadir demo --practice-window`) in which a check-in counts whatever
@@ -11,6 +12,7 @@ the day and hour.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -20,12 +22,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
-from services.devtools import demo, docker_kafka, kafka_local, runner
-from services.devtools.ports import port_free
 from services.runtime.settings import REPO_ROOT
 from tests.support import infra
 from tests.support.tokens import Tokens
+from tools import demo, runner
+from tools.kafka import cluster as kafka_local
+from tools.kafka import docker as docker_kafka
+from tools.ports import port_free
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(240)]
 
@@ -51,6 +56,15 @@ def wait_for(probe, timeout: float, what: str, interval: float = 0.1):  # type: 
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+async def consumer_groups(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return {group for group, _ in await admin.list_consumer_groups() if group.startswith("hadir-")}
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
 def hadir_run(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Start `hadir run` as a subprocess; yield (process, ports, kafka port, var dir, output file)."""
@@ -62,7 +76,7 @@ def hadir_run(tmp_path: Path):  # type: ignore[no-untyped-def]
     output = tmp_path / "hadir-run.log"
     with output.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.devtools.cli", "run", "--base-port", str(base),
+            [sys.executable, "-m", "tools.cli", "run", "--base-port", str(base),
              "--kafka-port", str(kafka_port), "--var-dir", str(var_dir)],
             cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -137,7 +151,11 @@ def test_hadir_run_serves_reports_a_checkin_and_stops_on_sigint(hadir_run) -> No
 
         evaluated = wait_for(verdict, 10, "the verdict back in checkin")
 
-    # 3. SIGINT stops everything `hadir run` started.
+    # 3. Consumer groups of this run only: suites side by side on one broker never share a group.
+    groups = asyncio.run(consumer_groups(f"127.0.0.1:{kafka_port}"))
+    assert groups and all(g.endswith(f"-{runner.instance_of(var_dir)}") for g in groups), groups
+
+    # 4. SIGINT stops everything `hadir run` started.
     process.send_signal(signal.SIGINT)
     stopping = time.monotonic()
     code = process.wait(60)

@@ -1,6 +1,6 @@
 """Autogenerate an Alembic revision for one service from its models.
 
-    python -m services.devtools.makemigration checkin "add verdict columns"
+    python -m tools.makemigration checkin "add verdict columns"
 """
 
 from __future__ import annotations

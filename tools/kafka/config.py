@@ -1,4 +1,4 @@
-"""What the local Kafka runs (see ``kafka_local``): jars, ports, ``server.properties``, storage.
+"""What the local Kafka runs (see ``cluster``): jars, ports, ``server.properties``, storage.
 
 * Jars: the runtime closure of ``deploy/kafka/pom.xml``, copied once by Maven into
   ``${HADIR_CACHE_DIR:-~/.cache/hadir}/kafka/<version>/libs`` (outside the git clone).
@@ -8,8 +8,8 @@
   - controller port         ``port + 1000 + i - 1``   e.g. 10092, or 10092/10093/10094
 
   Every node is a combined ``broker,controller`` process, so three nodes form a 3-voter
-  quorum that survives losing any one node. Ports stay below 32768, where Linux's ephemeral
-  range starts, so no outgoing connection can be holding them.
+  quorum that survives losing any one node. Ports stay at or below ``ports.MAX_PORT`` (32767),
+  below Linux's ephemeral range (see :mod:`tools.ports`).
 * Storage: ``kafka.tools.StorageTool format`` once per node, before its first start only.
 """
 
@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from services.devtools import ports
+from tools import ports
 
 KAFKA_VERSION = "4.3.1"
 
@@ -39,7 +39,6 @@ TOOL_JVM_OPTS = ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=tru
 
 HOST = "127.0.0.1"
 CONTROLLER_PORT_OFFSET = 1000
-MAX_PORT = 32767
 SUPPORTED_NODE_COUNTS = (1, 3)
 
 
@@ -183,14 +182,15 @@ def bootstrap_servers(port: int, nodes: int) -> str:
 
 
 def validate_layout(port: int, nodes: int) -> None:
-    """Reject node counts and ports the layout does not support."""
+    """Reject node counts and ports the layout does not support, saying why."""
     if nodes not in SUPPORTED_NODE_COUNTS:
         raise ValueError(f"nodes must be one of {SUPPORTED_NODE_COUNTS}, got {nodes}")
     highest = controller_port(port, nodes)
-    if port < 1024 or highest > MAX_PORT:
+    if port < ports.MIN_PORT or highest > ports.MAX_PORT:
         raise ValueError(
-            f"port {port} gives ports {port}..{highest}; they must lie within 1024..{MAX_PORT} "
-            f"(controller ports are broker port + {CONTROLLER_PORT_OFFSET})"
+            f"Kafka port {port} is refused: with {nodes} node(s) it uses ports {port}..{highest} (controllers on "
+            f"broker port + {CONTROLLER_PORT_OFFSET}), and they must lie within {ports.MIN_PORT}..{ports.MAX_PORT}; "
+            f"{ports.LIMIT_REASON}. Pick a port of at most {ports.MAX_PORT - CONTROLLER_PORT_OFFSET - nodes + 1}."
         )
 
 
@@ -270,7 +270,7 @@ def node_dir(data_dir: Path, node_id: int) -> Path:
 
 def write_node_configs(data_dir: Path, nodes: int, port: int) -> None:
     """(Re)write ``node-<id>/server.properties`` for every node; creates the directories."""
-    header = f"Written by services/devtools/kafka_local.py (Kafka {KAFKA_VERSION}) on every start."
+    header = f"Written by tools/kafka/cluster.py (Kafka {KAFKA_VERSION}) on every start."
     for node_id in node_ids(nodes):
         directory = node_dir(data_dir, node_id)
         (directory / "logs").mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from services.devtools import runner
-from services.devtools.cli import app
 from services.runtime.auth import Authenticator
 from services.runtime.settings import load_settings
+from tools import runner
+from tools.cli import app
 
 NIP = "199206142018031033"
 
@@ -83,7 +83,7 @@ def test_a_port_in_use_is_a_clear_error() -> None:
 
 
 def test_docker_kafka_advertises_the_published_port() -> None:
-    from services.devtools import docker_kafka
+    from tools.kafka import docker as docker_kafka
 
     env = docker_kafka.broker_env(19092)
     assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://127.0.0.1:19092"

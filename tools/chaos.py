@@ -1,7 +1,7 @@
 """Fault scenarios on real infrastructure: a crash or a broken connection must never lose
 or duplicate a check-in, nor a notification (``make chaos``).
 
-    python -m services.devtools.chaos [--fault NAME ...] [--log-dir DIR]
+    python -m tools.chaos [--fault NAME ...] [--log-dir DIR]
 
 One environment serves every scenario: a three-node Kafka cluster (``kafka_local``,
 topics with replication factor 3, ``min.insync.replicas=2``, producers ``acks=all``),
@@ -67,13 +67,15 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.devtools import kafka_local, ports, postgres_local
-from services.devtools.kafka_local import KafkaCluster
-from services.devtools.postgres_local import LocalPostgres
-from services.devtools.suite import Suite
-from services.devtools.zones import zone_with_room
 from services.runtime import devkeys
 from services.runtime.settings import REPO_ROOT
+from tools import ports
+from tools.kafka import cluster as kafka_local
+from tools.kafka.cluster import KafkaCluster
+from tools.postgres import cluster as postgres_local
+from tools.postgres.cluster import LocalPostgres
+from tools.suite import Suite
+from tools.zones import zone_with_room
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
 FAULTS = ("broker-kill", "checkin-kill", "policy-kill", "reporting-kill", "notify-kill", "postgres-restart")
@@ -698,7 +700,7 @@ def run_fault(env: Environment, fault: str) -> Result:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.devtools.chaos", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.chaos", description=__doc__.split("\n\n")[0])
     parser.add_argument("--fault", action="append", choices=FAULTS + EXTRA_FAULTS,
                         help="run only this fault (repeatable); default: all of them")
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / "test-artifacts" / "chaos",

@@ -1,22 +1,25 @@
 """Run the four services as child processes (``python -m services.<name>``).
 
-Used by ``hadir run`` and by the end-to-end tests, so both exercise the same
-processes a deployment runs.
+Used by ``hadir run``, the end-to-end tests, chaos and the benchmarks, so all of them exercise
+the processes a deployment runs. Guarantee: a service counts as ready only once its ``/readyz``
+answered 200, and a service that exits during startup fails the wait at once, with its log tail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from services.runtime.settings import REPO_ROOT
+from tools import processes
 
 PORTS = {"checkin": 8001, "policy": 8002, "notify": 8003, "reporting": 8004}
 
@@ -45,28 +48,19 @@ class ServiceProcess:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 20) -> None:
-        if not self.alive():
-            return
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+        """SIGTERM (the service drains and closes its consumers), SIGKILL after ``timeout``."""
+        if self.alive() and self.process is not None:
+            processes.terminate([self.process.pid], timeout)
+            self.process.wait(5)  # reap
 
     def kill(self) -> None:
         """SIGKILL: a crash, for fault tests."""
-        if self.alive():
-            assert self.process is not None
+        if self.alive() and self.process is not None:
             self.process.kill()
             self.process.wait(5)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
+        return processes.tail(self.log_path, lines)
 
 
 @dataclass
@@ -94,26 +88,35 @@ class Suite:
         for proc in self.processes.values():
             proc.start()
 
-    def wait_ready(self, timeout: float = 120, names: tuple[str, ...] | None = None) -> float:
-        """Wait until every ``/readyz`` answers 200; return the seconds it took."""
+    def wait_ready(self, timeout: float = 120, names: tuple[str, ...] | None = None,
+                   say: Callable[[str], None] | None = None) -> float:
+        """Poll every ``/readyz`` until all answer 200; return the seconds it took. ``say`` hears
+        each service that becomes ready and, every 5 s, which are still awaited."""
         started = time.monotonic()
         pending = set(names or self.processes)
+        next_report = started + 3
         with httpx.Client(timeout=2) as client:
             while pending:
                 for name in sorted(pending):
                     proc = self.processes[name]
                     if not proc.alive():
-                        raise RuntimeError(f"{name} exited early:\n{proc.log_tail()}")
-                    try:
+                        raise RuntimeError(f"{name} exited during startup; last lines of {proc.log_path}:\n"
+                                           f"{proc.log_tail()}")
+                    with contextlib.suppress(httpx.HTTPError):
                         if client.get(f"{proc.url}/readyz").status_code == 200:
                             pending.discard(name)
-                    except httpx.HTTPError:
-                        pass
-                if pending and time.monotonic() - started > timeout:
+                            if say:
+                                say(f"{name} ready on {proc.url} ({time.monotonic() - started:.1f}s)")
+                now = time.monotonic()
+                if pending and now - started > timeout:
                     tails = "\n\n".join(f"--- {n} ---\n{self.processes[n].log_tail()}" for n in sorted(pending))
-                    raise TimeoutError(f"not ready after {timeout:.0f} s: {sorted(pending)}\n{tails}")
+                    raise TimeoutError(f"not ready after {timeout:.0f} s: {sorted(pending)}; logs in "
+                                       f"{self.log_dir}\n{tails}")
+                if pending and say and now >= next_report:
+                    say(f"waiting for {', '.join(sorted(pending))} /readyz ... ({now - started:.0f}s)")
+                    next_report = now + 5
                 if pending:
-                    time.sleep(0.3)
+                    time.sleep(0.25)
         return time.monotonic() - started
 
     def stop(self) -> None:

@@ -7,8 +7,8 @@
     hadir apikey create --tenant T an integrator's API key (also: list, revoke ID)
     hadir kafka start|stop|status  the local Apache Kafka broker
 
-Each command is a small function; the work is in ``runner`` (processes), ``demo`` (data),
-``kafka_local`` / ``docker_kafka`` (brokers).
+Each command is a small function; the work is in ``runner`` (var dir, broker, services),
+``supervisor`` (stopping what was started), ``demo`` (data), ``kafka`` (brokers).
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from typing import Annotated
 import httpx
 import typer
 
-from services.devtools import demo, kafka_local, runner
-from services.devtools.runner import Console, Supervisor
-from services.devtools.suite import Suite
 from services.runtime import apikeys, devkeys
 from services.runtime.auth import ROLES
 from services.runtime.settings import REPO_ROOT
+from tools import demo, ports, runner
+from tools.kafka import cli as kafka_cli
+from tools.kafka import cluster as kafka_local
+from tools.suite import Suite
+from tools.supervisor import Console, Supervisor, unbuffered
 
 app = typer.Typer(
     help="Hadir: local operations (jalankan Hadir di mesin ini). Run `hadir run` to start everything.",
@@ -49,7 +51,9 @@ ReadyTimeout = Annotated[float, typer.Option(help="Seconds to wait for every /re
 def run(
     fresh: Annotated[bool, typer.Option("--fresh", help="Wipe the databases (and a stopped broker's data).")] = False,
     no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not load the demo tenant.")] = False,
-    kafka_port: Annotated[int, typer.Option(help="Kafka broker port on 127.0.0.1.")] = 9092,
+    kafka_port: Annotated[int, typer.Option(
+        help="Port of the Kafka broker this run starts on 127.0.0.1 (its controller uses port+1000); "
+             f"at most {ports.MAX_PORT - 1000}. A port in use by anything else is refused.")] = 9092,
     base_port: BasePort = 8001,
     var_dir: VarDir = DEFAULT_VAR_DIR,
     ready_timeout: ReadyTimeout = 120,
@@ -61,11 +65,13 @@ def run(
     console = Console()
     supervisor = Supervisor(console)
     var_dir = var_dir.resolve()
-    ports = runner.service_ports(base_port)
+    service_ports = runner.service_ports(base_port)
 
     def body() -> int:
-        runner.ensure_ports_free(ports.values())
+        supervisor.on_exit("var dir lock", runner.hold_var_dir(var_dir).close)
+        runner.ensure_ports_free(service_ports.values())
         kafka_dir = runner.kafka_data_dir(var_dir, kafka_port)
+        runner.check_kafka_port(kafka_port, kafka_dir)
         if fresh:
             running = kafka_local.attach(kafka_dir) is not None
             runner.wipe(var_dir, None if running else kafka_dir, console.say)
@@ -74,16 +80,18 @@ def run(
         if kafka.stop is not None:
             supervisor.on_exit("Kafka", kafka.stop)
         console.say(f"Kafka: {kafka.description}")
-        console.say(f"starting {', '.join(ports)} (logs in {var_dir / 'logs'}) ...")
-        suite = runner.start_suite(supervisor, var_dir / "logs", ports, runner.run_env(var_dir, kafka.bootstrap, jwks))
-        runner.wait_ready(suite, console.say, ready_timeout)
+        env = runner.run_env(var_dir, kafka.bootstrap, jwks)
+        console.say(f"starting {', '.join(service_ports)} (logs in {var_dir / 'logs'}; consumer groups "
+                    f"hadir-*-{env['HADIR_INSTANCE']}) ...")
+        suite = runner.start_suite(supervisor, var_dir / "logs", service_ports, env)
+        suite.wait_ready(ready_timeout, say=console.say)
         console.say(f"all four services ready after {console.elapsed():.1f}s")
         if not no_demo:
             _load_demo(suite["policy"].url, suite["reporting"].url, private_key, console)
         print(welcome(suite, kafka.description, var_dir, private_key, demo_loaded=not no_demo), flush=True)
         return runner.watch(suite, console.say)
 
-    with runner.unbuffered():
+    with unbuffered():
         code = supervisor.run(body)
     raise typer.Exit(code)
 
@@ -161,18 +169,18 @@ def services(base_port: BasePort = 8001, var_dir: VarDir = DEFAULT_VAR_DIR,
     """
     console = Console()
     supervisor = Supervisor(console)
-    ports = runner.service_ports(base_port)
+    service_ports = runner.service_ports(base_port)
 
     def body() -> int:
-        runner.ensure_ports_free(ports.values())
-        suite = runner.start_suite(supervisor, var_dir.resolve() / "logs", ports, {})
-        runner.wait_ready(suite, console.say, ready_timeout)
+        runner.ensure_ports_free(service_ports.values())
+        suite = runner.start_suite(supervisor, var_dir.resolve() / "logs", service_ports, {})
+        suite.wait_ready(ready_timeout, say=console.say)
         for name, proc in suite.processes.items():
             print(f"  {name:<10} {proc.url}   API docs: {proc.url}/docs", flush=True)
         print("Press Ctrl-C to stop / Tekan Ctrl-C untuk berhenti.", flush=True)
         return runner.watch(suite, console.say)
 
-    with runner.unbuffered():
+    with unbuffered():
         code = supervisor.run(body)
     raise typer.Exit(code)
 
@@ -237,7 +245,7 @@ def simulate(ctx: typer.Context) -> None:
     """Simulate one working day against a running suite and compare the report with the ground truth.
 
     Simulasi satu hari kerja. All options are the simulator's own (see --help)."""
-    from services.devtools import simulate as simulation
+    from tools import simulate as simulation
 
     raise typer.Exit(simulation.main(ctx.args))
 
@@ -293,19 +301,19 @@ def kafka_start(
     args += ["--port", str(port)] if port else []
     args += ["--nodes", str(nodes)] if nodes else []
     args += ["--foreground"] if foreground else []
-    raise typer.Exit(kafka_local.main(args))
+    raise typer.Exit(kafka_cli.main(args))
 
 
 @kafka_app.command("stop")
 def kafka_stop(data_dir: KafkaDir = kafka_local.DEFAULT_DATA_DIR) -> None:
     """Stop the local broker."""
-    raise typer.Exit(kafka_local.main(["stop", "--data-dir", str(data_dir)]))
+    raise typer.Exit(kafka_cli.main(["stop", "--data-dir", str(data_dir)]))
 
 
 @kafka_app.command("status")
 def kafka_status(data_dir: KafkaDir = kafka_local.DEFAULT_DATA_DIR) -> None:
     """Show each node's state; exit status 0 when all are up and ready."""
-    raise typer.Exit(kafka_local.main(["status", "--data-dir", str(data_dir)]))
+    raise typer.Exit(kafka_cli.main(["status", "--data-dir", str(data_dir)]))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from services.contracts.policy import PolicyContent, Window
-from services.devtools import demo
 from services.policy.domain.nip import parse_nip
 from services.policy.schemas import EmployeeIn, PolicyIn, TenantIn, UnitIn
+from tools import demo
 
 SERANG = (-6.12, 106.15)
 JAKARTA = ZoneInfo("Asia/Jakarta")

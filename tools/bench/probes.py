@@ -21,8 +21,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.devtools import kafka_config
 from services.runtime.lag import measure
+from tools.kafka import config as kafka_config
 
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -2,7 +2,7 @@
 server answers, and each latency is measured from the request's scheduled send time, so a
 server that stalls is charged for every request it delayed (no coordinated omission).
 
-    python -m services.devtools.bench.loadgen CONFIG.json   # prints one JSON result line
+    python -m tools.bench.loadgen CONFIG.json   # prints one JSON result line
 
 It runs as its own process (uvloop) so that its CPU is counted apart and the driver's
 probes do not disturb its clock. The HTTP/1.1 client is a few dozen lines on asyncio

@@ -2,7 +2,7 @@
 
 One combined broker/controller in KRaft mode, published on ``127.0.0.1:<port>`` only, with no
 volume: the container is removed when it stops (``--rm``), taking its topics with it. Used by
-``hadir run`` only when :mod:`kafka_local` cannot run; driven through the ``docker`` CLI.
+``hadir run`` only when :mod:`tools.kafka.cluster` cannot run; driven through the ``docker`` CLI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from services.devtools.kafka_local import is_ready
+from tools.kafka.cluster import is_ready
 
 # Same Kafka version as deploy/kafka/pom.xml; override with HADIR_KAFKA_IMAGE.
 IMAGE = os.environ.get("HADIR_KAFKA_IMAGE", "apache/kafka:4.3.1")
