@@ -71,7 +71,7 @@ def test_the_instance_belongs_to_the_var_dir(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def someone_elses_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def someone_elses_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kafka_local.KafkaCluster]:
     """A real local broker started by someone else (not under the var dir of the run below)."""
     why_not = runner.local_kafka_unavailable()
     if why_not:
@@ -79,17 +79,25 @@ def someone_elses_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[i
     data_dir = tmp_path_factory.mktemp("someone-else") / "kafka"
     cluster = kafka_local.start(data_dir, nodes=1, port=infra.free_port_block(24592))
     try:
-        yield cluster.port
+        yield cluster
     finally:
         cluster.stop()
 
 
 @pytest.mark.infra
-def test_a_broker_someone_else_started_is_refused_and_left_alone(someone_elses_broker: int, tmp_path: Path) -> None:
-    port = someone_elses_broker
+def test_a_broker_someone_else_started_is_refused_and_left_alone(someone_elses_broker: kafka_local.KafkaCluster,
+                                                                  tmp_path: Path) -> None:
+    port = someone_elses_broker.port
     message = refused(hadir_run(tmp_path / "var", port))
     assert f"Kafka port {port} on 127.0.0.1 is already in use by a Kafka broker that this `hadir run` did not start" \
         in message
     assert "consumer groups" in message and "hadir run --kafka-port" in message
     assert kafka_local.is_ready(f"127.0.0.1:{port}"), "the other broker was stopped"
     assert not (tmp_path / "var" / "logs").exists(), "a service was started"
+
+
+@pytest.mark.infra
+def test_the_broker_of_the_var_dirs_own_kafka_dir_is_accepted(someone_elses_broker: kafka_local.KafkaCluster) -> None:
+    """`hadir kafka start` on the var dir's Kafka dir, then `hadir run`: that broker is the run's own."""
+    own = runner.check_kafka_port(someone_elses_broker.port, someone_elses_broker.data_dir)
+    assert own is not None and own.bootstrap == someone_elses_broker.bootstrap
