@@ -245,7 +245,7 @@ def simulate(ctx: typer.Context) -> None:
     """Simulate one working day against a running suite and compare the report with the ground truth.
 
     Simulasi satu hari kerja. All options are the simulator's own (see --help)."""
-    from tools import simulate as simulation
+    from tools.simulate import cli as simulation
 
     raise typer.Exit(simulation.main(ctx.args))
 

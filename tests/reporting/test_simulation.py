@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import infra, suites
-from tools.simulate import Config, simulate
+from tools.simulate.day import Config
+from tools.simulate.simulator import simulate
 from tools.suite import Suite
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
