@@ -27,10 +27,11 @@ run:
 	@$(SETUP) run
 	$(VENV)/bin/hadir run
 
-# Tests run in a random order (pytest-randomly prints the seed; replay one with
-# `-p randomly --randomly-seed=N`, or keep the file order with `-p no:randomly`).
+# Tests run in file order until the whole suite is proven order-independent; shuffle with
+# `make test ORDER="-p randomly"` (pytest-randomly prints the seed; replay with --randomly-seed=N).
+ORDER ?= -p no:randomly
 test: setup
-	$(PY) -m pytest -q -rfEs --durations=15 -m "not chaos"
+	$(PY) -m pytest -q -rfEs --durations=15 -m "not chaos" $(ORDER)
 
 test-fast: venv
 	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
@@ -43,7 +44,7 @@ down:
 	docker compose down -v
 
 lint: venv
-	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff check services tests bench tools
 	$(VENV)/bin/mypy services
 
 schemas: venv
@@ -55,7 +56,7 @@ bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 chaos: setup
-	$(PY) -m services.devtools.chaos
+	$(PY) -m tools.chaos
 
 kafka-start:
 	@$(SETUP) run

@@ -6,7 +6,7 @@ The service runs in-process (its real FastAPI app, migrations and outbox) behind
 httpx's ASGI transport, so the figure covers CSV parsing, validation, the
 comparison with stored rows, the bulk upserts and the outbox rows of one
 transaction, without network noise. By default it starts a throwaway PostgreSQL
-cluster (``services.devtools.postgres_local``); ``--database-url`` uses an
+cluster (``tools.postgres.cluster``); ``--database-url`` uses an
 existing one and ``--sqlite`` a temporary SQLite file. Kafka is not needed: the
 outbox keeps the events (the relay keeps retrying in the background).
 
@@ -73,7 +73,7 @@ def database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite+aiosqlite:///{tmp}/policy.db", "SQLite (temporary file)"
     else:
-        from services.devtools import postgres_local
+        from tools.postgres import cluster as postgres_local
 
         server = postgres_local.start_throwaway()
         try:

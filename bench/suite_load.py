@@ -7,7 +7,7 @@ Starts its own PostgreSQL (throwaway cluster) and Kafka (single node) in a tempo
 directory on free ports, the four services as processes on PostgreSQL (``Suite``), loads
 four governments in three time zones through the policy API (CSV import) with a letter
 whose check-in window is open, and drives employees' check-ins with an open-loop load
-generator (``services/devtools/bench/loadgen.py``: sends scheduled at a fixed rate,
+generator (``tools/bench/loadgen.py``: sends scheduled at a fixed rate,
 latency from the scheduled send time). Phases, in order:
 
 1. broker ceiling: Kafka's ``ProducerPerformance`` (acks=all, idempotent);
@@ -48,8 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.contracts import topics  # noqa: E402
-from services.devtools.bench import infra, overdue, population, probes, report  # noqa: E402
-from services.devtools.bench.infra import say  # noqa: E402
+from tools.bench import infra, overdue, population, probes, report  # noqa: E402
+from tools.bench.infra import say  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 EVALUATOR_GROUP = "hadir-policy-evaluator"
@@ -132,7 +132,7 @@ class Bench:
                   "employees": self.tokens, "tag": f"run{self.runs}-{int(time.time())}"}
         path_ = self.workdir / f"loadgen-{self.runs}.json"
         path_.write_text(json.dumps(config))
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.devtools.bench.loadgen",
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tools.bench.loadgen",
                                                     str(path_), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
                                                     stderr=asyncio.subprocess.PIPE)
         reason: str | None = None

@@ -68,7 +68,7 @@ class ServiceRuntime:
         if self.inbox is None:
             raise RuntimeError("a consuming service needs an inbox table")
         consumer = EventConsumer(
-            group_id=f"hadir-{self.settings.service}-{group_suffix}",
+            group_id="-".join(filter(None, ("hadir", self.settings.service, group_suffix, self.settings.instance))),
             handlers=handlers,
             sessions=self.sessions,
             inbox_table=self.inbox,

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Appended to every consumer group id (hadir-<service>-<group>-<instance>), so that suites run side
+    # by side on one broker never share a group; empty in a deployment.
+    instance: str = Field(default="", pattern=r"^[A-Za-z0-9._-]{0,40}$")
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     publish_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.devtools.chaos import Result
+from tools.chaos import Result
 
 RESULTS: list[Result] = []
 

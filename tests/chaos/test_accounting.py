@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from services.devtools import chaos
+from tools import chaos
 
 
 def tenant() -> chaos.Tenant:

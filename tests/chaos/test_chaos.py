@@ -1,4 +1,4 @@
-"""Fault scenarios of ``services.devtools.chaos`` as tests: each fault strikes in the middle
+"""Fault scenarios of ``tools.chaos`` as tests: each fault strikes in the middle
 of a stream of check-ins and must lose and duplicate nothing (check-ins, verdicts,
 notifications). One environment (three Kafka brokers, PostgreSQL, the four services)
 serves them all."""
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from services.devtools import chaos
 from tests.chaos.conftest import RESULTS
 from tests.support import infra
+from tools import chaos
 
 pytestmark = [pytest.mark.chaos, pytest.mark.infra]
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from services.contracts import topics
-from services.devtools import kafka_local
 from tests.checkin import kafka_io
 from tests.checkin.conftest import CheckinService, new_tenant, nip, running_checkin
 from tests.support import infra
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.kafka import cluster as kafka_local
 
 pytestmark = pytest.mark.infra
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.devtools.suite import Suite
 from tests.support import infra, suites
 from tests.support.tokens import Tokens
+from tools.suite import Suite
 
 
 @pytest.fixture(scope="session")

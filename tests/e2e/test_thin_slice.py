@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from services.contracts import topics
-from services.devtools.suite import Suite
-from services.devtools.zones import zone_with_room
 from tests.support.records import records_of
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.suite import Suite
+from tools.zones import zone_with_room
 
 HOME_A = (-6.1202, 106.1503)  # Serang, Banten
 HOME_B = (-6.1100, 106.1600)

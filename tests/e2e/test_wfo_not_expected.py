@@ -32,12 +32,12 @@ import httpx
 import pytest
 
 from services.contracts import topics
-from services.devtools.suite import Suite
-from services.devtools.zones import zone_with_room
 from tests.support import infra, suites
 from tests.support.records import records_of
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.suite import Suite
+from tools.zones import zone_with_room
 
 OFFICE = (-6.1200, 106.1503)  # KP3B, Serang
 HOME = (-6.1405, 106.1722)

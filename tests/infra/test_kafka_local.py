@@ -1,4 +1,4 @@
-"""Real-broker tests of services.devtools.kafka_local (no Docker, no mocks of Kafka).
+"""Real-broker tests of tools.kafka.cluster (no Docker, no mocks of Kafka).
 
 They start Apache Kafka from the Maven Central jars (downloaded once into the cache by
 ``fetch_jars``) on free ports from 29092 (one node) and 29192 (three nodes), away from a
@@ -19,9 +19,9 @@ import pytest
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.devtools import kafka_config
-from services.devtools import kafka_local as kl
 from tests.support.infra import free_port_block
+from tools.kafka import cluster as kl
+from tools.kafka import config as kafka_config
 
 SINGLE_PORT = 29092  # where the search for free ports starts
 TRIPLE_PORT = 29192

@@ -1,4 +1,4 @@
-"""Tests for services/devtools/postgres_local.py against a real PostgreSQL server (no mocks)."""
+"""Tests for tools/postgres/cluster.py against a real PostgreSQL server (no mocks)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.devtools import postgres_local
-from services.devtools.ports import port_free as port_is_free
-from services.devtools.postgres_local import LocalPostgres, find_bindir, start_throwaway
 from tests.support import infra
+from tools.ports import port_free as port_is_free
+from tools.postgres import cluster as postgres_local
+from tools.postgres.cluster import LocalPostgres, find_bindir, start_throwaway
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -196,7 +196,7 @@ def test_unreachable_base_dir_fails_clearly(tmp_path: Path):
 
 def test_cli_start_and_stop_frees_dir_and_port():
     """CLI start leaves a server running; CLI stop (destroy()) removes it all."""
-    cmd = [sys.executable, "-m", "services.devtools.postgres_local"]
+    cmd = [sys.executable, "-m", "tools.postgres"]
     run = dict(cwd=REPO, check=False, capture_output=True, text=True, timeout=60)
     started = subprocess.run([*cmd, "start"], **run)
     assert started.returncode == 0, started.stderr

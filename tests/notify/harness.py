@@ -23,10 +23,10 @@ from services.contracts.events import (
     TenantRecord,
     UnitRecord,
 )
-from services.devtools.ports import free_port
-from services.devtools.suite import Suite
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.ports import free_port
+from tools.suite import Suite
 
 
 class NotifyService:

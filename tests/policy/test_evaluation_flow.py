@@ -12,11 +12,11 @@ import pytest
 
 from services.contracts import topics
 from services.contracts.events import CheckinReceived, Location
-from services.devtools.zones import zone_with_room
 from services.runtime.kafka import publish_envelope
 from services.runtime.outbox import envelope_for
 from tests.policy.conftest import PolicyService, nip_for, setup_tenant
 from tests.support.waiting import eventually
+from tools.zones import zone_with_room
 
 pytestmark = pytest.mark.infra
 

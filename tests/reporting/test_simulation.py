@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from services.devtools.simulate import Config, simulate
-from services.devtools.suite import Suite
 from tests.support import infra, suites
+from tools.simulate.day import Config
+from tools.simulate.simulator import simulate
+from tools.suite import Suite
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
 EMPLOYEES = int(os.environ.get("HADIR_SIM_EMPLOYEES", "1000"))

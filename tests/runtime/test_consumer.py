@@ -29,7 +29,6 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.envelope import Envelope
-from services.devtools import kafka_local, postgres_local
 from services.runtime.consumer import EventConsumer, Handler
 from services.runtime.kafka import ensure_topics, make_broker, publish_envelope
 from services.runtime.metrics import RuntimeMetrics
@@ -52,6 +51,8 @@ from tests.runtime.conftest import (
     wait_for_value,
 )
 from tests.support import infra
+from tools.kafka import cluster as kafka_local
+from tools.postgres import cluster as postgres_local
 
 pytestmark = pytest.mark.infra
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from services.devtools.suite import Suite
 from tests.support import infra, suites
 from tests.support.tokens import Tokens
+from tools.suite import Suite
 
 SERVICES = ("checkin", "policy", "notify", "reporting")
 # Services that still connect as the superuser (row-level security bypassed): reporting's

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import Depends, FastAPI, HTTPException
 from typer.testing import CliRunner
 
-from services.devtools.cli import app as cli
 from services.runtime import apikeys, auth, devkeys
 from tests.security.apps import SERVICES, RouteInfo, build, routes
 from tests.security.conftest import FIGURES
+from tools.cli import app as cli
 
 ISSUER, AUDIENCE = "hadir-dev", "hadir"
 

@@ -23,11 +23,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.contracts import topics
 from services.contracts.registry import EVENT_TYPES, event_classes_on
-from services.devtools.suite import Suite
 from tests.security.apps import consumer_groups
 from tests.security.conftest import FIGURES, Tenants
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.suite import Suite
 
 MARK = "x-hadir-test"
 

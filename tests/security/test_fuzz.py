@@ -26,10 +26,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from services.devtools.suite import Suite
 from tests.security.conftest import FIGURES, SERVICES
 from tests.security.world import Seeder, World
 from tests.support.tokens import Tokens
+from tools.suite import Suite
 
 MAX_EXAMPLES = 25  # per operation, half of them schema-violating on average
 BUDGET_SECONDS = 210.0  # the whole fuzz run; shared among the services by their number of operations

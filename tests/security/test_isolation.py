@@ -17,11 +17,11 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from services.devtools.suite import Suite
 from tests.security.barrage import Call, Result, Snapshot, Spec, attack, calls
 from tests.security.conftest import FIGURES, RLS_BYPASSED, SERVICES, Database, Tenants
 from tests.security.world import Seeder, World
 from tests.support.tokens import Tokens
+from tools.suite import Suite
 
 
 def credentials(tokens: Tokens, a: World, b: World) -> dict[str, tuple[dict[str, str], str]]:

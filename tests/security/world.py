@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from services.devtools.suite import Suite
-from services.devtools.zones import zone_with_room
 from services.runtime import apikeys
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.suite import Suite
+from tools.zones import zone_with_room
 
 WINDOW_SECONDS = 25
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from services.devtools import ports
+from tools import ports
 
 POSTGRES_IMAGE = "postgres:16.4-alpine"
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.7.1"
@@ -66,7 +66,7 @@ def kafka(attempts: int = 3) -> Iterator[str]:
         with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
             yield container.get_bootstrap_server()
         return
-    from services.devtools import kafka_local
+    from tools.kafka import cluster as kafka_local
 
     with tempfile.TemporaryDirectory(prefix="hadir-test-kafka-") as tmp:
         for attempt in range(1, attempts + 1):
@@ -95,7 +95,7 @@ def postgres() -> Iterator[PostgresServer]:
         with PostgresContainer(POSTGRES_IMAGE, driver="asyncpg") as container:
             yield PostgresServer(container.get_connection_url())
         return
-    from services.devtools import postgres_local
+    from tools.postgres import cluster as postgres_local
 
     try:
         server = postgres_local.start_throwaway()

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from services.devtools.suite import PORTS, Suite
 from tests.support import infra
+from tools.suite import PORTS, Suite
 
 SERVICES = tuple(PORTS)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from services.devtools.suite import Suite
 from tests.support import infra, suites
 from tests.support.tokens import Tokens
+from tools.suite import Suite
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

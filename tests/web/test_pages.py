@@ -34,10 +34,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
-from services.devtools.suite import Suite
-from services.devtools.zones import zone_with_room
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools.suite import Suite
+from tools.zones import zone_with_room
 
 pytestmark = pytest.mark.infra
 
