@@ -29,8 +29,6 @@ from services.contracts.rules.quota import quota_pct, required_in_office
 from services.reporting.expectations import Placed
 from services.reporting.ledger import LedgerRow
 
-STATUSES = ("on_time", "late", "missing")
-
 
 class Counts(BaseModel):
     expected: int = 0

@@ -88,11 +88,6 @@ async def window_facts(session: AsyncSession, tenant: str, day: date, window_id:
                        outside_geofence=bool(r[4]), suspicious=bool(r[5]), checkin_at=r[6]) for r in rows}
 
 
-async def checked_in(session: AsyncSession, tenant: str, day: date, window_id: str) -> set[str]:
-    """Employees with a qualifying (on time or late) check-in for the window."""
-    return set(await window_facts(session, tenant, day, window_id))
-
-
 async def closures(session: AsyncSession, tenant: str, day: date, phase: str = "overdue") -> dict[str, WindowClosure]:
     rows = await session.scalars(select(WindowClosure).where(
         WindowClosure.tenant == tenant, WindowClosure.day == day, WindowClosure.phase == phase))

@@ -22,7 +22,6 @@ WINDOWS = (
     ("laporan", "Laporan kegiatan (simulasi)", "activity_report"),
 )
 GEOFENCED = {"attendance", "location"}
-OUTCOMES = ("on_time", "late", "missing", "after_overdue")
 METRICS = ("expected", "on_time", "late", "missing", "outside_geofence", "suspicious")
 UNIT_SECTORS = (("dinkes", "Dinas Kesehatan", "critical"), ("bpkad", "Badan Pengelolaan Keuangan dan Aset Daerah",
                 "essential"), ("diskominfo", "Dinas Komunikasi dan Informatika", "essential"))
