@@ -45,7 +45,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def promtool() -> str:
-    """Path of promtool; without it fail in CI, skip elsewhere."""
+    """Path of promtool; without it the run fails and says how to install it."""
     path = shutil.which("promtool")
     if path is None:
         infra.unavailable("promtool", "install Debian's prometheus package (apt-get install prometheus; .ci/run does)")

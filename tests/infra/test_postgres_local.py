@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _server_binaries() -> None:
-    """Without Debian's postgresql packages these tests cannot run: a failure in CI, a skip elsewhere."""
+    """Without Debian's postgresql packages these tests cannot run: the run fails and says so."""
     if find_bindir() is None:
         infra.unavailable("PostgreSQL server binaries", "apt-get install postgresql (.ci/run does)")
 
