@@ -2,8 +2,8 @@
 on real Kafka and PostgreSQL, reached through httpx's ASGI transport.
 
 One instance (``checkin``) serves the tests of this package; each test works in a tenant
-of its own. Its consumer group is its own too (a unique service name), so it never
-shares partitions with the e2e suite's check-in process on the same broker.
+of its own, on a broker of the package's own (``kafka_bootstrap`` below): services that
+other packages start stay subscribed to the session broker and would judge these check-ins.
 """
 
 from __future__ import annotations
