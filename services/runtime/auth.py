@@ -149,7 +149,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
     )
 
 
-async def _request_scope() -> rls.Scope:
+async def request_scope() -> rls.Scope:
     """Runs in the request's task (async), before the principal: the request's row scope."""
     return rls.open_scope()
 
@@ -157,10 +157,10 @@ async def _request_scope() -> rls.Scope:
 def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
     """The caller, from a bearer token or an API key. Plain (not async) so that a route may
     also call it itself (``rt.current_principal(request)``, in the request's task); as a
-    dependency it runs in a worker thread and fills the scope ``_request_scope`` opened."""
+    dependency it runs in a worker thread and fills the scope ``request_scope`` opened."""
 
     def current_principal(request: Request,
-                          scope: Annotated[rls.Scope | None, Depends(_request_scope)] = None) -> Principal:
+                          scope: Annotated[rls.Scope | None, Depends(request_scope)] = None) -> Principal:
         header = request.headers.get("authorization", "")
         api_key = request.headers.get(API_KEY_HEADER, "")
         scheme, _, token = header.partition(" ")

@@ -184,8 +184,10 @@ class ServiceRuntime:
             finally:
                 await self.stop()
 
-        return create_app(title=title, description=description, metrics=self.metrics,
-                          readiness=self.readiness, lifespan=lifespan)
+        app = create_app(title=title, description=description, metrics=self.metrics,
+                         readiness=self.readiness, lifespan=lifespan)
+        app.state.runtime = self  # what services.runtime.deps hands to the routes
+        return app
 
 
 def serve(app: FastAPI, settings: Settings) -> None:
