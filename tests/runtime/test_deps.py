@@ -39,7 +39,7 @@ def _client(tmp_path: Path, keys: tuple[Path, Path]) -> TestClient:
     return TestClient(app)  # no lifespan: routes only
 
 
-def test_a_module_level_route_gets_the_runtime_and_the_callers_tenant(tmp_path: Path, dev_keys: tuple[Path, Path]) -> None:
+def test_a_module_level_route_gets_the_runtime_and_the_tenant(tmp_path: Path, dev_keys: tuple[Path, Path]) -> None:
     client, tokens = _client(tmp_path, dev_keys), Tokens(dev_keys[0])
     reply = client.get("/whoami", headers=tokens.headers(tenant="t1", roles=["unit_head"]))
     assert reply.status_code == 200, reply.text
