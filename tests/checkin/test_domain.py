@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.checkin.domain import check_capture_time, fingerprint, late_limit_hours
+from services.checkin.domain.capture import check_capture_time, late_limit_hours
+from services.checkin.domain.idempotency import fingerprint
 from services.checkin.schemas import BatchItemIn, CheckinIn
 from services.runtime import errors
 
