@@ -17,8 +17,9 @@ PORT = 8001
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = CheckinSettings.of(settings or load_settings("checkin", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    rt.consume("main", handlers.HANDLERS)
+    rt.consume("main", handlers.subscriptions(rt))
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
-    app.include_router(api.build_router(rt))
-    app.include_router(web.build_web_router(rt))
+    for router in api.ROUTERS:
+        app.include_router(router)
+    app.include_router(web.router)
     return app, rt

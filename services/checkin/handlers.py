@@ -16,6 +16,7 @@ from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated
 from services.runtime.consumer import Handler
+from services.runtime.service import ServiceRuntime
 
 
 async def on_directory_updated(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
@@ -57,8 +58,11 @@ async def on_checkin_evaluated(session: AsyncSession, envelope: Envelope, event:
     )
 
 
-HANDLERS: dict[type[Event], Handler] = {
-    DirectoryUpdated: on_directory_updated,
-    PolicyUpdated: on_policy_updated,
-    CheckinEvaluated: on_checkin_evaluated,
-}
+def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler]:
+    """What the service consumes, and the handler of each (the common signature: none of
+    these handlers needs ``rt``)."""
+    return {
+        DirectoryUpdated: on_directory_updated,
+        PolicyUpdated: on_policy_updated,
+        CheckinEvaluated: on_checkin_evaluated,
+    }

@@ -1,10 +1,12 @@
-"""Tables of the check-in service."""
+"""Tables of the check-in service and the read-model queries its routes share."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.db import UTCDateTime
@@ -85,3 +87,14 @@ class PolicyVersion(Base):
 
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
+
+
+async def directory_zone(session: AsyncSession, tenant: str) -> str | None:
+    """The tenant's zone as the directory published it; ``None`` before it did."""
+    row = await session.get(DirectoryTenant, tenant)
+    return row.timezone if row else None
+
+
+async def letters(session: AsyncSession, tenant: str) -> Sequence[PolicyVersion]:
+    """Every circular-letter version of the tenant the read model holds."""
+    return (await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant))).all()

@@ -18,6 +18,9 @@ check-in → replayed, another payload → 409; nothing stored under the key →
 item's answer when the payload is the same, else 409). A retry is recognised before
 the capture-time rules are applied again, so a client retrying after days still
 learns that its check-in was stored.
+
+The pure decisions (which item speaks for a key, whether a capture time is acceptable)
+are :mod:`services.checkin.domain`'s; this module reads and writes the database.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkin.domain import CHECKIN_FIELDS, DEFAULT_ZONE, Rejection, check_capture_time, late_limit_hours
+from services.checkin.domain.capture import screen
+from services.checkin.domain.days import tenant_zone
+from services.checkin.domain.idempotency import CHECKIN_FIELDS, Candidate, first_per_key
 from services.checkin.schemas import CheckinIn, FieldError
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
+from services.checkin.store import Checkin, DirectoryEmployee, PolicyVersion, directory_zone, letters
 from services.contracts.events import CheckinReceived, Location
 from services.runtime import errors, sql
 
@@ -40,16 +45,6 @@ from services.runtime import errors, sql
 def conflict() -> FieldError:
     """The idempotency key was used before with another payload."""
     return errors.make(["idempotency_key"], "idempotency_conflict", errors.text("idempotency_conflict"))
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A schema-valid item: its position, key, body and payload fingerprint."""
-
-    index: int
-    key: str
-    body: CheckinIn
-    digest: str
 
 
 @dataclass
@@ -77,10 +72,9 @@ class Context:
 
 async def load_context(session: AsyncSession, tenant: str, employee: DirectoryEmployee) -> Context:
     """The submitting employee with their tenant's zone and policy versions."""
-    tenant_row = await session.get(DirectoryTenant, tenant)
-    policies = (await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant))).all()
-    timezone = tenant_row.timezone if tenant_row else (policies[0].timezone if policies else DEFAULT_ZONE)
-    return Context(employee, timezone, policies)
+    zone = await directory_zone(session, tenant)
+    policies = await letters(session, tenant)
+    return Context(employee, tenant_zone(zone, policies), policies)
 
 
 async def store(session: AsyncSession, *, tenant: str, context: Context, candidates: Sequence[Candidate],
@@ -88,18 +82,8 @@ async def store(session: AsyncSession, *, tenant: str, context: Context, candida
     """Store what is new, answer every candidate; return the answers and the events of the
     stored items, in item order, for the caller to stage in the same transaction."""
     nip = context.employee.nip
-    firsts: dict[str, Candidate] = {}
-    for c in candidates:
-        firsts.setdefault(c.key, c)
-    fresh: list[Candidate] = []
-    out_of_window: dict[str, Rejection] = {}
-    for c in firsts.values():
-        limit = late_limit_hours(context.policies, c.body.captured_at, context.timezone)
-        rejection = check_capture_time(c.body.captured_at, now, limit)
-        if rejection is None:
-            fresh.append(c)
-        else:
-            out_of_window[c.key] = rejection
+    firsts = first_per_key(candidates)
+    fresh, out_of_window = screen(firsts.values(), context.policies, context.timezone, now)
     rows = {c.key: _new_row(c, tenant, context.employee, now) for c in fresh}
     inserted = await _insert_new(session, list(rows.values()))
     unresolved = [k for k in rows if k not in inserted] + list(out_of_window)

@@ -1,5 +1,6 @@
 """Pure rules of the check-in service: capture-time window, which policy's limit applies,
-request fingerprints, bilingual field messages."""
+request fingerprints and which batch item speaks for a key, the tenant's zone and days,
+bilingual field messages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.checkin.domain import check_capture_time, fingerprint, late_limit_hours
+from services.checkin.domain.capture import check_capture_time, late_limit_hours, screen
+from services.checkin.domain.days import day_bounds, tenant_zone
+from services.checkin.domain.idempotency import Candidate, fingerprint, first_per_key
 from services.checkin.schemas import BatchItemIn, CheckinIn
 from services.runtime import errors
 
@@ -88,6 +91,40 @@ def test_fingerprint_ignores_the_key_and_spelled_out_defaults() -> None:
     assert fingerprint(single) == fingerprint(item) == fingerprint(explicit)
     moved = CheckinIn.model_validate({**BODY, "location": {**BODY["location"], "latitude": -6.13}})
     assert fingerprint(moved) != fingerprint(single)
+
+
+def test_the_first_item_with_a_key_speaks_for_it() -> None:
+    body = CheckinIn.model_validate(BODY)
+    a, b, a_again = (Candidate(i, k, body, fingerprint(body)) for i, k in enumerate(["a", "b", "a"]))
+    assert list(first_per_key([a, b, a_again]).values()) == [a, b]
+
+
+def test_screening_keeps_the_acceptable_in_order_and_names_the_others_by_key() -> None:
+    def at(key: str, captured: datetime) -> Candidate:
+        body = CheckinIn.model_validate({**BODY, "captured_at": captured.isoformat()})
+        return Candidate(0, key, body, fingerprint(body))
+
+    ok, late, ok2 = at("ok", NOW), at("late", NOW - timedelta(hours=73)), at("ok2", NOW - timedelta(hours=1))
+    fresh, refused = screen([ok, late, ok2], [], "Asia/Jakarta", NOW)
+    assert fresh == [ok, ok2] and list(refused) == ["late"] and refused["late"].type == "submitted_too_late"
+
+
+@dataclass
+class Zoned:
+    timezone: str
+
+
+def test_the_tenants_zone_is_the_directorys_else_its_letters_else_jakarta() -> None:
+    assert tenant_zone("Asia/Jayapura", [Zoned("Asia/Makassar")]) == "Asia/Jayapura"
+    assert tenant_zone(None, [Zoned("Asia/Makassar"), Zoned("Asia/Jayapura")]) == "Asia/Makassar"
+    assert tenant_zone(None, []) == "Asia/Jakarta"
+
+
+def test_a_local_day_in_utc_and_a_day_utc_cannot_hold() -> None:
+    assert day_bounds(date(2026, 3, 10), "Asia/Jakarta") == (datetime(2026, 3, 9, 17, tzinfo=UTC),
+                                                             datetime(2026, 3, 10, 17, tzinfo=UTC))
+    with pytest.raises(OverflowError):
+        day_bounds(date(1, 1, 1), "Asia/Jayapura")
 
 
 @pytest.mark.parametrize(("error", "fragments"), [

@@ -18,7 +18,7 @@ MIGRATIONS = Path(store.__file__).parent / "migrations"
 def group_of(**settings: object) -> str:
     rt = ServiceRuntime(Settings(service="checkin", database_url="sqlite+aiosqlite:///:memory:",
                                  kafka_bootstrap_servers="127.0.0.1:9", **settings), store.Base.metadata, MIGRATIONS)
-    return rt.consume("main", handlers.HANDLERS).group_id
+    return rt.consume("main", handlers.subscriptions(rt)).group_id
 
 
 def test_without_an_instance_the_group_id_is_unchanged() -> None:

@@ -1,5 +1,5 @@
 """The employees' check-in page, served by the check-in service (see :mod:`.routes`)."""
 
-from services.checkin.web.routes import build_web_router
+from services.checkin.web.routes import router
 
-__all__ = ["build_web_router"]
+__all__ = ["router"]

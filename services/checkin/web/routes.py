@@ -13,169 +13,124 @@
   browser, so it answers CORS: bearer tokens only, never cookies, hence
   ``HADIR_WEB_ALLOWED_ORIGINS`` (comma-separated, default ``*``) gives a foreign page
   nothing it could not do with the token and curl.
+
+The router is a module-level object; routes reach the runtime and the caller through
+:mod:`services.runtime.deps`.
 """
 
 
-from datetime import UTC, date, datetime, time, timedelta
+# No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
+
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import select
 
+from services.checkin.api.common import day_bounds
+from services.checkin.domain.days import as_utc, tenant_zone
 from services.checkin.settings import CheckinSettings
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
+from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
+from services.checkin.web.schemas import Me, PolicyInForce, UnitCheckin
 from services.contracts.policy import local_date, zone_abbreviation
 from services.contracts.rules.versions import at_capture
-from services.runtime import errors
-from services.runtime.auth import Principal
+from services.runtime import deps, errors
+from services.runtime.deps import Caller, Runtime
 from services.runtime.service import ServiceRuntime
 from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
-DEFAULT_ZONE = "Asia/Jakarta"
+
+router = APIRouter(tags=["web"])
 
 
-class PolicyInForce(BaseModel):
-    number: str
-    version: int
-    valid_from: date
-    valid_until: date | None
-    late_submission_limit_hours: int
+@router.get("/", include_in_schema=False)
+async def root() -> Response:
+    return Response(status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": "/app/"})
 
 
-class Me(BaseModel):
-    subject: str
-    tenant: str
-    roles: list[str]
-    nip: str | None
-    known: bool
-    active: bool | None = None
-    name: str | None = None
-    unit_id: str | None = None
-    timezone: str
-    zone: str
-    today: date
-    policy: PolicyInForce | None = None
+@router.get("/app/api/me", response_model=Me, summary="Who the token is (for the check-in page)")
+async def me(principal: Caller, rt: Runtime) -> Me:
+    tenant = principal.require_tenant()
+    now = datetime.now(UTC)
+    async with rt.sessions() as session:
+        employee = (await session.get(DirectoryEmployee, (tenant, principal.employee_id))
+                    if principal.employee_id else None)
+        zone = await directory_zone(session, tenant)
+        versions = await letters(session, tenant)
+    tz = tenant_zone(zone, versions)
+    today = local_date(now, tz)
+    version = at_capture(versions, today, now)
+    return Me(
+        subject=principal.subject, tenant=tenant, roles=sorted(principal.roles), nip=principal.employee_id,
+        known=employee is not None, active=employee.active if employee else None,
+        name=employee.name if employee else None, unit_id=employee.unit_id if employee else principal.unit_id,
+        timezone=tz, zone=zone_abbreviation(tz), today=today,
+        policy=PolicyInForce(number=version.number, version=version.version, valid_from=version.valid_from,
+                             valid_until=version.valid_until,
+                             late_submission_limit_hours=version.late_submission_limit_hours)
+        if version else None,
+    )
 
 
-class UnitCheckin(BaseModel):
-    id: str
-    employee_id: str
-    name: str | None
-    unit_id: str | None
-    kind: str
-    captured_at: datetime
-    status: str
-    window_id: str | None
-    late_minutes: int | None
-    geofence: str | None
-    distance_m: float | None
-    accuracy_m: float | None
-    suspicious: bool | None
-
-
-def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The day's start and end in UTC; 422 for a day UTC cannot hold (0001-01-01 east of Greenwich)."""
-    zone = ZoneInfo(tz)
-    try:
-        return (datetime.combine(day, time.min, zone).astimezone(UTC),
-                datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC))
-    except OverflowError:
-        raise errors.invalid(["query", "date"], errors.text("date_out_of_range"), "date_out_of_range") from None
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
-def build_web_router(rt: ServiceRuntime) -> APIRouter:
-    router = APIRouter(tags=["web"])
-    Anyone = Annotated[Principal, Depends(rt.current_principal)]
+def cors(request: Request, rt: ServiceRuntime) -> dict[str, str]:
+    """CORS headers for the request's origin (``HADIR_WEB_ALLOWED_ORIGINS``); none for a foreign one."""
     origins = CheckinSettings.of(rt.settings).allowed_origins
+    origin = request.headers.get("origin", "").rstrip("/")
+    if "*" in origins:
+        allowed = "*"
+    elif origin in origins:
+        allowed = origin
+    else:
+        return {}
+    return {"Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Methods": "GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization", "Access-Control-Max-Age": "600", "Vary": "Origin"}
 
-    @router.get("/", include_in_schema=False)
-    async def root() -> Response:
-        return Response(status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": "/app/"})
 
-    @router.get("/app/api/me", response_model=Me, summary="Who the token is (for the check-in page)")
-    async def me(principal: Anyone) -> Me:
+@router.options("/app/api/unit-checkins", include_in_schema=False)
+async def unit_checkins_preflight(request: Request, rt: Runtime) -> Response:
+    return Response(status_code=status.HTTP_204_NO_CONTENT, headers=cors(request, rt))
+
+
+@router.get("/app/api/unit-checkins", response_model=list[UnitCheckin],
+            summary="A day's check-ins of a unit with verdicts (for the reporting dashboard; CORS)",
+            responses={401: {"description": "no or invalid token"}, 403: {"description": "not your unit"}})
+async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
+                        unit_id: Annotated[str | None, Query(max_length=100)] = None,
+                        limit: Annotated[int, Query(ge=1, le=5000)] = 2000) -> Response:
+    headers = cors(request, rt)
+    try:
+        # Called here, not declared: a refusal must carry the CORS headers too.
+        principal = deps.current_principal(request)
         tenant = principal.require_tenant()
-        now = datetime.now(UTC)
-        async with rt.sessions() as session:
-            employee = (await session.get(DirectoryEmployee, (tenant, principal.employee_id))
-                        if principal.employee_id else None)
-            tenant_row = await session.get(DirectoryTenant, tenant)
-            versions = list(await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant)))
-        tz = tenant_row.timezone if tenant_row else (versions[0].timezone if versions else DEFAULT_ZONE)
-        today = local_date(now, tz)
-        version = at_capture(versions, today, now)
-        return Me(
-            subject=principal.subject, tenant=tenant, roles=sorted(principal.roles), nip=principal.employee_id,
-            known=employee is not None, active=employee.active if employee else None,
-            name=employee.name if employee else None, unit_id=employee.unit_id if employee else principal.unit_id,
-            timezone=tz, zone=zone_abbreviation(tz), today=today,
-            policy=PolicyInForce(number=version.number, version=version.version, valid_from=version.valid_from,
-                                 valid_until=version.valid_until,
-                                 late_submission_limit_hours=version.late_submission_limit_hours)
-            if version else None,
-        )
-
-    def cors(request: Request) -> dict[str, str]:
-        origin = request.headers.get("origin", "").rstrip("/")
-        if "*" in origins:
-            allowed = "*"
-        elif origin in origins:
-            allowed = origin
+        if principal.has("tenant_admin"):
+            unit = unit_id
+        elif principal.has("unit_head") and principal.unit_id and unit_id in (None, principal.unit_id):
+            unit = principal.unit_id
         else:
-            return {}
-        return {"Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Methods": "GET, OPTIONS",
-                "Access-Control-Allow-Headers": "Authorization", "Access-Control-Max-Age": "600", "Vary": "Origin"}
+            raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
+    except HTTPException as exc:
+        return JSONResponse(errors.http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
+                            headers={**headers, **(exc.headers or {})})
+    async with rt.sessions() as session:
+        tz = tenant_zone(await directory_zone(session, tenant), ())  # the directory's zone only
+        start, end = day_bounds(day or local_date(datetime.now(UTC), tz), tz)
+        query = (select(Checkin, DirectoryEmployee.name)
+                 .outerjoin(DirectoryEmployee, (DirectoryEmployee.tenant == Checkin.tenant)
+                            & (DirectoryEmployee.nip == Checkin.employee_id))
+                 .where(Checkin.tenant == tenant, Checkin.captured_at >= start, Checkin.captured_at < end))
+        if unit:
+            query = query.where(Checkin.unit_id == unit)
+        rows = (await session.execute(query.order_by(Checkin.captured_at).limit(limit))).all()
+    body = [UnitCheckin(
+        id=c.id, employee_id=c.employee_id, name=name, unit_id=c.unit_id, kind=c.kind,
+        captured_at=as_utc(c.captured_at), status=c.status or "pending", window_id=c.window_id,
+        late_minutes=c.late_minutes, geofence=c.geofence, distance_m=c.distance_m,
+        accuracy_m=((c.payload or {}).get("location") or {}).get("accuracy_m"), suspicious=c.suspicious,
+    ).model_dump(mode="json") for c, name in rows]
+    return JSONResponse(body, headers=headers)
 
-    @router.options("/app/api/unit-checkins", include_in_schema=False)
-    async def unit_checkins_preflight(request: Request) -> Response:
-        return Response(status_code=status.HTTP_204_NO_CONTENT, headers=cors(request))
 
-    @router.get("/app/api/unit-checkins", response_model=list[UnitCheckin],
-                summary="A day's check-ins of a unit with verdicts (for the reporting dashboard; CORS)",
-                responses={401: {"description": "no or invalid token"}, 403: {"description": "not your unit"}})
-    async def unit_checkins(request: Request, day: Annotated[date | None, Query(alias="date")] = None,
-                            unit_id: Annotated[str | None, Query(max_length=100)] = None,
-                            limit: Annotated[int, Query(ge=1, le=5000)] = 2000) -> Response:
-        headers = cors(request)
-        try:
-            principal = rt.current_principal(request)
-            tenant = principal.require_tenant()
-            if principal.has("tenant_admin"):
-                unit = unit_id
-            elif principal.has("unit_head") and principal.unit_id and unit_id in (None, principal.unit_id):
-                unit = principal.unit_id
-            else:
-                raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
-        except HTTPException as exc:
-            return JSONResponse(errors.http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
-                                headers={**headers, **(exc.headers or {})})
-        async with rt.sessions() as session:
-            tenant_row = await session.get(DirectoryTenant, tenant)
-            tz = tenant_row.timezone if tenant_row else DEFAULT_ZONE
-            start, end = day_bounds(day or local_date(datetime.now(UTC), tz), tz)
-            query = (select(Checkin, DirectoryEmployee.name)
-                     .outerjoin(DirectoryEmployee, (DirectoryEmployee.tenant == Checkin.tenant)
-                                & (DirectoryEmployee.nip == Checkin.employee_id))
-                     .where(Checkin.tenant == tenant, Checkin.captured_at >= start, Checkin.captured_at < end))
-            if unit:
-                query = query.where(Checkin.unit_id == unit)
-            rows = (await session.execute(query.order_by(Checkin.captured_at).limit(limit))).all()
-        body = [UnitCheckin(
-            id=c.id, employee_id=c.employee_id, name=name, unit_id=c.unit_id, kind=c.kind,
-            captured_at=_utc(c.captured_at), status=c.status or "pending", window_id=c.window_id,
-            late_minutes=c.late_minutes, geofence=c.geofence, distance_m=c.distance_m,
-            accuracy_m=((c.payload or {}).get("location") or {}).get("accuracy_m"), suspicious=c.suspicious,
-        ).model_dump(mode="json") for c, name in rows]
-        return JSONResponse(body, headers=headers)
-
-    add_static(router, "/app", STATIC, index_headers=lambda _: page_headers())
-    return router
+add_static(router, "/app", STATIC, index_headers=lambda _: page_headers())

@@ -1,28 +1,24 @@
-"""Pure rules of the check-in service (no I/O): when a capture time is acceptable,
-which policy's late-submission limit applies, and the fingerprint that tells a
-retry from a different request under the same idempotency key.
+"""When a capture time is acceptable (pure): at most 5 minutes ahead of the server clock
+(device skew) and at most the late-submission limit of the letter version the check-in
+was captured under behind it (72 h when no version is known).
 
-Which letter version a capture time falls under is the shared rule
+Which version that is, is the shared rule
 :func:`services.contracts.rules.versions.at_capture`, the one the policy service
 judges the check-in by."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.checkin.schemas import CheckinIn
+from services.checkin.domain.idempotency import Candidate
 from services.contracts.policy import local_date
 from services.contracts.rules.versions import Dated, at_capture
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 DEFAULT_LATE_LIMIT_HOURS = 72
-DEFAULT_ZONE = "Asia/Jakarta"
-CHECKIN_FIELDS = frozenset(CheckinIn.model_fields)
 
 
 class PolicyTerms(Dated, Protocol):
@@ -51,11 +47,6 @@ def late_limit_hours(terms: Iterable[PolicyTerms], captured_at: datetime, tz: st
     return version.late_submission_limit_hours if version is not None else DEFAULT_LATE_LIMIT_HOURS
 
 
-def as_utc(instant: datetime) -> datetime:
-    """An aware UTC datetime; naive values (SQLite drops the offset) are UTC by construction."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
 def check_capture_time(captured_at: datetime, now: datetime, limit_hours: int) -> Rejection | None:
     """``captured_at`` may be at most 5 minutes ahead of the server clock (device skew) and
     at most the policy's late-submission limit behind it."""
@@ -74,8 +65,17 @@ def check_capture_time(captured_at: datetime, now: datetime, limit_hours: int) -
     return None
 
 
-def fingerprint(body: CheckinIn) -> str:
-    """SHA-256 of the check-in's canonical JSON (the idempotency key itself excluded)."""
-    canonical = json.dumps(body.model_dump(mode="json", include=set(CHECKIN_FIELDS)),
-                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def screen(candidates: Iterable[Candidate], terms: Iterable[PolicyTerms], tz: str,
+           now: datetime) -> tuple[list[Candidate], dict[str, Rejection]]:
+    """The candidates whose capture time is acceptable (in order), and the rejection of
+    each other one by its key."""
+    terms = list(terms)
+    fresh: list[Candidate] = []
+    refused: dict[str, Rejection] = {}
+    for c in candidates:
+        rejection = check_capture_time(c.body.captured_at, now, late_limit_hours(terms, c.body.captured_at, tz))
+        if rejection is None:
+            fresh.append(c)
+        else:
+            refused[c.key] = rejection
+    return fresh, refused

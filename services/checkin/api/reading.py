@@ -1,0 +1,61 @@
+"""Reading check-ins back with their verdicts: ``GET /v1/checkins/mine`` (the caller's own)
+and ``GET /v1/units/{unit_id}/checkins`` (a unit's, for its head or the tenant's admin).
+
+Guarantee: a caller reads only their own tenant's rows, and of those only their own
+check-ins or their own unit's (any unit for the tenant's admin); newest first, ``?date``
+a calendar day in the tenant's zone."""
+
+# No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import Select, select
+
+from services.checkin.api.common import Submitter, day_bounds, forbidden, to_out
+from services.checkin.domain.days import tenant_zone
+from services.checkin.schemas import CheckinOut
+from services.checkin.store import Checkin, directory_zone
+from services.runtime import errors
+from services.runtime.auth import Principal
+from services.runtime.deps import Runtime, role
+from services.runtime.service import ServiceRuntime
+
+router = APIRouter(prefix="/v1", tags=["check-ins"])
+
+UnitReader = Annotated[Principal, Depends(role("unit_head", "tenant_admin"))]
+
+
+@router.get("/checkins/mine", response_model=list[CheckinOut], summary="My check-ins with their verdicts")
+async def mine(principal: Submitter, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CheckinOut]:
+    tenant = principal.require_tenant()
+    if not principal.employee_id:
+        raise forbidden("missing_nip")
+    query = select(Checkin).where(Checkin.tenant == tenant, Checkin.employee_id == principal.employee_id)
+    return await _list(rt, tenant, query, day, limit)
+
+
+@router.get("/units/{unit_id}/checkins", response_model=list[CheckinOut],
+            summary="Check-ins of one unit (its head, or the tenant's admin)")
+async def unit_checkins(unit_id: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]*$")], principal: UnitReader,
+                        rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[CheckinOut]:
+    tenant = principal.require_tenant()
+    if not principal.has("tenant_admin") and principal.unit_id != unit_id:
+        raise errors.forbidden("not_your_unit", loc=["path", "unit_id"])
+    return await _list(rt, tenant, select(Checkin).where(Checkin.tenant == tenant, Checkin.unit_id == unit_id),
+                       day, limit)
+
+
+async def _list(rt: ServiceRuntime, tenant: str, query: Select[Any], day: date | None,
+                limit: int) -> list[CheckinOut]:
+    """Newest first; ``day`` is a calendar day in the tenant's zone (the directory's, else
+    Asia/Jakarta: the letters' zone is not consulted here)."""
+    async with rt.sessions() as session:
+        if day is not None:
+            start, end = day_bounds(day, tenant_zone(await directory_zone(session, tenant), ()))
+            query = query.where(Checkin.captured_at >= start, Checkin.captured_at < end)
+        rows = (await session.scalars(query.order_by(Checkin.captured_at.desc()).limit(limit))).all()
+    return [to_out(r) for r in rows]
