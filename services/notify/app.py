@@ -1,4 +1,8 @@
-"""Wiring of the notify service."""
+"""Wiring of the notify service: the consumer, the delivery loop and the HTTP API.
+
+``build(notify_settings=...)`` overrides the ``HADIR_NOTIFY_*`` section; the consumer's
+handlers, the senders, the delivery loop and every route then use that one object.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.notify import api, handlers, preferences_api, store, webhooks_api
+from services.notify import api, handlers, store
 from services.notify.channels.base import Sender
 from services.notify.channels.email import EmailSender
 from services.notify.channels.log import LogSender
@@ -30,14 +34,7 @@ def build(settings: Settings | None = None,
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"
     client = httpx.AsyncClient(follow_redirects=False, headers={"user-agent": "Hadir-Notify/1"})
-    senders: dict[str, Sender] = {"log": LogSender()}
-    if ns.smtp_enabled:
-        senders["email"] = EmailSender(ns)
-    if ns.whatsapp_enabled:
-        senders["whatsapp"] = WhatsAppSender(ns, client)
-    if ns.webhooks_enabled:
-        senders["webhook"] = WebhookSender(ns, client, rt.sessions)
-    worker = DeliveryWorker(rt, ns, senders)
+    worker = DeliveryWorker(rt, ns, senders(rt, ns, client))
 
     async def deliver_forever() -> None:
         try:
@@ -45,13 +42,24 @@ def build(settings: Settings | None = None,
         finally:
             await client.aclose()
 
-    rt.consume(ns.consumer_group, handlers.make_handlers(ns, worker.wake))
+    rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake))
     rt.loop("delivery", deliver_forever)
     app = rt.app(title="Hadir notify",
                  description="Reminders, overdue notices, escalations and signed webhooks; the delivery log")
-    app.include_router(api.build_router(rt, worker))
-    app.include_router(webhooks_api.build_router(rt, ns))
-    app.include_router(preferences_api.build_router(rt, ns))
     app.state.delivery = worker
     app.state.notify_settings = ns
+    for router in api.ROUTERS:
+        app.include_router(router)
     return app, rt
+
+
+def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient) -> dict[str, Sender]:
+    """A sender for every channel the settings turn on (``log`` always)."""
+    out: dict[str, Sender] = {"log": LogSender()}
+    if ns.smtp_enabled:
+        out["email"] = EmailSender(ns)
+    if ns.whatsapp_enabled:
+        out["whatsapp"] = WhatsAppSender(ns, client)
+    if ns.webhooks_enabled:
+        out["webhook"] = WebhookSender(ns, client, rt.sessions)
+    return out

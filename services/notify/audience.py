@@ -1,50 +1,16 @@
-"""Who is told, in which language and through which channels, from the read models."""
+"""Who is told, in which language and through which channels: the read models, read.
+
+The rules (channels, fallback, a tenant's view) are :mod:`services.notify.domain.people`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.quiet import QuietHours
+from services.notify.domain.people import Person, TenantView
+from services.notify.domain.quiet import QuietHours
 from services.notify.settings import NotifySettings
 from services.notify.store import Preference, Recipient, Tenant, TenantSettings, Unit
-
-
-@dataclass(frozen=True)
-class Person:
-    nip: str
-    name: str
-    unit_id: str | None
-    email: str | None = None
-    phone: str | None = None
-    language: str = "id"
-    channels: list[str] = field(default_factory=list)
-
-    def deliveries(self, settings: NotifySettings, *, fallback: bool = True) -> list[tuple[str, str | None]]:
-        """(channel, address) for every wanted channel that is on and has an address; when none
-        has, the ``log`` channel (so a personal notice is still on record) or, without
-        ``fallback``, nothing (announcements everyone can read in the app anyway)."""
-        wanted = self.channels or settings.channels
-        out: list[tuple[str, str | None]] = []
-        for channel in wanted:
-            if channel == "email" and settings.smtp_enabled and self.email:
-                out.append(("email", self.email))
-            elif channel == "whatsapp" and settings.whatsapp_enabled and self.phone:
-                out.append(("whatsapp", self.phone))
-        if not out and fallback:
-            out.append(("log", None))
-        return out
-
-
-@dataclass(frozen=True)
-class TenantView:
-    id: str
-    timezone: str
-    quiet: QuietHours | None
-    escalate_daily: int
-    escalate_weekly: int
 
 
 async def tenant_view(session: AsyncSession, tenant: str, settings: NotifySettings,

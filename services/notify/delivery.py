@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.events import NotificationSent
 from services.notify import audience
 from services.notify.channels.base import Message, Outcome, Sender
-from services.notify.retry import next_attempt
+from services.notify.domain.retry import next_attempt
 from services.notify.settings import PERSON_CHANNELS, NotifySettings
 from services.notify.store import DeliveryAttempt, Notification, utc
 from services.runtime import outbox

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,33 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.envelope import Envelope
-from services.notify.audience import TenantView
-from services.notify.settings import PERSON_CHANNELS
+from services.notify.domain.people import TenantView
+from services.notify.domain.planned import Planned, first_attempt_time
 from services.notify.store import Notification
 from services.runtime import sql
-
-
-@dataclass(frozen=True)
-class Planned:
-    kind: str
-    recipient: str
-    channel: str
-    address: str | None
-    subject: str
-    body: str
-    language: str = "id"
-    unit_id: str | None = None
-    occurrence: str = ""
-    not_before: datetime | None = None
-    expires_at: datetime | None = None
-
-
-def first_attempt_time(planned: Planned, view: TenantView, now: datetime) -> datetime:
-    """Now (or when scheduled), moved past the tenant's quiet hours for messages to people."""
-    when = max(now, planned.not_before) if planned.not_before else now
-    if planned.channel in PERSON_CHANNELS and view.quiet is not None:
-        when = view.quiet.release(when) or when
-    return when
 
 
 async def record(session: AsyncSession, envelope: Envelope, planned: Sequence[Planned], view: TenantView,

@@ -219,7 +219,7 @@ def test_guide_code_compiles() -> None:
 
 def test_guide_webhook_verification_accepts_notify_signatures() -> None:
     """The receiver code in the guide verifies what the notify service signs, also during a rotation."""
-    from services.notify import signing
+    from services.notify.domain import signing
 
     [verifier] = [b for b in _python_blocks() if "def verify(" in b]
     namespace: dict[str, Any] = {}

@@ -16,8 +16,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.contracts.events import CheckinEvaluated, PolicyUpdated, ReportDueSoon, RosterAssignment, RosterPublished
-from services.contracts.policy import CheckinKind, PolicyContent
+from services.contracts.events import (
+    CheckinEvaluated,
+    DirectoryUpdated,
+    PolicyUpdated,
+    ReportDueSoon,
+    RosterAssignment,
+    RosterPublished,
+    TenantRecord,
+    UnitRecord,
+)
+from services.contracts.policy import CheckinKind, PolicyContent, Sector
 from tests.notify.conftest import WHATSAPP_PHONE_ID, WHATSAPP_TOKEN
 from tests.notify.harness import Bus, NotifyService, employee, nip, overdue, tenant_id
 from tests.notify.receivers import BadSignature, HttpReceiver, MailServer, verify_standard_webhook
@@ -344,6 +353,41 @@ async def test_flagged_checkins_policy_and_roster_reach_the_right_people(
     assert due >= min(reminder_at, datetime.now(UTC) - timedelta(minutes=1))
     assert datetime.fromisoformat(reminder["expires_at"]) == datetime.combine(tomorrow, datetime.min.time(),
                                                                               ZoneInfo(tz))
+
+
+async def test_policy_notice_states_the_sector_and_quota_the_shared_rules_give(
+        notify: NotifyService, bus: Bus, mail: MailServer) -> None:
+    # The letter names the department; its branch states nothing, so it inherits the letter's
+    # sector (not the directory's). The letter leaves non-essential out: the SE default, 25 %.
+    tenant = tenant_id("sector")
+    branch, other = nip(60), nip(61)
+    await bus.publish(tenant, DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+        id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone="Asia/Jakarta")))
+    for unit in (UnitRecord(id="opd", name="Dinas", sector=Sector.ESSENTIAL, effective_sector=Sector.ESSENTIAL),
+                 UnitRecord(id="upt", name="UPT", parent_id="opd", effective_sector=Sector.ESSENTIAL),
+                 UnitRecord(id="lain", name="Lain", effective_sector=Sector.NON_ESSENTIAL)):
+        await bus.publish(tenant, DirectoryUpdated(entity="unit", unit=unit))
+    for person in (employee(branch, "Budi", "upt", email=f"budi@upt.{tenant}"),
+                   employee(other, "Sari", "lain", email=f"sari@lain.{tenant}")):
+        await bus.publish(tenant, DirectoryUpdated(entity="employee", employee=person))
+    await notify.wait_directory(tenant, 2)
+
+    async def units_known() -> bool:
+        rows = await notify.query("SELECT count(*) AS n FROM units WHERE tenant = $1", tenant)
+        return rows[0]["n"] == 3
+
+    await eventually(units_known, timeout=20, what="the units of the tenant in notify")
+    content = PolicyContent(unit_sectors={"opd": Sector.CRITICAL},
+                            sector_quotas={Sector.CRITICAL: 100, Sector.ESSENTIAL: 50})
+    await bus.publish(tenant, PolicyUpdated(
+        policy_id="se-1", number="800/258-BKD/2022", version=1, title="Penyesuaian sistem kerja ASN",
+        valid_from=date.today(), timezone="Asia/Jakarta", content=content))
+    told = {}
+    for address in (f"budi@upt.{tenant}", f"sari@lain.{tenant}"):
+        found = await eventually(mails(mail, address, "Surat Edaran"), timeout=20, what=f"policy notice to {address}")
+        told[address] = found[0].text
+    assert "Unit Anda termasuk sektor kritikal: 100% pegawai bekerja di kantor." in told[f"budi@upt.{tenant}"]
+    assert "Unit Anda termasuk sektor non-esensial: 25% pegawai bekerja di kantor." in told[f"sari@lain.{tenant}"]
 
 
 async def test_api_is_tenant_scoped_and_role_checked(notify: NotifyService, bus: Bus, tokens: Tokens) -> None:

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from services.notify import signing, webhooks
 from services.notify.channels.base import http_outcome
 from services.notify.channels.webhook import UnsafeTarget, check_target
 from services.notify.channels.whatsapp import normalise_phone
+from services.notify.domain import signing, webhooks
+from services.notify.domain.quiet import QuietHours
+from services.notify.domain.retry import backoff, next_attempt
 from services.notify.messages import KINDS, render
-from services.notify.quiet import QuietHours
-from services.notify.retry import backoff, next_attempt
 from tests.notify.receivers import BadSignature, verify_standard_webhook
 
 

@@ -20,8 +20,8 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.notify import signing
 from services.notify.channels.base import Message, Outcome, http_outcome
+from services.notify.domain import signing
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret, WebhookSubscription
 

@@ -1,0 +1,132 @@
+"""Webhook subscriptions of a tenant, managed by its administrators and integrators.
+
+The signing secret (``whsec_…``) is shown once, when created or rotated. Rotating
+keeps the previous secret valid for a grace period, during which every delivery is
+signed with both.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.api.deps import IdPath, Settings
+from services.notify.domain import signing, webhooks
+from services.notify.schemas import (
+    EventTypeOut,
+    Rotated,
+    RotateIn,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPatch,
+)
+from services.notify.store import WebhookSecret, WebhookSubscription, utc
+from services.runtime import errors
+from services.runtime.auth import Principal
+from services.runtime.deps import Runtime, role
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+Manager = Annotated[Principal, Depends(role("tenant_admin", "integrator"))]
+
+
+async def load(session: AsyncSession, tenant: str, subscription_id: str) -> WebhookSubscription:
+    row = await session.get(WebhookSubscription, subscription_id)
+    if row is None or row.tenant != tenant:
+        raise errors.not_found(errors.text("subscription"))
+    return row
+
+
+async def out(session: AsyncSession, row: WebhookSubscription) -> SubscriptionOut:
+    now = datetime.now(UTC)
+    valid = (await session.scalars(select(WebhookSecret.id).where(
+        WebhookSecret.subscription_id == row.id,
+        or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now)))).all()
+    return SubscriptionOut(id=row.id, url=row.url, event_types=list(row.event_types), description=row.description,
+                           active=row.active, disabled_reason=row.disabled_reason,
+                           created_at=utc(row.created_at), updated_at=utc(row.updated_at),
+                           secrets_valid=len(valid))
+
+
+@router.get("/webhook-event-types", response_model=list[EventTypeOut])
+async def event_types(principal: Manager) -> list[EventTypeOut]:
+    return [EventTypeOut(type=t, description=d) for t, d in webhooks.EVENT_TYPES.items()]
+
+
+@router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
+async def create(body: SubscriptionIn, rt: Runtime, principal: Manager) -> SubscriptionCreated:
+    tenant = principal.require_tenant()
+    now = datetime.now(UTC)
+    secret = signing.new_secret()
+    async with rt.sessions() as session, session.begin():
+        row = WebhookSubscription(id=str(uuid.uuid4()), tenant=tenant, url=body.url,
+                                  event_types=body.event_types, description=body.description, active=True,
+                                  created_by=principal.subject, created_at=now, updated_at=now)
+        session.add(row)
+        await session.flush()
+        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        await session.flush()
+        result = await out(session, row)
+    return SubscriptionCreated(**result.model_dump(), secret=secret)
+
+
+@router.get("/webhooks", response_model=list[SubscriptionOut])
+async def list_(rt: Runtime, principal: Manager) -> list[SubscriptionOut]:
+    async with rt.sessions() as session:
+        rows = (await session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.tenant == principal.require_tenant())
+            .order_by(WebhookSubscription.created_at))).all()
+        return [await out(session, r) for r in rows]
+
+
+@router.get("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+async def get(subscription_id: IdPath, rt: Runtime, principal: Manager) -> SubscriptionOut:
+    async with rt.sessions() as session:
+        return await out(session, await load(session, principal.require_tenant(), subscription_id))
+
+
+@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, principal: Manager) -> SubscriptionOut:
+    async with rt.sessions() as session, session.begin():
+        row = await load(session, principal.require_tenant(), subscription_id)
+        changes = body.model_dump(exclude_none=True)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        if changes.get("active"):
+            row.disabled_reason = None
+        row.updated_at = datetime.now(UTC)
+        await session.flush()
+        return await out(session, row)
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Response:
+    async with rt.sessions() as session, session.begin():
+        row = await load(session, principal.require_tenant(), subscription_id)
+        await session.execute(delete(WebhookSecret).where(WebhookSecret.subscription_id == row.id))
+        await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/webhooks/{subscription_id}/rotate-secret", response_model=Rotated,
+             summary="New secret now; the previous ones stay valid for the grace period")
+async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, principal: Manager,
+                 body: RotateIn | None = None) -> Rotated:
+    now = datetime.now(UTC)
+    grace = settings.webhook_rotation_grace_seconds
+    if body is not None and body.grace_seconds is not None:
+        grace = body.grace_seconds
+    until = now + timedelta(seconds=grace)
+    secret = signing.new_secret()
+    async with rt.sessions() as session, session.begin():
+        row = await load(session, principal.require_tenant(), subscription_id)
+        await session.execute(
+            update(WebhookSecret)
+            .where(WebhookSecret.subscription_id == row.id,
+                   or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > until))
+            .values(expires_at=until))
+        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+    return Rotated(secret=secret, previous_valid_until=until)

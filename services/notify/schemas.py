@@ -1,0 +1,179 @@
+"""HTTP models of the notify API: what routes accept and return.
+
+Datetimes of the delivery log are always answered in UTC; a webhook URL and its event
+filters are checked on the way in (:func:`~services.notify.channels.webhook.check_url`,
+:func:`~services.notify.domain.webhooks.valid_filter`), so a subscription that is stored
+can be delivered to.
+"""
+
+from datetime import datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from services.notify.channels.webhook import UnsafeTarget, check_url
+from services.notify.domain import webhooks
+from services.notify.store import utc
+
+# --- the delivery log --------------------------------------------------------------
+
+Status = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
+Channel = Literal["email", "whatsapp", "webhook", "log"]
+
+
+class _Out(BaseModel):
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value: object) -> object:
+        return utc(value) if isinstance(value, datetime) else value
+
+
+class NotificationOut(_Out):
+    id: str
+    source_event_id: str
+    source_event_type: str
+    kind: str
+    occurrence: str
+    recipient: str
+    unit_id: str | None
+    channel: str
+    address: str | None
+    language: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    expires_at: datetime | None
+    sent_at: datetime | None
+    last_error: str | None
+    provider_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttemptOut(_Out):
+    attempt: int
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    status_code: int | None
+    error: str | None
+
+
+class NotificationDetail(NotificationOut):
+    attempt_log: list[AttemptOut]
+
+
+# --- webhook subscriptions -----------------------------------------------------------
+
+
+def _filters(value: list[str]) -> list[str]:
+    bad = [v for v in value if not webhooks.valid_filter(v)]
+    if bad:
+        raise ValueError(f"unknown event type(s) {bad}; known: {sorted(webhooks.EVENT_TYPES)}, 'prefix.*' or '*'")
+    return list(dict.fromkeys(value))
+
+
+def _url(value: str) -> str:
+    try:
+        check_url(value)
+    except UnsafeTarget as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+class SubscriptionIn(BaseModel):
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=500)
+
+    _check_filters = field_validator("event_types")(_filters)
+    _check_url = field_validator("url")(_url)
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = Field(default=None, max_length=2000)
+    event_types: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    description: str | None = Field(default=None, max_length=500)
+    active: bool | None = None
+
+    @field_validator("event_types")
+    @classmethod
+    def _check_filters(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _filters(value)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return None if value is None else _url(value)
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    secrets_valid: int = 0
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="whsec_ + base64; shown only now")
+
+
+class RotateIn(BaseModel):
+    grace_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600,
+                                        description="how long the previous secret stays valid")
+
+
+class Rotated(BaseModel):
+    secret: str
+    previous_valid_until: datetime
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    description: str
+
+
+# --- preferences and tenant settings -------------------------------------------------
+
+Language = Literal["id", "en"]
+PersonChannel = Literal["email", "whatsapp"]
+
+
+class PreferenceIn(BaseModel):
+    language: Language = "id"
+    channels: list[PersonChannel] = Field(default_factory=list, max_length=2,
+                                          description="empty: the service default")
+
+
+class PreferenceOut(PreferenceIn):
+    nip: str
+    explicit: bool = Field(description="false when these are the service defaults")
+
+
+class QuietHoursIn(BaseModel):
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _differ(self) -> "QuietHoursIn":
+        if self.start == self.end:
+            raise ValueError("start and end must differ (send null to turn quiet hours off)")
+        return self
+
+
+class TenantSettingsIn(BaseModel):
+    quiet_hours: QuietHoursIn | None = Field(description="local times in the tenant's zone; null: none")
+    escalate_daily: int = Field(ge=0, le=50, description="missed windows in a day before the head hears; 0 off")
+    escalate_weekly: int = Field(ge=0, le=250, description="missed windows in an ISO week; 0 off")
+
+
+class TenantSettingsOut(TenantSettingsIn):
+    timezone: str
+    explicit: bool
