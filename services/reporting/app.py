@@ -7,11 +7,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.reporting import api, projections, store
+from services.reporting import api, handlers, store, web
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.reporting.settings import ReportingSettings
-from services.reporting.web import build_web_router
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -21,7 +20,7 @@ PORT = 8004
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = ReportingSettings.of(settings or load_settings("reporting", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    rt.consume("projections", projections.HANDLERS)
+    rt.consume("projections", handlers.subscriptions(rt))
     metrics = ReportingMetrics(rt.registry)
     scheduler = WindowScheduler(
         rt,
@@ -36,6 +35,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     app = rt.app(title="Hadir reporting",
                  description="Expected versus received check-ins, overdue, daily and monthly reports, "
                              "discipline scores, verification and the national view")
-    app.include_router(api.build_router(rt))
-    app.include_router(build_web_router(rt))  # the dashboard of unit heads and the agency
+    for router in api.ROUTERS:
+        app.include_router(router)
+    app.include_router(web.router)  # the dashboard of unit heads and the agency
     return app, rt

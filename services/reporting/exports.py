@@ -1,8 +1,10 @@
 """CSV and XLSX exports of the daily and monthly reports, in Bahasa Indonesia.
 
-Times are in the tenant's local time with its zone (WIB, WITA, WIT). CSV is UTF-8
-with a byte-order mark so that spreadsheet programs read the accents; XLSX (via
-xlsxwriter) has one sheet per table, a frozen header row and filters.
+They lay out the report and its rows as built (each row's status by the one rule,
+:mod:`.domain.ledger`) and decide nothing. Times are in the tenant's local time with
+its zone (WIB, WITA, WIT). CSV is UTF-8 with a byte-order mark so that spreadsheet
+programs read the accents; XLSX (via xlsxwriter) has one sheet per table, a frozen
+header row and filters.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 
 import xlsxwriter
 
-from services.reporting.daily import Counts
-from services.reporting.ledger import LedgerRow
-from services.reporting.monthly import ScoreRow
-from services.reporting.reports import DailyReport, local_text
+from services.reporting.domain.daily import Counts
+from services.reporting.domain.daily_report import DailyReport, local_text
+from services.reporting.domain.ledger import LedgerRow
+from services.reporting.domain.monthly import ScoreOut
 
 STATUS = {"on_time": "Tepat waktu", "late": "Terlambat", "missing": "Tidak lapor", None: "Menunggu"}
 SECTOR = {"critical": "Kritikal", "essential": "Esensial", "non_essential": "Non-esensial"}
@@ -83,7 +85,7 @@ def month_label(month: Any) -> str:
     return f"{MONTHS[month.month - 1]} {month.year}"
 
 
-def monthly_sheets(month: Any, rows: Sequence[ScoreRow], weights: dict[str, Any], final: bool) -> list[Sheet]:
+def monthly_sheets(month: Any, rows: Sequence[ScoreOut], weights: dict[str, Any], final: bool) -> list[Sheet]:
     label = month_label(month)
     scores = Sheet("Evaluasi Bulanan", [
         "Bulan", "NIP", "Nama", "Kode Unit", "Wajib Lapor", "Tepat Waktu", "Terlambat", "Tidak Lapor",

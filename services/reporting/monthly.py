@@ -1,11 +1,11 @@
-"""The month-end evaluation: per-employee counts and discipline scores.
+"""The month-end evaluation in the database: per-employee counts and discipline scores.
 
 The seeds: each department head evaluates on the 31st, the personnel agency uses
 the location reports as the basis of a discipline assessment. So on the last day
 of each month (tenant local time), once that day's windows have closed, the
 scheduler freezes the month: one ``monthly_scores`` row per employee with an
 expected check-in that month, scored with the tenant's weights of that moment
-(:mod:`.scoring`), under a ``monthly_closures`` row that makes it happen once. A
+(:mod:`.domain.scoring`), under a ``monthly_closures`` row that makes it happen once. A
 month that ended while no instance ran is evaluated at the first scan after.
 
 Until then, and for any month asked, the report is computed live from the ledger
@@ -15,65 +15,53 @@ tenant of 100,000 employees evaluates in one grouped query.
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import Float, case, cast, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
-from services.reporting import scoring
-from services.reporting.store import Employee, Expectation, MonthlyClosure, MonthlyScore, ScoreWeights
+from services.reporting.domain import scoring
+from services.reporting.domain.monthly import ScoreRow, month_end
+from services.reporting.domain.scoring import Weights
+from services.reporting.settings import ReportingSettings
+from services.reporting.store import AuditEntry, Employee, Expectation, MonthlyClosure, MonthlyScore, ScoreWeights
 from services.runtime import sql
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
+def default_weights() -> Weights:
+    """The weights of a tenant that has set none (``HADIR_REPORTING_SCORE_WEIGHTS``)."""
+    return Weights.model_validate(ReportingSettings().reporting_score_weights or {})
 
 
-def month_end(month: date) -> date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+def credit_sql(status: ColumnElement, late_minutes: ColumnElement, outside: ColumnElement,
+               suspicious: ColumnElement, w: Weights) -> ColumnElement:
+    """:func:`.domain.scoring.credit` as a SQL expression (PostgreSQL and SQLite), for set-based scoring."""
+    minutes = case((late_minutes > w.late_decay_minutes, literal(w.late_decay_minutes)), else_=late_minutes)
+    slope = (w.late_max - w.late_min) / w.late_decay_minutes
+    base = case(
+        (status == "on_time", literal(w.on_time)),
+        (status == "late", literal(w.late_max) - cast(minutes, Float) * literal(slope)),
+        else_=literal(w.missing),
+    )
+    penalised = (base
+                 - case((outside, literal(w.outside_geofence_penalty)), else_=literal(0.0))
+                 - case((suspicious, literal(w.suspicious_penalty)), else_=literal(0.0)))
+    return case((penalised < 0, literal(0.0)), else_=penalised)
 
 
-def months_due(today: date, today_closed: bool) -> list[date]:
-    """Months whose evaluation is due: the previous month always (once it has data),
-    this month on its last day once the day's windows have closed."""
-    previous = month_start(month_start(today) - timedelta(days=1))
-    due = [previous]
-    if today == month_end(today) and today_closed:
-        due.append(month_start(today))
-    return due
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    nip: str
-    name: str
-    unit_id: str
-    expected: int
-    on_time: int
-    late: int
-    missing: int
-    outside_geofence: int
-    suspicious: int
-    late_minutes: int
-    credit: float
-    score: float | None
-    predicate: str | None
-
-
-async def weights_for(session: AsyncSession, tenant: str) -> scoring.Weights:
+async def weights_for(session: AsyncSession, tenant: str) -> Weights:
     own = await session.get(ScoreWeights, tenant)
-    return scoring.Weights.model_validate(own.weights) if own is not None else scoring.default_weights()
+    return Weights.model_validate(own.weights) if own is not None else default_weights()
 
 
-async def live_scores(session: AsyncSession, tenant: str, month: date, weights: scoring.Weights,
+async def live_scores(session: AsyncSession, tenant: str, month: date, weights: Weights,
                       unit_id: str | None = None) -> list[ScoreRow]:
     """Scores computed from the ledger of the month's closed windows."""
     x = Expectation.__table__.c
     e = Employee.__table__.c
     n = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    credit = scoring.credit_sql(x.status, x.late_minutes, x.outside_geofence, x.suspicious, weights)
+    credit = credit_sql(x.status, x.late_minutes, x.outside_geofence, x.suspicious, weights)
     query = (
         select(x.nip, func.max(e.name), func.coalesce(func.max(e.unit_id), func.max(x.unit_id)), func.count(),
                n(x.status == "on_time"), n(x.status == "late"), n(x.status == "missing"), n(x.outside_geofence),
@@ -135,3 +123,21 @@ async def close_month(session: AsyncSession, tenant: str, month: date, now: date
     await session.execute(update(MonthlyClosure).where(MonthlyClosure.tenant == tenant, MonthlyClosure.month == month)
                           .values(employees=len(rows)))
     return len(rows)
+
+
+async def month_scores(session: AsyncSession, tenant: str, month: date, unit_id: str | None = None,
+                       ) -> tuple[MonthlyClosure | None, Weights, list[ScoreRow]]:
+    """The month's closure (None while live), the weights it is scored with and the employees' rows."""
+    closure = await session.get(MonthlyClosure, (tenant, month))
+    if closure is not None:
+        return closure, Weights.model_validate(closure.weights), await frozen_scores(session, tenant, month, unit_id)
+    weights = await weights_for(session, tenant)
+    return None, weights, await live_scores(session, tenant, month, weights, unit_id)
+
+
+async def set_weights(session: AsyncSession, tenant: str, weights: Weights, *, actor: str, roles: list[str],
+                      now: datetime) -> None:
+    """The tenant's own weights from now on (audited), in the caller's transaction."""
+    await session.merge(ScoreWeights(tenant=tenant, weights=weights.model_dump(), updated_by=actor, updated_at=now))
+    session.add(AuditEntry(tenant=tenant, actor=actor, roles=roles, action="ubah_bobot_skor", target="score-weights",
+                           details=weights.model_dump(), at=now))

@@ -1,47 +1,49 @@
-"""Queries on the reporting read models shared by the scheduler and the reports."""
+"""Queries on the reporting read models and the ledger: facts for the pure builders.
+
+Each returns rows or plain values; nothing here decides how anyone did (that is
+:mod:`.domain.ledger`) or which windows a day has (:mod:`.domain.windows`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.policy import PolicyContent
 from services.contracts.rules.versions import for_day
-from services.reporting.expectations import Person, UnitFacts, resolve_sectors
-from services.reporting.ledger import Fact, LedgerRow
+from services.reporting.domain.expectations import Person, UnitFacts, resolve_sectors
+from services.reporting.domain.ledger import QUALIFYING, Fact, LedgerRow, merge, verdict
+from services.reporting.domain.national import NationalFacts, TenantInfo
 from services.reporting.store import (
+    AuditEntry,
     Employee,
     Evaluation,
     Expectation,
     PolicyVersion,
     RosterDay,
+    Tenant,
     Unit,
     UnitDay,
     Verification,
     WindowClosure,
 )
 
-QUALIFYING = ("on_time", "late")
 
-
-def aware(instant: datetime) -> datetime:
-    """SQLite hands back naive UTC datetimes; make them aware."""
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-
-
-def effective_at(version: PolicyVersion) -> datetime:
-    return aware(version.effective_at)
+async def versions_for_day(session: AsyncSession, tenant: str, day: date) -> list[PolicyVersion]:
+    """The versions whose range covers ``day`` (which applies when: :mod:`.domain.windows`)."""
+    return list((await session.scalars(
+        select(PolicyVersion)
+        .where(PolicyVersion.tenant == tenant, PolicyVersion.valid_from <= day,
+               or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= day)))).all())
 
 
 async def policy_for_day(session: AsyncSession, tenant: str, day: date) -> PolicyVersion | None:
-    """The version that applies to ``day`` (:func:`services.contracts.rules.versions.for_day`)."""
-    return for_day(await session.scalars(
-        select(PolicyVersion)
-        .where(PolicyVersion.tenant == tenant, PolicyVersion.valid_from <= day,
-               or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= day))), day)
+    """The version of ``day`` (:func:`services.contracts.rules.versions.for_day`)."""
+    return for_day(await versions_for_day(session, tenant, day), day)
 
 
 async def people(session: AsyncSession, tenant: str, unit_id: str | None = None) -> list[Person]:
@@ -74,18 +76,18 @@ async def roster_modes(session: AsyncSession, tenant: str, day: date) -> dict[st
 
 
 async def window_facts(session: AsyncSession, tenant: str, day: date, window_id: str) -> dict[str, Fact]:
-    """The qualifying evaluations of a window folded per employee (see :mod:`.ledger`)."""
+    """The qualifying verdicts of a window, folded per employee by :mod:`.domain.ledger`."""
     ev = Evaluation.__table__.c
-    one = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
     rows = await session.execute(
-        select(ev.nip, one(ev.status == "on_time"), one(ev.status == "late"),
-               func.min(case((ev.status == "late", ev.late_minutes), else_=None)),
-               one(ev.geofence == "outside"), one(ev.suspicious), func.min(ev.captured_at))
-        .where(ev.tenant == tenant, ev.local_date == day, ev.window_id == window_id, ev.status.in_(QUALIFYING))
-        .group_by(ev.nip)
-    )
-    return {r[0]: Fact(nip=r[0], on_time=bool(r[1]), late=bool(r[2]), late_minutes=int(r[3] or 0),
-                       outside_geofence=bool(r[4]), suspicious=bool(r[5]), checkin_at=r[6]) for r in rows}
+        select(ev.nip, ev.status, ev.late_minutes, ev.geofence, ev.suspicious, ev.captured_at)
+        .where(ev.tenant == tenant, ev.local_date == day, ev.window_id == window_id, ev.status.in_(QUALIFYING)))
+    facts: dict[str, Fact] = {}
+    for nip, status, minutes, geofence, suspicious, captured_at in rows:
+        folded = merge(facts.get(nip), verdict(status, minutes or 0, geofence == "outside", bool(suspicious),
+                                               captured_at))
+        if folded is not None:
+            facts[nip] = folded
+    return facts
 
 
 async def closures(session: AsyncSession, tenant: str, day: date, phase: str = "overdue") -> dict[str, WindowClosure]:
@@ -94,12 +96,17 @@ async def closures(session: AsyncSession, tenant: str, day: date, phase: str = "
     return {c.window_id: c for c in rows}
 
 
+def tally() -> tuple[ColumnElement, ...]:
+    """Aggregates of a group of ledger rows: how many, how many outside the geofence, how many suspicious."""
+    x = Expectation.__table__.c
+    return func.count(), func.sum(case((x.outside_geofence, 1), else_=0)), func.sum(case((x.suspicious, 1), else_=0))
+
+
 async def closed_counts(session: AsyncSession, tenant: str, day: date, unit_id: str | None = None):  # type: ignore[no-untyped-def]
     """Ledger counts of closed windows: (window, unit, status, n, outside, suspicious) rows."""
     x = Expectation.__table__.c
     query = (
-        select(x.window_id, x.unit_id, x.status, func.count(),
-               func.sum(case((x.outside_geofence, 1), else_=0)), func.sum(case((x.suspicious, 1), else_=0)))
+        select(x.window_id, x.unit_id, x.status, *tally())
         .where(x.tenant == tenant, x.day == day)
         .group_by(x.window_id, x.unit_id, x.status)
     )
@@ -137,3 +144,51 @@ async def unit_days(session: AsyncSession, tenant: str, day: date) -> dict[str, 
 async def verifications(session: AsyncSession, tenant: str, day: date) -> dict[str, Verification]:
     rows = await session.scalars(select(Verification).where(Verification.tenant == tenant, Verification.day == day))
     return {v.unit_id: v for v in rows}
+
+
+async def overdue(session: AsyncSession, tenant: str, day: date, unit_id: str | None = None) -> list[Expectation]:
+    """The ledger rows of ``day`` whose employee got a ``report.overdue``."""
+    query = select(Expectation).where(Expectation.tenant == tenant, Expectation.day == day,
+                                      Expectation.overdue.is_(True))
+    if unit_id:
+        query = query.where(Expectation.unit_id == unit_id)
+    return list((await session.scalars(query.order_by(Expectation.window_id, Expectation.nip))).all())
+
+
+async def audit_trail(session: AsyncSession, tenant: str, limit: int) -> list[AuditEntry]:
+    """The tenant's audit entries, newest first."""
+    return list((await session.scalars(select(AuditEntry).where(AuditEntry.tenant == tenant)
+                                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))).all())
+
+
+async def daily_trend(session: AsyncSession, tenant: str, first: date, after: date, unit_id: str | None = None):  # type: ignore[no-untyped-def]
+    """Ledger counts per day in ``first..after`` (exclusive): (day, status, n, outside, suspicious) rows."""
+    x = Expectation.__table__.c
+    query = (select(x.day, x.status, *tally())
+             .where(x.tenant == tenant, x.day >= first, x.day < after)
+             .group_by(x.day, x.status).order_by(x.day))
+    if unit_id:
+        query = query.where(x.unit_id == unit_id)
+    return (await session.execute(query)).all()
+
+
+async def national_facts(session: AsyncSession, day: date) -> NationalFacts:
+    """Every tenant's ledger and in-office snapshots of ``day``, grouped per tenant and sector."""
+    tenants = {t.id: TenantInfo(t.name, t.kind, t.timezone)
+               for t in await session.scalars(select(Tenant).order_by(Tenant.id))}
+    x = Expectation.__table__.c
+    counted = await session.execute(
+        select(x.tenant, x.sector, x.status, *tally()).where(x.day == day).group_by(x.tenant, x.sector, x.status))
+    u = UnitDay.__table__.c
+    offices = await session.execute(
+        select(u.tenant, u.sector, func.count(), func.sum(u.headcount), func.sum(u.wfo), func.max(u.quota_pct),
+               func.sum(case((u.wfo * 100 >= u.headcount * u.quota_pct, 1), else_=0)))
+        .where(u.day == day).group_by(u.tenant, u.sector))
+    w = WindowClosure.__table__.c
+    closed: dict[str, int] = dict((await session.execute(
+        select(w.tenant, func.count()).where(w.day == day, w.phase == "overdue").group_by(w.tenant))).all())
+    v = Verification.__table__.c
+    verified: dict[str, int] = dict((await session.execute(
+        select(v.tenant, func.count()).where(v.day == day).group_by(v.tenant))).all())
+    return NationalFacts(tenants=tenants, counted=counted.all(), offices=offices.all(), closed=closed,  # type: ignore[arg-type]
+                         verified=verified)  # type: ignore[arg-type]

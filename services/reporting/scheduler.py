@@ -1,7 +1,9 @@
 """Due-soon and overdue detection, and the month-end evaluation.
 
 Every few seconds, for each tenant, the windows of the last ``lookback_days`` days
-and today (tenant local time) are looked at:
+and today (tenant local time) are looked at — each under the letter version in force
+at its opening, the version policy judges its check-ins by
+(:func:`.domain.windows.day_windows`):
 
 - once ``now >= deadline + settle`` (deadline = window end + grace) the window is
   *closed*: every expected employee gets a ledger row (``expectations``) and each
@@ -13,11 +15,12 @@ Exactly once: each decision inserts a ``window_closures`` row whose primary key 
 (tenant, day, window, phase) in the same transaction as the ledger rows and the
 outbox rows, so with several instances, or after a restart that slept through the
 moment (the lookback catches up), it is made once. On PostgreSQL the closure also
-holds the window's advisory lock (:func:`.bulk.lock_window`), so no verdict slips
-between its read of the evaluations and its write of the ledger. Rows and outbox
-events are written set-based (100,000 expected check-ins close in seconds).
+holds the window's advisory lock (:func:`.window_lock.lock_window`), so no verdict
+slips between its read of the evaluations and its write of the ledger. Each row is
+decided by the one rule (:mod:`.domain.ledger`). Rows and outbox events are written
+set-based (100,000 expected check-ins close in seconds).
 
-Windows whose deadline passed before the letter took effect are never closed.
+Windows whose deadline passed before their version took effect are never closed.
 The month-end evaluation runs on the last day of the month once that day's
 windows are closed (or at the first scan afterwards): see :mod:`.monthly`.
 """
@@ -33,15 +36,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import ReportDueSoon, ReportOverdue
-from services.contracts.policy import PolicyContent, Window, local_date
-from services.contracts.rules.versions import for_day
-from services.contracts.rules.windows import window_bounds
-from services.reporting import bulk, monthly, queries
-from services.reporting.daily import in_office
-from services.reporting.expectations import expected_for_window, place
-from services.reporting.ledger import build_rows
+from services.contracts.policy import PolicyContent, local_date
+from services.contracts.rules.versions import aware
+from services.reporting import monthly, queries
+from services.reporting.domain.daily import in_office
+from services.reporting.domain.expectations import expected_for_window, place
+from services.reporting.domain.ledger import build_rows
+from services.reporting.domain.monthly import months_due
+from services.reporting.domain.windows import DayWindow, awaiting_closure, day_windows
 from services.reporting.metrics import ReportingMetrics
+from services.reporting.notices import payload_factory
 from services.reporting.store import Expectation, PolicyVersion, Tenant, UnitDay, WindowClosure
+from services.reporting.window_lock import lock_window
 from services.runtime import outbox, sql
 from services.runtime.service import ServiceRuntime
 
@@ -92,45 +98,42 @@ class WindowScheduler:
             today = local_date(now, tenant.timezone)
             for offset in range(self.lookback_days, -1, -1):
                 day = today - timedelta(days=offset)
-                version = for_day(by_tenant.get(tenant.id, []), day)
-                if version is None:
-                    continue
-                content = PolicyContent.model_validate(version.content)
-                for window in content.windows:
-                    staged += await self._check_window(tenant, version, content, window, day, now, done)
+                for window in day_windows(by_tenant.get(tenant.id, []), day, tenant.timezone):
+                    staged += await self._check_window(tenant, window, day, now, done)
             await self._maybe_close_month(tenant, by_tenant.get(tenant.id, []), now, done)
         if staged:
             self.rt.wake_relay()
         await self._refresh_metrics(now)
         return staged
 
-    def phase_due(self, version: PolicyVersion, window: Window, day: date, tz: str, now: datetime) -> str | None:
+    def phase_due(self, window: DayWindow, now: datetime) -> str | None:
         """Which decision (if any) a window is due for at ``now``."""
-        _, _, deadline = window_bounds(window, day, tz)
-        if deadline < queries.effective_at(version):
-            return None  # the letter took effect after this window had closed
+        if not window.closes:
+            return None  # its version took effect after this window had closed
+        deadline = window.bounds.deadline
         if now >= deadline + self.settle:
             return "overdue"
         reminder_at = deadline - self.due_soon_before
-        if self.due_soon_before and reminder_at <= now < deadline and reminder_at >= queries.effective_at(version):
+        if (self.due_soon_before and reminder_at <= now < deadline
+                and reminder_at >= aware(window.version.effective_at)):
             return "due_soon"
         return None
 
-    async def _check_window(self, tenant: Tenant, version: PolicyVersion, content: PolicyContent, window: Window,
-                            day: date, now: datetime, done: set[tuple[str, date, str, str]]) -> int:
-        phase = self.phase_due(version, window, day, tenant.timezone, now)
-        if phase is None or (tenant.id, day, window.id, phase) in done:
+    async def _check_window(self, tenant: Tenant, window: DayWindow, day: date, now: datetime,
+                            done: set[tuple[str, date, str, str]]) -> int:
+        phase = self.phase_due(window, now)
+        if phase is None or (tenant.id, day, window.window.id, phase) in done:
             return 0
-        return await self.close(tenant, version, content, window, day, phase)
+        return await self.close(tenant, window, day, phase)
 
-    async def close(self, tenant: Tenant, version: PolicyVersion, content: PolicyContent, window: Window,
-                    day: date, phase: str) -> int:
+    async def close(self, tenant: Tenant, day_window: DayWindow, day: date, phase: str) -> int:
         """Make one decision for one window (once, whoever else tries); returns notices staged."""
         started = time.perf_counter()
-        _, _, deadline = window_bounds(window, day, tenant.timezone)
+        version, content, window = day_window.version, day_window.content, day_window.window
+        deadline = day_window.bounds.deadline
         async with self.rt.sessions() as session, session.begin():
             if phase == "overdue":
-                await bulk.lock_window(session, tenant.id, day, window.id, shared=False)
+                await lock_window(session, tenant.id, day, window.id, shared=False)
             if not await _claim(session, tenant.id, day, window.id, phase):
                 return 0
             people = await queries.people(session, tenant.id)
@@ -148,8 +151,8 @@ class WindowScheduler:
             else:
                 absent = [(p.person.nip, p.person.unit_id) for p in expected if p.person.nip not in facts]
             notice = ReportOverdue if phase == "overdue" else ReportDueSoon
-            payload = bulk.payload_factory(notice, local_date=day, window_id=window.id, window_name=window.name,
-                                           deadline=deadline, timezone=tenant.timezone)
+            payload = payload_factory(notice, local_date=day, window_id=window.id, window_name=window.name,
+                                      deadline=deadline, timezone=tenant.timezone)
             await outbox.stage_many(session, self.rt.outbox, [
                 outbox.Encoded(notice, nip, payload(employee_id=nip, unit_id=unit_id)) for nip, unit_id in absent],
                 tenant=tenant.id, source=self.rt.source)
@@ -173,7 +176,7 @@ class WindowScheduler:
     async def _maybe_close_month(self, tenant: Tenant, versions: list[PolicyVersion], now: datetime,
                                  done: set[tuple[str, date, str, str]]) -> None:
         today = local_date(now, tenant.timezone)
-        for month in monthly.months_due(today, self._today_closed(tenant, versions, today, now, done)):
+        for month in months_due(today, self._today_closed(tenant, versions, today, now, done)):
             if (tenant.id, month) in self._months_done:
                 continue
             async with self.rt.sessions() as session, session.begin():
@@ -185,17 +188,9 @@ class WindowScheduler:
     def _today_closed(self, tenant: Tenant, versions: list[PolicyVersion], today: date, now: datetime,
                       done: set[tuple[str, date, str, str]]) -> bool:
         """Whether every window of today that will ever close has closed."""
-        version = for_day(versions, today)
-        if version is None:
-            return True
-        content = PolicyContent.model_validate(version.content)
-        for window in content.windows:
-            _, _, deadline = window_bounds(window, today, tenant.timezone)
-            if deadline < queries.effective_at(version):
-                continue
-            if (tenant.id, today, window.id, "overdue") not in done and now < deadline + self.settle:
-                return False
-        return True
+        closed = {w for t, d, w, phase in done if (t, d, phase) == (tenant.id, today, "overdue")}
+        return all(now >= w.bounds.deadline + self.settle
+                   for w in awaiting_closure(day_windows(versions, today, tenant.timezone), closed))
 
     async def _refresh_metrics(self, now: datetime) -> None:
         if self.metrics is None or time.monotonic() - self._metrics_at < self.metrics_every:

@@ -25,8 +25,8 @@ from services.contracts.events import CheckinReceived, EmployeeRecord, Location
 from services.contracts.policy import CheckinKind, PolicyContent, Sector, Window
 from services.contracts.rules.requirement import WFH_ONLY_KINDS
 from services.policy.domain.evaluation import evaluate
-from services.reporting.expectations import Person, expected_for_window, place
-from services.reporting.queries import QUALIFYING
+from services.reporting.domain.expectations import Person, expected_for_window, place
+from services.reporting.domain.ledger import QUALIFYING
 
 K = CheckinKind
 TZ = "Asia/Jakarta"

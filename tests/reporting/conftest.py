@@ -33,7 +33,7 @@ from services.contracts.events import (
     UnitRecord,
 )
 from services.contracts.policy import CheckinKind, PolicyContent, Sector, Window
-from services.reporting import projections, store
+from services.reporting import handlers, store
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.runtime import migrations
@@ -98,7 +98,7 @@ async def apply(rt: ServiceRuntime, tenant: str, *events: Event, time_: datetime
             if time_ is not None:
                 env = Envelope(type=env.type, source=env.source, tenant=env.tenant, subject=env.subject,
                                data=env.data, id=env.id, time=time_)
-            await projections.HANDLERS[type(event)](session, env, event)
+            await handlers.subscriptions(rt)[type(event)](session, env, event)
 
 
 async def seed(rt: ServiceRuntime, tenant: str, *, employees: Sequence[tuple[str, str]],

@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.contracts.policy import Sector
-from services.reporting import api, monthly, scoring
+from services.reporting import api, monthly
+from services.reporting.domain import scoring
 from services.reporting.store import Expectation, MonthlyClosure
 from services.runtime import sql
 from tests.reporting.conftest import K, apply, at, count, nip, seed, verdict
@@ -39,7 +40,9 @@ async def test_the_month_is_evaluated_once_on_its_last_day_and_stays_frozen(repo
     assert (closure.month, closure.employees, closure.weights) == (date(2026, 3, 1), 2, scoring.Weights().model_dump())
 
     app = FastAPI()
-    app.include_router(api.build_router(rt))
+    app.state.runtime = rt
+    for router in api.ROUTERS:
+        app.include_router(router)
     tokens = Tokens(Path(rt.settings.jwt_jwks_file).with_name("private.pem"))
     admin = tokens.admin("serang")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r") as client:

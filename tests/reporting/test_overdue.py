@@ -135,13 +135,13 @@ async def test_the_closure_waits_for_a_verdict_being_applied(reporting, pg_url: 
     rt = reporting.rt
     await seed(rt, "lebak", employees=STAFF, sectors=SECTORS)
     from services.contracts.envelope import Envelope  # noqa: F401
-    from services.reporting import projections
+    from services.reporting import handlers
     from services.runtime.outbox import envelope_for
 
     event = verdict(A, "apel", "late", captured=at(7, 44, 59), late_minutes=15, kind=K.ATTENDANCE)
     async with rt.sessions() as session:
         await session.begin()
-        await projections.on_evaluated(session, envelope_for(event, tenant="lebak", source="/t"), event)
+        await handlers.on_evaluated(session, envelope_for(event, tenant="lebak", source="/t"), event)
         closing = asyncio.create_task(reporting.scheduler.scan(at(7, 45, 11)))
         await asyncio.sleep(1.0)
         assert not closing.done(), "the closure must wait for the verdict's transaction"
@@ -154,13 +154,13 @@ async def test_the_closure_waits_for_a_verdict_being_applied(reporting, pg_url: 
 async def test_a_verdict_waits_for_the_closure_and_then_updates_its_row(reporting, pg_url: str) -> None:
     rt = reporting.rt
     await seed(rt, "tangerang", employees=STAFF, sectors=SECTORS)
-    from services.reporting import bulk
+    from services.reporting import window_lock
 
     other = instance(pg_url)
     try:
         async with other.rt.sessions() as holder:
             await holder.begin()
-            await bulk.lock_window(holder, "tangerang", DAY, "apel", shared=False)  # a closure in progress
+            await window_lock.lock_window(holder, "tangerang", DAY, "apel", shared=False)  # a closure in progress
             applying = asyncio.create_task(apply(rt, "tangerang", verdict(
                 A, "apel", "late", captured=at(7, 45), late_minutes=15, kind=K.ATTENDANCE)))
             await asyncio.sleep(1.0)

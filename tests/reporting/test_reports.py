@@ -15,7 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.contracts.policy import Sector
-from services.reporting import api, scoring
+from services.reporting import api
+from services.reporting.api.deps import XLSX
+from services.reporting.domain import scoring
 from tests.reporting.conftest import DAY, K, apply, at, nip, roster, seed, verdict
 from tests.support.tokens import Tokens
 
@@ -46,7 +48,9 @@ async def day(reporting) -> AsyncIterator[tuple[object, httpx.AsyncClient, Token
                 verdict(B3, None, "outside_window", captured=at(6, 0), kind=att))
     assert await reporting.scheduler.scan(at(9, 15, 11)) == 2 + 1  # apel: B3, P2; lokasi: B4
     app = FastAPI()
-    app.include_router(api.build_router(rt))
+    app.state.runtime = rt
+    for router in api.ROUTERS:
+        app.include_router(router)
     tokens = Tokens(Path(rt.settings.jwt_jwks_file).with_name("private.pem"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting") as client:
         yield reporting, client, tokens
@@ -174,7 +178,7 @@ async def test_exports_in_bahasa_indonesia_with_local_times(day) -> None:  # typ
     assert header.startswith("Tanggal,Kode Unit,Unit Kerja,Sektor,Wajib Lapor,Tepat Waktu,Terlambat,Tidak Lapor")
 
     x = await client.get("/v1/reports/daily/export", headers=admin, params={"date": str(DAY)})
-    assert x.headers["content-type"] == api.XLSX
+    assert x.headers["content-type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(x.content))
     assert book.sheetnames == ["Ringkasan", "Per Jendela", "Rincian"]
     detail = list(book["Rincian"].iter_rows(values_only=True))

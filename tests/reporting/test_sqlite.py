@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from services.contracts.policy import Sector
-from services.reporting import monthly, scoring, store
+from services.reporting import monthly, store
+from services.reporting.domain import scoring
 from services.reporting.reports import daily_report
 from services.reporting.store import Tenant
 from services.runtime import migrations

@@ -13,8 +13,7 @@
   expected, on time, late, missing, outside the geofence, suspicious).
 """
 
-# No ``from __future__ import annotations``: FastAPI must see the dependency aliases
-# defined inside ``build_web_router`` as objects, not as strings.
+# No ``from __future__ import annotations``: FastAPI must see the dependency aliases.
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,15 +22,14 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
 
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.reporting import queries
 from services.reporting.settings import ReportingSettings
-from services.reporting.store import Expectation, Tenant
+from services.reporting.store import Tenant
 from services.runtime import errors
 from services.runtime.auth import Principal
-from services.runtime.service import ServiceRuntime
+from services.runtime.deps import Runtime, role, runtime
 from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -70,9 +68,9 @@ class Trend(BaseModel):
     days: list[TrendDay]
 
 
-def checkin_url(request: Request, public_url: str) -> str:
+def checkin_url(request: Request) -> str:
     """Where browsers reach the check-in service: ``HADIR_CHECKIN_PUBLIC_URL``, else this host on 8001."""
-    configured = public_url.strip().rstrip("/")
+    configured = ReportingSettings.of(runtime(request).settings).checkin_public_url.strip().rstrip("/")
     if configured:
         return configured
     host = request.url.hostname or "127.0.0.1"
@@ -93,63 +91,59 @@ def _scope(principal: Principal, unit_id: str | None) -> str | None:
     return principal.unit_id
 
 
-def build_web_router(rt: ServiceRuntime) -> APIRouter:
-    public_url = ReportingSettings.of(rt.settings).checkin_public_url
-    router = APIRouter(tags=["web"])
-    Reader = Annotated[Principal, Depends(rt.role("tenant_admin", "unit_head"))]
+Reader = Annotated[Principal, Depends(role("tenant_admin", "unit_head"))]
 
-    @router.get("/", include_in_schema=False)
-    async def root() -> Response:
-        return Response(status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": "/dashboard/"})
+router = APIRouter(tags=["web"])
 
-    @router.get("/dashboard/api/context", response_model=Context, summary="What the dashboard needs to start")
-    async def context(request: Request, principal: Reader,
-                      day: Annotated[date | None, Query(alias="date")] = None) -> Context:
-        unit = _scope(principal, None)
-        async with rt.sessions() as session:
-            tenant = await session.get(Tenant, principal.require_tenant())
-            if tenant is None:
-                raise errors.not_found(errors.text("tenant"))
-            today = local_date(datetime.now(UTC), tenant.timezone)
-            version = await queries.policy_for_day(session, tenant.id, day or today)
-        content = PolicyContent.model_validate(version.content) if version is not None else None
-        return Context(
-            tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone,
-            zone=zone_abbreviation(tenant.timezone), today=today, date=day or today, roles=sorted(principal.roles),
-            unit_id=unit, checkin_url=checkin_url(request, public_url),
-            policy_number=version.number if version else None,
-            geofence_radius_m=content.geofence_radius_m if content else None,
-            sector_quotas={str(k): v for k, v in content.sector_quotas.items()} if content else {},
-        )
 
-    @router.get("/dashboard/api/trend", response_model=Trend,
-                summary="A month of the ledger per day (closed windows)")
-    async def trend(principal: Reader, month: Annotated[str, Query(pattern=MONTH)],
-                    unit_id: Annotated[str | None, Query(max_length=100)] = None) -> Trend:
-        unit = _scope(principal, unit_id)
-        year, number = map(int, month.split("-"))
-        first = date(year, number, 1)
-        after = date(year + number // 12, number % 12 + 1, 1)
-        x = Expectation.__table__.c
-        query = (select(x.day, x.status, func.count(), func.sum(case((x.outside_geofence, 1), else_=0)),
-                        func.sum(case((x.suspicious, 1), else_=0)))
-                 .where(x.tenant == principal.require_tenant(), x.day >= first, x.day < after)
-                 .group_by(x.day, x.status).order_by(x.day))
-        if unit:
-            query = query.where(x.unit_id == unit)
-        days: dict[date, TrendDay] = {}
-        async with rt.sessions() as session:
-            for day, status_, n, outside, suspicious in await session.execute(query):
-                row = days.setdefault(day, TrendDay(date=day))
-                row.expected += n
-                if status_ in ("on_time", "late", "missing"):
-                    setattr(row, status_, getattr(row, status_) + n)
-                row.outside_geofence += outside or 0
-                row.suspicious += suspicious or 0
-        return Trend(month=month, unit_id=unit, days=sorted(days.values(), key=lambda d: d.date))
+@router.get("/", include_in_schema=False)
+async def root() -> Response:
+    return Response(status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": "/dashboard/"})
 
-    def headers(request: Request) -> dict[str, str]:
-        return page_headers(f"'self' {_origin(checkin_url(request, public_url))}")
 
-    add_static(router, "/dashboard", STATIC, index_headers=headers)
-    return router
+@router.get("/dashboard/api/context", response_model=Context, summary="What the dashboard needs to start")
+async def context(rt: Runtime, request: Request, principal: Reader,
+                  day: Annotated[date | None, Query(alias="date")] = None) -> Context:
+    unit = _scope(principal, None)
+    async with rt.sessions() as session:
+        tenant = await session.get(Tenant, principal.require_tenant())
+        if tenant is None:
+            raise errors.not_found(errors.text("tenant"))
+        today = local_date(datetime.now(UTC), tenant.timezone)
+        version = await queries.policy_for_day(session, tenant.id, day or today)
+    content = PolicyContent.model_validate(version.content) if version is not None else None
+    return Context(
+        tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone,
+        zone=zone_abbreviation(tenant.timezone), today=today, date=day or today, roles=sorted(principal.roles),
+        unit_id=unit, checkin_url=checkin_url(request),
+        policy_number=version.number if version else None,
+        geofence_radius_m=content.geofence_radius_m if content else None,
+        sector_quotas={str(k): v for k, v in content.sector_quotas.items()} if content else {},
+    )
+
+
+@router.get("/dashboard/api/trend", response_model=Trend, summary="A month of the ledger per day (closed windows)")
+async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(pattern=MONTH)],
+                unit_id: Annotated[str | None, Query(max_length=100)] = None) -> Trend:
+    unit = _scope(principal, unit_id)
+    year, number = map(int, month.split("-"))
+    first = date(year, number, 1)
+    after = date(year + number // 12, number % 12 + 1, 1)
+    days: dict[date, TrendDay] = {}
+    async with rt.sessions() as session:
+        rows = await queries.daily_trend(session, principal.require_tenant(), first, after, unit)
+    for day, status_, n, outside, suspicious in rows:
+        row = days.setdefault(day, TrendDay(date=day))
+        row.expected += n
+        if status_ in ("on_time", "late", "missing"):
+            setattr(row, status_, getattr(row, status_) + n)
+        row.outside_geofence += outside or 0
+        row.suspicious += suspicious or 0
+    return Trend(month=month, unit_id=unit, days=sorted(days.values(), key=lambda d: d.date))
+
+
+def _page_headers(request: Request) -> dict[str, str]:
+    return page_headers(f"'self' {_origin(checkin_url(request))}")
+
+
+add_static(router, "/dashboard", STATIC, index_headers=_page_headers)

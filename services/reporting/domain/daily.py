@@ -4,7 +4,7 @@ Counts, per window (and summed over the day's windows in ``totals``):
 
 - ``expected``: employees expected to check in (see :mod:`.expectations`);
 - ``on_time`` / ``late`` / ``missing``: each expected employee once, on time beating
-  late (see :mod:`.ledger`); ``missing`` only once the deadline has passed, before
+  late (see :mod:`.ledger`, the one rule); ``missing`` only once the deadline has passed, before
   that such people are ``pending``;
 - ``outside_geofence`` / ``suspicious``: expected employees with a qualifying
   check-in outside the geofence / flagged suspicious (a subset of on time + late).
@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from services.contracts.policy import PolicyContent
 from services.contracts.rules.quota import quota_pct, required_in_office
-from services.reporting.expectations import Placed
-from services.reporting.ledger import LedgerRow
+from services.reporting.domain.expectations import Placed
+from services.reporting.domain.ledger import LedgerRow
 
 
 class Counts(BaseModel):
@@ -42,6 +42,14 @@ class Counts(BaseModel):
     def add(self, other: Counts) -> Counts:
         for name in Counts.model_fields:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def add_group(self, status: str, n: int, outside: int | None, suspicious: int | None) -> Counts:
+        """Add ``n`` ledger rows of ``status`` (``outside``/``suspicious`` of them flagged)."""
+        self.expected += n
+        setattr(self, status, getattr(self, status) + n)
+        self.outside_geofence += outside or 0
+        self.suspicious += suspicious or 0
         return self
 
     def count(self, row: LedgerRow) -> None:

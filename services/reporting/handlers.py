@@ -1,26 +1,31 @@
-"""Read models built from other services' events.
+"""Kafka subscribers of the reporting service: the read models built from other services' events.
+
+Each runs inside the consumer's transaction together with the inbox row, so a
+redelivered event changes nothing twice. :func:`subscriptions` is what app.py
+registers.
 
 A verdict (``checkin.evaluated``) that qualifies (on time or late) for a window
-already closed updates that window's ledger row: a check-in arriving after the
-overdue notice turns ``missing`` into ``late`` (the notice stays sent, ``overdue``
-stays true); on time always beats late. See :mod:`.bulk` for the lock that keeps a
-verdict from slipping between the closure's read and its write.
+already closed is folded into that window's ledger row by the one rule
+(:mod:`.domain.ledger`): a check-in arriving after the overdue notice turns
+``missing`` into ``late`` (the notice stays sent, ``overdue`` stays true); on time
+always beats late. :mod:`.window_lock` keeps a verdict from slipping between the
+closure's read and its write.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
-from services.reporting import bulk
+from services.reporting.domain import ledger
 from services.reporting.store import Employee, Evaluation, Expectation, PolicyVersion, RosterDay, Tenant, Unit
+from services.reporting.window_lock import lock_window
 from services.runtime import sql
 from services.runtime.consumer import Handler
-
-QUALIFYING = ("on_time", "late")
+from services.runtime.service import ServiceRuntime
 
 
 async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
@@ -63,10 +68,10 @@ async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPubl
 
 async def on_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
     tenant = envelope.tenant
-    qualifying = event.window_id is not None and event.status in QUALIFYING
+    qualifying = event.window_id is not None and event.status in ledger.QUALIFYING
     if qualifying:
         assert event.window_id is not None
-        await bulk.lock_window(session, tenant, event.local_date, event.window_id, shared=True)
+        await lock_window(session, tenant, event.local_date, event.window_id, shared=True)
     await sql.upsert(session, Evaluation.__table__, [{
         "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id, "unit_id": event.unit_id,
         "kind": event.kind.value, "local_date": event.local_date, "window_id": event.window_id,
@@ -80,40 +85,30 @@ async def on_evaluated(session: AsyncSession, envelope: Envelope, event: Checkin
 async def _apply_to_ledger(session: AsyncSession, tenant: str, event: CheckinEvaluated) -> None:
     """Fold a qualifying verdict into the ledger row of a closed window (if there is one)."""
     x = Expectation.__table__.c
-    on_time = event.status == "on_time"
-    status: object
-    if on_time:
-        status = "on_time"
-        minutes = case((x.status == "on_time", x.late_minutes), else_=0)
-    else:
-        status = case((x.status == "on_time", "on_time"), else_="late")
-        minutes = case(
-            (x.status == "on_time", x.late_minutes),
-            (and_(x.status == "late", x.late_minutes <= event.late_minutes), x.late_minutes),
-            else_=event.late_minutes,
-        )
-    values: dict[str, object] = {
-        "status": status,
-        "late_minutes": minutes,
-        "checkin_at": case((x.checkin_at.is_(None), event.captured_at),
-                           (x.checkin_at > event.captured_at, event.captured_at), else_=x.checkin_at),
-    }
-    if event.geofence == "outside":
-        values["outside_geofence"] = True
-    if event.suspicious:
-        values["suspicious"] = True
+    key = (x.tenant == tenant, x.day == event.local_date, x.window_id == event.window_id,
+           x.nip == event.employee_id)
+    row = (await session.execute(
+        select(x.status, x.late_minutes, x.outside_geofence, x.suspicious, x.checkin_at).where(*key)
+        .with_for_update())).first()
+    if row is None:
+        return  # the window has not closed: its closure will read the verdict
+    folded = ledger.merge(ledger.verdict(row.status, row.late_minutes, bool(row.outside_geofence),
+                                         bool(row.suspicious), row.checkin_at), ledger.verdict(
+        event.status, event.late_minutes, event.geofence == "outside", event.suspicious, event.captured_at))
+    o = ledger.outcome(folded, closed=True)
     await session.execute(
-        update(Expectation)
-        .where(x.tenant == tenant, x.day == event.local_date, x.window_id == event.window_id,
-               x.nip == event.employee_id)
-        .values(values)
+        update(Expectation).where(*key)
+        .values(status=o.status, late_minutes=o.late_minutes, outside_geofence=o.outside_geofence,
+                suspicious=o.suspicious, checkin_at=o.checkin_at)
         .execution_options(synchronize_session=False)
     )
 
 
-HANDLERS: dict[type[Event], Handler] = {
-    DirectoryUpdated: on_directory,
-    PolicyUpdated: on_policy,
-    RosterPublished: on_roster,
-    CheckinEvaluated: on_evaluated,
-}
+def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler]:
+    """The events reporting consumes and the handler of each."""
+    return {
+        DirectoryUpdated: on_directory,
+        PolicyUpdated: on_policy,
+        RosterPublished: on_roster,
+        CheckinEvaluated: on_evaluated,
+    }

@@ -16,8 +16,11 @@ so a check-in a few minutes late keeps most of its credit and one hours late kee
 penalty, never going below zero. Defaults (``Weights``): W_on_time 1, L_max 0.75,
 L_min 0.25, D 120 minutes, W_missing 0, P_out 0.5, P_sus 0.5. The service's
 defaults come from ``HADIR_REPORTING_SCORE_WEIGHTS`` (JSON, any subset of the
-fields); a tenant's personnel agency may set its own (``PUT
-/v1/reports/score-weights``). A finished month keeps the weights it was scored with.
+fields, :func:`services.reporting.monthly.default_weights`); a tenant's personnel
+agency may set its own (``PUT /v1/reports/score-weights``). A finished month keeps
+the weights it was scored with. The month's scores are summed in SQL by
+:func:`services.reporting.monthly.credit_sql`, which states :func:`credit` as an
+expression (a test holds the two equal).
 
 Predicate (the five levels of the civil-service performance rating):
 ≥ 90 *Sangat Baik*, ≥ 75 *Baik*, ≥ 60 *Butuh Perbaikan*, ≥ 40 *Kurang*, else
@@ -27,10 +30,6 @@ Predicate (the five levels of the civil-service performance rating):
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Float, case, cast, literal
-from sqlalchemy.sql.elements import ColumnElement
-
-from services.reporting.settings import ReportingSettings
 
 PREDICATES = ((90.0, "Sangat Baik"), (75.0, "Baik"), (60.0, "Butuh Perbaikan"), (40.0, "Kurang"))
 LOWEST = "Sangat Kurang"
@@ -52,11 +51,6 @@ class Weights(BaseModel):
         if self.late_min > self.late_max:
             raise ValueError("late_min must not exceed late_max")
         return self
-
-
-def default_weights() -> Weights:
-    """The weights of a tenant that has set none (``HADIR_REPORTING_SCORE_WEIGHTS``)."""
-    return Weights.model_validate(ReportingSettings().reporting_score_weights or {})
 
 
 def late_credit(minutes: int, w: Weights) -> float:
@@ -86,19 +80,3 @@ def predicate(value: float | None) -> str | None:
         if value >= threshold:
             return name
     return LOWEST
-
-
-def credit_sql(status: ColumnElement, late_minutes: ColumnElement, outside: ColumnElement,
-               suspicious: ColumnElement, w: Weights) -> ColumnElement:
-    """:func:`credit` as a SQL expression (PostgreSQL and SQLite), for set-based scoring."""
-    minutes = case((late_minutes > w.late_decay_minutes, literal(w.late_decay_minutes)), else_=late_minutes)
-    slope = (w.late_max - w.late_min) / w.late_decay_minutes
-    base = case(
-        (status == "on_time", literal(w.on_time)),
-        (status == "late", literal(w.late_max) - cast(minutes, Float) * literal(slope)),
-        else_=literal(w.missing),
-    )
-    penalised = (base
-                 - case((outside, literal(w.outside_geofence_penalty)), else_=literal(0.0))
-                 - case((suspicious, literal(w.suspicious_penalty)), else_=literal(0.0)))
-    return case((penalised < 0, literal(0.0)), else_=penalised)

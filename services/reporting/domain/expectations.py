@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from services.contracts.events import WorkMode
 from services.contracts.policy import PolicyContent, Window
 from services.contracts.rules.requirement import requirement
 from services.contracts.rules.sectors import resolve, resolve_all
@@ -74,7 +75,7 @@ def place(people: Iterable[Person], content: PolicyContent, unit_sectors: Mappin
     """Every person with their unit's sector and the day's work mode (the letter read once,
     each unit's sector and quota-implied mode computed once)."""
     exemption = ExemptionRule.of(content)
-    per_unit: dict[str, tuple[str, str | None]] = {}
+    per_unit: dict[str, tuple[str, WorkMode | None]] = {}
     placed = []
     for p in people:
         unit = per_unit.get(p.unit_id)

@@ -1,23 +1,23 @@
-"""The national view: every tenant's day in aggregates, and per sector across tenants.
+"""The national view: every tenant's day in aggregates, and per sector across tenants (pure).
 
-No personal data leaves this module: no NIP, no name, no unit — counts per tenant
-and per sector only, from the ledger of *closed* windows (so a tenant whose day is
-still running shows the windows closed so far, ``windows_closed``) and the units'
-in-office snapshots. ``date`` is each tenant's own local date.
+No personal data goes in or out: no NIP, no name, no unit — counts per tenant and per
+sector only, from the ledger of *closed* windows (so a tenant whose day is still
+running shows the windows closed so far, ``windows_closed``) and the units' in-office
+snapshots, gathered by :func:`services.reporting.queries.national_facts`. ``date`` is
+each tenant's own local date.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import zone_abbreviation
-from services.reporting.daily import Counts
-from services.reporting.store import Expectation, Tenant, UnitDay, Verification, WindowClosure
+from services.reporting.domain.daily import Counts
 
 
 class SectorFigures(BaseModel):
@@ -56,25 +56,27 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def national_report(session: AsyncSession, day: date) -> NationalReport:
-    tenants = {t.id: t for t in await session.scalars(select(Tenant).order_by(Tenant.id))}
-    x = Expectation.__table__.c
-    counted = await session.execute(
-        select(x.tenant, x.sector, x.status, func.count(), func.sum(case((x.outside_geofence, 1), else_=0)),
-               func.sum(case((x.suspicious, 1), else_=0)))
-        .where(x.day == day).group_by(x.tenant, x.sector, x.status))
-    u = UnitDay.__table__.c
-    offices = await session.execute(
-        select(u.tenant, u.sector, func.count(), func.sum(u.headcount), func.sum(u.wfo), func.max(u.quota_pct),
-               func.sum(case((u.wfo * 100 >= u.headcount * u.quota_pct, 1), else_=0)))
-        .where(u.day == day).group_by(u.tenant, u.sector))
-    w = WindowClosure.__table__.c
-    closed: dict[str, int] = dict((await session.execute(
-        select(w.tenant, func.count()).where(w.day == day, w.phase == "overdue").group_by(w.tenant))).all())
-    v = Verification.__table__.c
-    verified: dict[str, int] = dict((await session.execute(
-        select(v.tenant, func.count()).where(v.day == day).group_by(v.tenant))).all())
+@dataclass(frozen=True)
+class TenantInfo:
+    name: str
+    kind: str
+    timezone: str
 
+
+@dataclass
+class NationalFacts:
+    """The day's aggregates as the database groups them."""
+
+    tenants: Mapping[str, TenantInfo]
+    counted: Iterable[tuple[str, str, str, int, int | None, int | None]]  # tenant, sector, status, n, out, sus
+    offices: Iterable[tuple[str, str, int, int | None, int | None, int | None, int | None]]
+    # tenant, sector, units, headcount, wfo, quota, units meeting it
+    closed: Mapping[str, int]  # windows closed per tenant
+    verified: Mapping[str, int]  # units verified per tenant
+
+
+def build(day: date, f: NationalFacts) -> NationalReport:
+    tenants, closed, verified = f.tenants, f.closed, f.verified
     per: dict[tuple[str, str], SectorFigures] = {}
 
     def cell(tenant: str, sector: str) -> SectorFigures:
@@ -82,14 +84,10 @@ async def national_report(session: AsyncSession, day: date) -> NationalReport:
             per[(tenant, sector)] = SectorFigures(sector=sector, tenants=1, totals=Counts())
         return per[(tenant, sector)]
 
-    for tenant, sector, status, n, outside, suspicious in counted:
-        c = cell(tenant, sector).totals
-        c.expected += n
-        setattr(c, status, getattr(c, status) + n)
-        c.outside_geofence += outside or 0
-        c.suspicious += suspicious or 0
+    for tenant, sector, status, n, outside, suspicious in f.counted:
+        cell(tenant, sector).totals.add_group(status, n, outside, suspicious)
     units_total: dict[str, int] = defaultdict(int)
-    for tenant, sector, units, headcount, wfo, quota, meeting in offices:
+    for tenant, sector, units, headcount, wfo, quota, meeting in f.offices:
         s = cell(tenant, sector)
         s.units, s.headcount, s.wfo, s.quota_pct = units, headcount or 0, wfo or 0, quota
         s.units_meeting_quota = meeting or 0

@@ -1,0 +1,63 @@
+"""The day's reports: ``GET /daily``, ``GET /daily/export`` (CSV, XLSX) and ``GET /overdue``.
+
+Readers: ``tenant_admin`` (the whole tenant), ``unit_head`` (their own unit). The report
+is gathered and built by :func:`services.reporting.reports.daily_report`; exports lay the
+same report and its rows out as sheets (:mod:`services.reporting.exports`).
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the dependency aliases.
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from services.contracts.policy import local_date
+from services.reporting import exports, queries
+from services.reporting.api.deps import XLSX, DayQ, Reader, UnitQ, download, safe, scope, tenant_of
+from services.reporting.domain.daily_report import DailyReport
+from services.reporting.reports import daily_report
+from services.reporting.schemas import OverdueOut
+from services.runtime.deps import Runtime
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+@router.get("/daily", response_model=DailyReport, summary="Laporan harian / daily report")
+async def daily(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None) -> DailyReport:
+    unit = scope(principal, unit_id)
+    now = datetime.now(UTC)
+    async with rt.sessions() as session:
+        tenant = await tenant_of(session, principal)
+        report, _ = await daily_report(session, tenant, day or local_date(now, tenant.timezone), unit, now)
+    return report
+
+
+@router.get("/daily/export", summary="Unduh laporan harian / download the daily report (CSV, XLSX)")
+async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None,
+                       format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
+                       sheet: Annotated[Literal["ringkasan", "jendela", "rincian"], Query()] = "ringkasan",
+                       ) -> Response:
+    unit = scope(principal, unit_id)
+    now = datetime.now(UTC)
+    async with rt.sessions() as session:
+        tenant = await tenant_of(session, principal)
+        report, detail = await daily_report(session, tenant, day or local_date(now, tenant.timezone), unit, now,
+                                            with_rows=True)
+    sheets = exports.daily_sheets(report, detail.rows, detail.window_names)
+    name = f"laporan-harian-{safe(tenant.id)}-{report.date.isoformat()}" + (f"-{safe(unit)}" if unit else "")
+    if format == "csv":
+        chosen = {"ringkasan": 0, "jendela": 1, "rincian": 2}[sheet]
+        return download(exports.to_csv(sheets[chosen]), f"{name}-{sheet}.csv", "text/csv; charset=utf-8")
+    return download(exports.to_xlsx(sheets, f"Laporan harian {tenant.name} {report.date}"), f"{name}.xlsx", XLSX)
+
+
+@router.get("/overdue", response_model=list[OverdueOut], summary="Terlambat lapor / overdue check-ins")
+async def overdue(rt: Runtime, principal: Reader, day: Annotated[date, Query(alias="date")],
+                  unit_id: UnitQ = None) -> list[OverdueOut]:
+    tenant_id = principal.require_tenant()
+    unit = scope(principal, unit_id)
+    async with rt.sessions() as session:
+        rows = await queries.overdue(session, tenant_id, day, unit)
+    return [OverdueOut(nip=r.nip, unit_id=r.unit_id, window_id=r.window_id, status=r.status, deadline=r.deadline)
+            for r in rows]

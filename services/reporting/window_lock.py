@@ -1,0 +1,45 @@
+"""A window's lock: the closing of a window and the verdicts applied to it never cross.
+
+:func:`lock_window` takes a PostgreSQL advisory transaction lock per (tenant, day,
+window): the closure holds it exclusively, a consumer applying a verdict for that
+window holds it shared, so a verdict is either seen by the closure or applied to the
+ledger row the closure wrote — never lost in between. SQLite serialises writers
+anyway and needs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.runtime.db import dialect_name
+
+
+def window_key(tenant: str, day: date, window_id: str) -> int:
+    """A stable signed 64-bit advisory-lock key for one (tenant, day, window)."""
+    digest = hashlib.blake2b(f"hadir-reporting|{tenant}|{day.isoformat()}|{window_id}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_window(session: AsyncSession, tenant: str, day: date, window_id: str, *, shared: bool) -> None:
+    """Take the window's advisory transaction lock (once per transaction); no-op on SQLite."""
+    if dialect_name(session) != "postgresql":
+        return
+    key = window_key(tenant, day, window_id)
+    transaction = session.get_transaction()
+    cached = session.info.get("hadir_window_locks")
+    if cached is None or cached[0] is not transaction:
+        cached = session.info["hadir_window_locks"] = (transaction, set())
+    held: set[int] = cached[1]
+    if key in held:
+        return
+    fn = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+    await session.execute(select(fn(key)))
+    held.add(key)
+
+
+__all__ = ["lock_window", "window_key"]
