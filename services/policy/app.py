@@ -6,8 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.contracts.events import CheckinReceived
-from services.policy import directory_api, evaluator, import_api, policy_api, roster_api, store
+from services.policy import api, handlers, store
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
 from services.runtime.service import ServiceRuntime
@@ -28,12 +27,10 @@ def build(settings: Settings | None = None, *,
           scheduler_seconds: float | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = PolicySettings.of(settings or load_settings("policy", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    rt.consume("evaluator", {CheckinReceived: evaluator.make_handler(rt)})
+    rt.consume("evaluator", handlers.subscriptions(rt))
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)
-    app.include_router(directory_api.build_router(rt))
-    app.include_router(import_api.build_router(rt))
-    app.include_router(policy_api.build_router(rt))
-    app.include_router(roster_api.build_router(rt))
+    for router in api.ROUTERS:
+        app.include_router(router)
     return app, rt

@@ -3,10 +3,10 @@
 Every write compares each contract record before and after; only records that
 actually changed are stored and published as ``directory.updated``, so PUTting
 or importing the same data again publishes nothing. Units are handled as a whole
-tree per tenant: after any change every unit's effective sector is recomputed
-(:mod:`services.contracts.rules.sectors`), and sub-units whose inherited sector moved are stored
-and re-published too ("cascaded"). Rows and outbox rows are written with bulk
-statements inside the caller's transaction.
+tree per tenant (its shape: :mod:`.domain.unit_tree`): after any change every unit's
+effective sector is recomputed (:mod:`services.contracts.rules.sectors`), and sub-units
+whose inherited sector moved are stored and re-published too ("cascaded"). Rows and
+outbox rows are written with bulk statements inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,27 +17,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitKind, UnitRecord
+from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitRecord
 from services.contracts.policy import Sector
-from services.contracts.rules.sectors import ancestry, directory_sectors
+from services.contracts.rules.sectors import directory_sectors
+from services.policy.domain.unit_tree import UnitSpec
 from services.policy.records import employee_record, unit_record
 from services.policy.store import Employee, Unit
 from services.runtime import outbox, sql
 from services.runtime.service import ServiceRuntime
 
 IN_CHUNK = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class UnitSpec:
-    """What a client says about one unit (its own sector may be ``None``: inherit)."""
-
-    id: str
-    name: str
-    kind: UnitKind = "department"
-    parent_id: str | None = None
-    sector: Sector | None = None
-    active: bool = True
 
 
 @dataclass
@@ -58,37 +47,9 @@ async def unit_rows(session: AsyncSession, tenant: str) -> dict[str, Unit]:
     return {r.id: r for r in rows}
 
 
-def tree_problems(existing_parents: Mapping[str, str | None], specs: Sequence[UnitSpec]) -> dict[str, tuple[str, str]]:
-    """Units of ``specs`` whose parent is unknown or would close a loop: ``{id: (indonesian, english)}``.
-
-    A spec whose parent is itself rejected is rejected too, until the rest is consistent.
-    """
-    problems: dict[str, tuple[str, str]] = {}
-    valid = {s.id: s for s in specs}
-    while True:
-        parents = dict(existing_parents)
-        parents.update({s.id: s.parent_id for s in valid.values()})
-        bad: dict[str, tuple[str, str]] = {}
-        for s in valid.values():
-            if s.parent_id is None:
-                continue
-            if s.parent_id == s.id:
-                bad[s.id] = ("unit tidak boleh menjadi induknya sendiri", "a unit cannot be its own parent")
-            elif s.parent_id not in parents:
-                bad[s.id] = (f"unit induk {s.parent_id!r} tidak ada", f"unknown parent unit {s.parent_id!r}")
-            elif s.id in ancestry(s.parent_id, parents):
-                bad[s.id] = (f"unit induk {s.parent_id!r} membuat struktur melingkar",
-                             f"parent {s.parent_id!r} would make the unit tree a loop")
-        if not bad:
-            return problems
-        problems.update(bad)
-        for unit_id in bad:
-            valid.pop(unit_id)
-
-
 async def save_units(rt: ServiceRuntime, session: AsyncSession, tenant: str, specs: Sequence[UnitSpec], *,
                      write: bool = True) -> Outcome:
-    """Store ``specs`` (already checked with :func:`tree_problems`) and every sub-unit they affect
+    """Store ``specs`` (already checked with :func:`.domain.unit_tree.tree_problems`) and every sub-unit they affect
     (with ``write=False``, only count what would change)."""
     rows = await unit_rows(session, tenant)
     before = {unit_id: unit_record(row) for unit_id, row in rows.items()}

@@ -1,8 +1,10 @@
-"""Evaluation of every ``checkin.received`` into ``checkin.evaluated``.
+"""Evaluation of every ``checkin.received`` into ``checkin.evaluated`` (the handler
+that stages it: :mod:`.handlers`).
 
 Gathers the facts (tenant zone, employee, the policy version in force at the
 capture time, the unit's sector, the roster's work mode for the capture day, the
-previous location) and hands them to the pure domain code.
+previous location) and hands them to the pure domain code
+(:func:`.domain.evaluation.evaluate`); the only write is the employee's last fix.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, CheckinReceived
 from services.contracts.policy import PolicyContent, Sector, local_date
 from services.contracts.rules.sectors import resolve
@@ -21,8 +22,6 @@ from services.policy.letters import tenant_versions
 from services.policy.records import employee_record
 from services.policy.rosters import mode_on
 from services.policy.store import Employee, LastFix, PolicyVersion, Tenant, Unit
-from services.runtime import outbox
-from services.runtime.service import ServiceRuntime
 
 DEFAULT_ZONE = "Asia/Jakarta"
 
@@ -54,17 +53,8 @@ async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content:
     return resolve(unit_id, parents, own, content.unit_sectors)
 
 
-def make_handler(rt: ServiceRuntime):  # type: ignore[no-untyped-def]
-    async def on_checkin_received(session: AsyncSession, envelope: Envelope, event: CheckinReceived) -> None:
-        tenant = envelope.tenant
-        verdict = await judge(session, tenant, event)
-        await outbox.stage(session, rt.outbox, verdict, tenant=tenant, source=rt.source,
-                           traceparent=envelope.traceparent)
-
-    return on_checkin_received
-
-
 async def judge(session: AsyncSession, tenant: str, event: CheckinReceived) -> CheckinEvaluated:
+    """The verdict on ``event``; remembers its location as the employee's last fix if it is the latest."""
     tenant_row = await session.get(Tenant, tenant)
     tz = tenant_row.timezone if tenant_row else DEFAULT_ZONE
     employee = await session.get(Employee, (tenant, event.employee_id))

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.events import PolicyUpdated
 from services.contracts.policy import PolicyContent, local_date
 from services.policy.domain import letters as rules
-from services.policy.schemas import PolicyVersionOut, VersionStatus
+from services.policy.schemas import PolicyVersionOut
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors, outbox
 from services.runtime.service import ServiceRuntime
@@ -50,22 +50,12 @@ def to_event(row: PolicyVersion, timezone: str) -> PolicyUpdated:
     )
 
 
-def status_of(row: PolicyVersion, now: datetime, today: date) -> VersionStatus:
-    if rules.is_void(row):
-        return "void"
-    if row.published_at is None or _utc(row.effective_at) > now:
-        return "scheduled"
-    if row.valid_until is not None and row.valid_until < today:
-        return "superseded" if row.superseded_by is not None else "expired"
-    return "in_force"
-
-
 def to_out(row: PolicyVersion, timezone: str, now: datetime) -> PolicyVersionOut:
     event = to_event(row, timezone)
     return PolicyVersionOut(
         **event.model_dump(), declared_valid_until=row.declared_valid_until,
         published_at=_utc(row.published_at), superseded_by=row.superseded_by,
-        superseded_at=_utc(row.superseded_at), status=status_of(row, now, local_date(now, timezone)),
+        superseded_at=_utc(row.superseded_at), status=rules.status(row, now, local_date(now, timezone)),
         created_at=_utc(row.created_at), created_by=row.created_by,
     )
 

@@ -20,6 +20,7 @@ from services.contracts.events import (
     WorkMode,
 )
 from services.contracts.policy import PolicyContent, Sector
+from services.policy.domain.letters import VersionStatus
 from services.policy.domain.places import overlaps
 from services.runtime.errors import FieldError
 
@@ -141,9 +142,6 @@ class ExtensionIn(_In):
     title: Text | None = Field(default=None, min_length=1, max_length=300)
     signatory: Text | None = Field(default=None, max_length=200)
     legal_basis: list[Text] | None = Field(default=None, max_length=50)
-
-
-VersionStatus = Literal["scheduled", "in_force", "superseded", "expired", "void"]
 
 
 class PolicyVersionOut(PolicyUpdated):

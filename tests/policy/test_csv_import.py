@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.policy import csv_import
-from services.policy.csv_import import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, employee_row, read_table, unit_row
+from services.policy.domain import csv_import
+from services.policy.domain.csv_import import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, employee_row, read_table, unit_row
 
 TODAY = date(2026, 3, 2)
 

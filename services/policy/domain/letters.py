@@ -18,16 +18,31 @@ what only the policy service, which issues versions, decides:
   ``effective_at``), so that :func:`~services.contracts.rules.versions.until_as_known_at`
   can tell the range as it stood at any instant. A version replaced before its
   first day ends before it starts: it is *void* and never takes effect.
+- **Status.** Void; else *scheduled* until it is published and its moment has come;
+  then *in force* until its last day has passed, after which it is *superseded*
+  (a later version closed it) or *expired*.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from services.contracts.rules.versions import Dated
 
 _DAY = timedelta(days=1)
+
+VersionStatus = Literal["scheduled", "in_force", "superseded", "expired", "void"]
+
+
+class Issued(Dated, Protocol):
+    """A version as the issuing service keeps it: when it was published, what replaced it."""
+
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def superseded_by(self) -> int | None: ...
 
 
 def local_midnight(day: date, tz: str) -> datetime:
@@ -49,3 +64,14 @@ def closed_until(previous_until: date | None, new_from: date) -> date:
 def is_void(v: Dated) -> bool:
     """Replaced before its first day: never in force."""
     return v.valid_until is not None and v.valid_until < v.valid_from
+
+
+def status(v: Issued, now: datetime, today: date) -> VersionStatus:
+    """Where a version stands at ``now`` (``today``: that instant's day in the tenant's zone)."""
+    if is_void(v):
+        return "void"
+    if v.published_at is None or v.effective_at > now:
+        return "scheduled"
+    if v.valid_until is not None and v.valid_until < today:
+        return "superseded" if v.superseded_by is not None else "expired"
+    return "in_force"

@@ -51,11 +51,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from services.contracts.events import UnitKind
+from services.contracts.events import EmployeeRecord, Place, UnitKind
 from services.contracts.policy import Sector
-from services.policy.csv_cells import (
+from services.policy.domain.csv_cells import (
     CellError,
     Problem,
     Table,
@@ -69,9 +69,10 @@ from services.policy.csv_cells import (
     text,
 )
 from services.policy.domain.nip import NipError, parse_nip
+from services.policy.domain.places import set_place
 
 __all__ = ["CellError", "EmployeeRow", "Problem", "Table", "UnitRow", "boolean", "decode", "employee_row",
-           "read_table", "unit_row"]
+           "parse_employees", "parse_units", "read_table", "target_record", "unit_row", "unreadable"]
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -275,3 +276,68 @@ def unit_row(row: Mapping[str, str]) -> tuple[UnitRow | None, list[CellError]]:
     if errors:
         return None, errors
     return UnitRow(**out), []
+
+
+# --- files -------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+def _problem(row: int, error: CellError) -> Problem:
+    return Problem(row, error.column, f"{error.indonesian} / {error.english}", error.part)
+
+
+def _unique_rows(table: Table, parse: Callable[[dict[str, str]], tuple[R | None, list[Any]]],
+                 key: Callable[[R], str], column: str,
+                 label: tuple[str, str]) -> tuple[list[tuple[int, R]], list[Problem]]:
+    """Parse every row; report bad cells and a key seen on an earlier row (by row number)."""
+    problems = list(table.problems)
+    good: list[tuple[int, R]] = []
+    first_row: dict[str, int] = {}
+    for line, cells in table.rows:
+        row, errors = parse(cells)
+        problems.extend(_problem(line, e) for e in errors)
+        if row is None:
+            continue
+        seen = first_row.setdefault(key(row), line)
+        if seen != line:
+            problems.append(Problem(line, column, f"{label[0]} ganda, sudah ada di baris {seen} / "
+                                                  f"duplicate {label[1]}, already on row {seen}"))
+            continue
+        good.append((line, row))
+    return good, problems
+
+
+def parse_employees(data: bytes, today: date) -> tuple[Table, list[tuple[int, EmployeeRow]], list[Problem]]:
+    table = read_table(decode(data), EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED)
+    good, problems = _unique_rows(table, lambda cells: employee_row(cells, table.delimiter, today),
+                                  lambda row: row.nip, "nip", ("NIP", "NIP"))
+    return table, good, problems
+
+
+def target_record(row: EmployeeRow, existing: EmployeeRecord | None, today: date) -> EmployeeRecord:
+    """The employee as the file says, keeping what its absent columns do not mention."""
+    base: dict[str, Any] = existing.model_dump() if existing else {
+        "nip": row.nip, "position": "", "is_teacher": False, "is_front_line": False, "is_unit_head": False,
+        "active": True, "email": None, "phone": None, "places": [],
+    }
+    base.update(row.fields)
+    places = list(existing.places) if existing else []
+    for cells in row.places:
+        start = row.places_from or (today if any(p.name == cells.name for p in places) else None)
+        place = Place(name=cells.name, kind=cells.kind, latitude=cells.latitude, longitude=cells.longitude,
+                      radius_m=cells.radius_m)
+        places = set_place(places, place, start)
+    base["places"] = places
+    return EmployeeRecord.model_validate(base)
+
+
+def parse_units(data: bytes) -> tuple[Table, list[tuple[int, UnitRow]], list[Problem]]:
+    table = read_table(decode(data), UNIT_COLUMNS, UNIT_REQUIRED)
+    good, problems = _unique_rows(table, unit_row, lambda row: row.id, "kode", ("kode", "code"))
+    return table, good, problems
+
+
+def unreadable(table: Table) -> bool:
+    """A problem with the file as a whole (header row): nothing can be applied."""
+    return any(p.row <= 1 for p in table.problems)

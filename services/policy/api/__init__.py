@@ -1,0 +1,17 @@
+"""The policy service's HTTP routes, one module a resource, each a module-level router.
+
+- :mod:`.directory` — the tenant, its units (OPD tree) and employees, their places;
+- :mod:`.imports` — bulk CSV import of units and employees;
+- :mod:`.letters` — circular letters (Surat Edaran) and their versions;
+- :mod:`.rosters` — WFO/WFH rosters, overrides and their audit.
+
+Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
+importing this package needs no running service. :data:`ROUTERS` is what the composition
+root includes, in this order (it fixes the order of the OpenAPI document).
+"""
+
+from fastapi import APIRouter
+
+from services.policy.api import directory, imports, letters, rosters
+
+ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router]
