@@ -57,7 +57,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="module")
-def own_kafka() -> Iterator[str]:
+def module_kafka() -> Iterator[str]:
     """A broker of the test module's own, for modules that start the four services: the
     services other modules start stay subscribed to the session broker under the same
     consumer-group names until the session ends, and would take a share of this module's events."""
@@ -66,7 +66,7 @@ def own_kafka() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def own_databases(postgres_server: infra.PostgresServer, request: pytest.FixtureRequest) -> dict[str, str]:
+async def module_databases(postgres_server: infra.PostgresServer, request: pytest.FixtureRequest) -> dict[str, str]:
     """A fresh database per service for the test module (named after it)."""
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     return await suites.databases(postgres_server, f"hadir_{module[:20]}")

@@ -48,16 +48,16 @@ DUE_SOON_SECONDS = 25
 
 
 @pytest.fixture(scope="module")
-def wfo_suite(own_kafka: str, own_databases: dict[str, str], dev_keys: tuple[Path, Path],
+def wfo_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
               artifacts_dir: Path) -> Iterator[Suite]:
     """The four services on a broker of the module's own, with reminders on (the e2e suite turns them off)."""
-    with suites.started(own_kafka, own_databases, dev_keys, artifacts_dir / "wfo-logs", first_port=18201,
+    with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "wfo-logs", first_port=18201,
                         timeout=120, env={"HADIR_REPORTING_DUE_SOON_MINUTES": str(DUE_SOON_SECONDS / 60)}) as started:
         yield started
 
 
 async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
-    wfo_suite: Suite, own_kafka: str, tokens: Tokens
+    wfo_suite: Suite, module_kafka: str, tokens: Tokens
 ) -> None:
     tenant = f"wfo-{uuid.uuid4().hex[:8]}"
     admin = tokens.admin(tenant)
@@ -144,6 +144,6 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
 
     expected_notices = [(GURU, "apel"), (RUMAH, "apel"), (RUMAH, "lokasi")]
     for topic in (topics.REPORT_DUE_SOON, topics.REPORT_OVERDUE):
-        records = await records_of(own_kafka, topic, tenant)
+        records = await records_of(module_kafka, topic, tenant)
         notices = sorted((p["employee_id"], p["window_id"]) for p in (json.loads(r.value) for r in records))
         assert notices == expected_notices, topic

@@ -2,7 +2,7 @@
 PostgreSQL (the check-in and reporting services with their web routers, see
 ``app.py``), driven by Debian's Chromium through Playwright.
 
-The services run on a Kafka broker of the module's own (``own_kafka``, tests/conftest.py):
+The services run on a Kafka broker of the module's own (``module_kafka``, tests/conftest.py):
 the end-to-end suite's services stay subscribed to the session broker under the same
 consumer-group names until the session ends and would take a share of this tenant's
 events. PostgreSQL is the session server.
@@ -26,12 +26,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="module")
-def web_suite(own_kafka: str, own_databases: dict[str, str], dev_keys: tuple[Path, Path],
+def web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
               artifacts_dir: Path) -> Iterator[Suite]:
     base = infra.free_port_block(18401, span=4)
     ports = {name: base + i for i, name in enumerate(suites.SERVICES)}
     env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}"}
-    with suites.started(own_kafka, own_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
+    with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
                         ports=ports, env=env) as started:
         yield started
 
