@@ -37,7 +37,6 @@ class CheckinPlan:
     attempts: int = 0
 
 
-
 def plan_stream(tenant: Tenant) -> list[CheckinPlan]:
     plans = []
     for p in tenant.people:

@@ -24,6 +24,7 @@ from tools.chaos.tenant import setup_tenant
 DESCRIPTION = ("Fault scenarios on real infrastructure: a crash or a broken connection must never lose "
                "or duplicate a check-in, nor a notification.")
 
+
 async def scenario(env: Environment, fault: str) -> Result:
     started = time.monotonic()
     action = fault_action(fault)

@@ -53,7 +53,6 @@ class Person:
         return self.index % 4 == 2
 
 
-
 @dataclass
 class Tenant:
     id: str
@@ -72,7 +71,6 @@ class Tenant:
     @property
     def stream_seconds(self) -> float:
         return (WINDOWS - 1) * SPACING + WINDOW_LENGTH
-
 
 
 def people() -> list[Person]:
