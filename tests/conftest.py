@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.runtime import devkeys
-from tests.support import infra
+from tests.support import infra, suites, tasks
+from tests.support.tokens import Tokens
+
+LEFTOVER_TASKS: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +45,52 @@ def artifacts_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
+    return Tokens(dev_keys[0])
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def module_kafka() -> Iterator[str]:
+    """A broker of the test module's own, for modules that start the four services: the
+    services other modules start stay subscribed to the session broker under the same
+    consumer-group names until the session ends, and would take a share of this module's events."""
+    with infra.kafka() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="module")
+async def module_databases(postgres_server: infra.PostgresServer, request: pytest.FixtureRequest) -> dict[str, str]:
+    """A fresh database per service for the test module (named after it)."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    return await suites.databases(postgres_server, f"hadir_{module[:20]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _tasks_end_with_the_session() -> AsyncIterator[None]:
+    """Set up before, so torn down after, every other session fixture on the session's loop:
+    what they leave running is ended here within a bound (:mod:`tests.support.tasks`) rather
+    than hanging the loop's close, and named at the end of the run."""
+    yield
+    LEFTOVER_TASKS.extend(await tasks.end_leftovers())
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """Tests run shuffled (pytest-randomly); ``-q`` hides its header, so say how to replay the order."""
     if config.pluginmanager.hasplugin("randomly"):
         seed = config.getoption("randomly_seed")
         terminalreporter.write_line(f"random order seed {seed}: replay with -p randomly --randomly-seed={seed}")
+    if LEFTOVER_TASKS:
+        terminalreporter.write_line(f"{len(LEFTOVER_TASKS)} task(s) outlived their tests and were cancelled at "
+                                    "the end of the session:", yellow=True)
+        for text in LEFTOVER_TASKS:
+            terminalreporter.write_line(f"  {text}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 INDONESIA = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
@@ -19,3 +19,11 @@ def zone_with_room(now: datetime, needed: timedelta, *, after_midnight: timedelt
         if into_day >= after_midnight and (local + needed).date() == local.date():
             return tz
     raise RuntimeError(f"no Indonesian zone has {needed} left in its day right now")
+
+
+def now_with_room(needed: timedelta, *, after_midnight: timedelta = timedelta(minutes=20),
+                  zones: tuple[str, ...] = INDONESIA) -> tuple[str, datetime]:
+    """The zone :func:`zone_with_room` picks now, and the local time in it."""
+    now = datetime.now(UTC)
+    tz = zone_with_room(now, needed, after_midnight=after_midnight, zones=zones)
+    return tz, now.astimezone(ZoneInfo(tz))

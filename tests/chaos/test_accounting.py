@@ -6,17 +6,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from tools import chaos
+from tools.chaos.parameters import ESCALATE_WEEKLY
 
 
 def tenant() -> chaos.Tenant:
     return chaos.Tenant("t", "Asia/Jakarta", date(2026, 11, 23), datetime(2026, 11, 23, 1, tzinfo=UTC),
-                        chaos._people(), {})
+                        chaos.people(), {})
 
 
 def test_each_overdue_row_calls_for_one_notice_and_thresholds_for_escalations_to_other_heads() -> None:
-    people = {p.index: p for p in chaos._people()}
+    people = {p.index: p for p in chaos.people()}
     absent, head = people[11], people[1]  # both in unit bkd; 1 is its head
-    cells = [(absent.nip, k) for k in range(chaos.ESCALATE_WEEKLY)] + [(head.nip, k) for k in range(5)]
+    cells = [(absent.nip, k) for k in range(ESCALATE_WEEKLY)] + [(head.nip, k) for k in range(5)]
     expected = chaos.expected_notices(tenant(), cells)
     assert sum(n for key, n in expected.items() if key[0] == "overdue") == len(cells)
     assert expected[("escalation", head.nip, "day", absent.nip)] == 1

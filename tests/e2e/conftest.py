@@ -1,20 +1,15 @@
-"""The four services as real processes on real Kafka and PostgreSQL."""
+"""The four services as real processes on real Kafka and PostgreSQL (the session's broker
+and server; ``tokens`` and ``http`` come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support import infra, suites
-from tests.support.tokens import Tokens
 from tools.suite import Suite
-
-
-@pytest.fixture(scope="session")
-def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
-    return Tokens(dev_keys[0])
 
 
 @pytest.fixture(scope="session")
@@ -25,14 +20,6 @@ async def suite_databases(postgres_server: infra.PostgresServer) -> dict[str, st
 @pytest.fixture(scope="session")
 def suite(kafka_bootstrap: str, suite_databases: dict[str, str], dev_keys: tuple[Path, Path],
           artifacts_dir: Path) -> Iterator[Suite]:
-    with suites.running(suites.build(log_dir=artifacts_dir / "e2e-logs", kafka=kafka_bootstrap, jwks=dev_keys[1],
-                                     database_urls=suite_databases, first_port=18001), timeout=120) as started:
+    with suites.started(kafka_bootstrap, suite_databases, dev_keys, artifacts_dir / "e2e-logs", first_port=18001,
+                        timeout=120) as started:
         yield started
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[object]:
-    import httpx
-
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client

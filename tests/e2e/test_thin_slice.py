@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -17,8 +16,10 @@ from services.contracts import topics
 from tests.support.records import records_of
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools import seed
+from tools.seed import Seeder
 from tools.suite import Suite
-from tools.zones import zone_with_room
+from tools.zones import now_with_room
 
 HOME_A = (-6.1202, 106.1503)  # Serang, Banten
 HOME_B = (-6.1100, 106.1600)
@@ -34,36 +35,21 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     tenant = f"e2e-{uuid.uuid4().hex[:8]}"
     admin = tokens.admin(tenant)
     policy, checkin, reporting, notify = (suite[n].url for n in ("policy", "checkin", "reporting", "notify"))
-    now = datetime.now(UTC)
-    tz = zone_with_room(now, timedelta(minutes=10))
-    local_now = now.astimezone(ZoneInfo(tz))
+    tz, local_now = now_with_room(timedelta(minutes=10))
+    seeder = Seeder(http, policy, admin)
 
     # Directory: one department, two employees with home places.
-    r = await http.put(f"{policy}/v1/tenant", headers=admin,
-                       json={"name": "Pemerintah Provinsi Uji", "kind": "province", "timezone": tz})
-    assert r.status_code == 200, r.text
-    r = await http.put(f"{policy}/v1/units/bkd", headers=admin,
-                       json={"name": "Badan Kepegawaian Daerah", "sector": "non_essential"})
-    assert r.status_code == 200, r.text
-    for nip, home in ((NIP_A, HOME_A), (NIP_B, HOME_B)):
-        r = await http.put(f"{policy}/v1/employees/{nip}", headers=admin, json={
-            "name": f"Pegawai {nip[-3:]}", "unit_id": "bkd", "email": f"{nip}@example.go.id",
-            "places": [{"name": "Rumah", "kind": "home", "latitude": home[0], "longitude": home[1],
-                        "radius_m": 200}],
-        })
-        assert r.status_code == 200, r.text
+    await seeder.directory(name="Pemerintah Provinsi Uji", timezone=tz,
+                           units={"bkd": seed.unit("Badan Kepegawaian Daerah")},
+                           employees={nip: {"name": f"Pegawai {nip[-3:]}", "unit_id": "bkd",
+                                            "email": f"{nip}@example.go.id", "places": [seed.home(home)]}
+                                      for nip, home in ((NIP_A, HOME_A), (NIP_B, HOME_B))})
 
     # A minimal circular letter: one location window closing in 25 seconds, no grace.
-    start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
-    end_local = (local_now + timedelta(seconds=25)).replace(microsecond=0)
-    r = await http.post(f"{policy}/v1/policies", headers=admin, json={
-        "number": "800/1-BKD/2026", "title": "Uji alur kerja dari rumah", "signatory": "Sekda",
-        "valid_from": str(local_now.date()),
-        "content": {"windows": [{"id": "lokasi", "name": "Lokasi pagi", "start": str(start),
-                                 "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
-                    "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
-    })
-    assert r.status_code == 201, r.text
+    start, end_local = seed.opened_now(local_now, timedelta(seconds=25))
+    await seeder.letter(seed.letter("800/1-BKD/2026", "Uji alur kerja dari rumah", local_now.date(),
+                                    [seed.window("lokasi", "Lokasi pagi", start, end_local, ["location"])],
+                                    geofence_radius_m=200))
     deadline = end_local.astimezone(UTC)
 
     # Employee A checks in from home once the check-in service knows them.

@@ -26,18 +26,19 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from services.contracts import topics
-from tests.support import infra, suites
+from tests.support import suites
 from tests.support.records import records_of
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools import seed
+from tools.seed import Seeder
 from tools.suite import Suite
-from tools.zones import zone_with_room
+from tools.zones import now_with_room
 
 OFFICE = (-6.1200, 106.1503)  # KP3B, Serang
 HOME = (-6.1405, 106.1722)
@@ -47,66 +48,38 @@ DUE_SOON_SECONDS = 25
 
 
 @pytest.fixture(scope="module")
-def wfo_kafka() -> Iterator[str]:
-    """A broker of its own: other suites of the session run the same consumer groups."""
-    with infra.kafka() as bootstrap:
-        yield bootstrap
-
-
-@pytest.fixture(scope="module")
-async def wfo_databases(postgres_server: infra.PostgresServer) -> dict[str, str]:
-    return await suites.databases(postgres_server, "hadir_wfo")
-
-
-@pytest.fixture(scope="module")
-def wfo_suite(wfo_kafka: str, wfo_databases: dict[str, str], dev_keys: tuple[Path, Path],
+def wfo_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
               artifacts_dir: Path) -> Iterator[Suite]:
-    """The four services with reminders on (the e2e suite turns them off)."""
-    suite = suites.build(log_dir=artifacts_dir / "wfo-logs", kafka=wfo_kafka, jwks=dev_keys[1],
-                         database_urls=wfo_databases, first_port=18201,
-                         env={"HADIR_REPORTING_DUE_SOON_MINUTES": str(DUE_SOON_SECONDS / 60)})
-    with suites.running(suite, timeout=120) as started:
+    """The four services on a broker of the module's own, with reminders on (the e2e suite turns them off)."""
+    with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "wfo-logs", first_port=18201,
+                        timeout=120, env={"HADIR_REPORTING_DUE_SOON_MINUTES": str(DUE_SOON_SECONDS / 60)}) as started:
         yield started
 
 
 async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
-    wfo_suite: Suite, wfo_kafka: str, tokens: Tokens
+    wfo_suite: Suite, module_kafka: str, tokens: Tokens
 ) -> None:
     tenant = f"wfo-{uuid.uuid4().hex[:8]}"
     admin = tokens.admin(tenant)
     policy, checkin, reporting = (wfo_suite[n].url for n in ("policy", "checkin", "reporting"))
-    now = datetime.now(UTC)
-    tz = zone_with_room(now, timedelta(minutes=15))
-    local_now = now.astimezone(ZoneInfo(tz))
+    tz, local_now = now_with_room(timedelta(minutes=15))
     today = local_now.date()
 
     async with httpx.AsyncClient(timeout=10) as http:
-        async def ok(method: str, url: str, **kw: object) -> httpx.Response:
-            r = await http.request(method, url, headers=admin, **kw)  # type: ignore[arg-type]
-            assert r.status_code in (200, 201), r.text
-            return r
+        seeder = Seeder(http, policy, admin)
+        places = [seed.place("Kantor KP3B", "office", *OFFICE), seed.home(HOME, radius_m=None)]
+        people = ((GURU, "disdik", True), (PIKET, "bpbd", False), (RUMAH, "bkd", False))
+        await seeder.directory(
+            name="Pemprov Uji", timezone=tz, units={unit: seed.unit(unit.upper()) for _, unit, _ in people},
+            employees={nip: {"name": f"Pegawai {nip[-3:]}", "unit_id": unit, "is_teacher": teacher, "places": places}
+                       for nip, unit, teacher in people})
 
-        await ok("PUT", f"{policy}/v1/tenant", json={"name": "Pemprov Uji", "kind": "province", "timezone": tz})
-        for unit in ("disdik", "bpbd", "bkd"):
-            await ok("PUT", f"{policy}/v1/units/{unit}", json={"name": unit.upper(), "sector": "non_essential"})
-        places = [{"name": "Kantor KP3B", "kind": "office", "latitude": OFFICE[0], "longitude": OFFICE[1]},
-                  {"name": "Rumah", "kind": "home", "latitude": HOME[0], "longitude": HOME[1]}]
-        for nip, unit, teacher in ((GURU, "disdik", True), (PIKET, "bpbd", False), (RUMAH, "bkd", False)):
-            await ok("PUT", f"{policy}/v1/employees/{nip}", json={
-                "name": f"Pegawai {nip[-3:]}", "unit_id": unit, "is_teacher": teacher, "places": places})
-
-        start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
-        end_local = (local_now + timedelta(seconds=WINDOW_SECONDS)).replace(microsecond=0)
-        window = {"start": str(start), "end": str(end_local.time()), "grace_minutes": 0}
-        await ok("POST", f"{policy}/v1/policies", json={
-            "number": "800/2-BKD/2026", "title": "Uji WFO", "signatory": "Sekda", "valid_from": str(today),
-            "content": {"windows": [{"id": "lokasi", "name": "Lokasi", "kinds": ["location"], **window},
-                                    {"id": "apel", "name": "Apel", "kinds": ["attendance", "activity_report"],
-                                     **window}],
-                        "working_days": [1, 2, 3, 4, 5, 6, 7]},
-        })
+        start, end_local = seed.opened_now(local_now, timedelta(seconds=WINDOW_SECONDS))
+        await seeder.letter(seed.letter("800/2-BKD/2026", "Uji WFO", today, [
+            seed.window("lokasi", "Lokasi", start, end_local, ["location"]),
+            seed.window("apel", "Apel", start, end_local, ["attendance", "activity_report"])]))
         deadline = end_local.astimezone(UTC)
-        roster = await ok("POST", f"{policy}/v1/units/bpbd/rosters", json={"start": str(today), "end": str(today)})
+        roster = await seeder.call("POST", "/v1/units/bpbd/rosters", json={"start": str(today), "end": str(today)})
         assert [(a["employee_id"], a["mode"]) for a in roster.json()["assignments"]] == [(PIKET, "wfo")]
 
         # Check-ins, once the check-in service knows each employee.
@@ -171,6 +144,6 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
 
     expected_notices = [(GURU, "apel"), (RUMAH, "apel"), (RUMAH, "lokasi")]
     for topic in (topics.REPORT_DUE_SOON, topics.REPORT_OVERDUE):
-        records = await records_of(wfo_kafka, topic, tenant)
+        records = await records_of(module_kafka, topic, tenant)
         notices = sorted((p["employee_id"], p["window_id"]) for p in (json.loads(r.value) for r in records))
         assert notices == expected_notices, topic

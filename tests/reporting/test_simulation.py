@@ -6,7 +6,7 @@ truth exactly and ``report.overdue`` must equal the missing count, with no dupli
 Scale: ``HADIR_SIM_EMPLOYEES`` (default 1,000 here so the test stays within a few
 minutes on a 2-core machine; ``hadir simulate`` defaults to the issue's 5,000).
 
-The suite runs on a Kafka broker of its own (``tests.support.infra.kafka``: the URL
+The suite runs on a Kafka broker of its own (``module_kafka``, tests/conftest.py: the URL
 given in the environment, else a container, else a local broker): the end-to-end
 suite's services stay subscribed to the session broker under the same consumer
 group names, and would take a share of this tenant's events.
@@ -26,45 +26,32 @@ from tools.simulate.day import Config
 from tools.simulate.simulator import simulate
 from tools.suite import Suite
 
-SERVICES = ("checkin", "policy", "notify", "reporting")
 EMPLOYEES = int(os.environ.get("HADIR_SIM_EMPLOYEES", "1000"))
 
 
 @pytest.fixture(scope="module")
-def sim_kafka() -> Iterator[str]:
-    with infra.kafka() as bootstrap:
-        yield bootstrap
-
-
-@pytest.fixture(scope="module")
-async def sim_databases(postgres_server: infra.PostgresServer) -> dict[str, str]:
-    return await suites.databases(postgres_server, "hadir_sim")
-
-
-@pytest.fixture(scope="module")
-def sim_suites(sim_kafka: str, sim_databases: dict[str, str], dev_keys: tuple[Path, Path],
+def sim_suites(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
                artifacts_dir: Path) -> Iterator[tuple[Suite, Suite]]:
     base = infra.free_port_block(19301, span=5)
-    common = {"log_dir": artifacts_dir / "simulation-logs", "kafka": sim_kafka, "jwks": dev_keys[1],
-              "database_urls": sim_databases, "first_port": base,
-              "env": {"HADIR_LOG_LEVEL": "WARNING", "HADIR_REPORTING_SETTLE_SECONDS": "3"}}
-    main = suites.build(**common, ports={name: base + i for i, name in enumerate(suites.SERVICES)})
-    second = suites.build(**{**common, "log_dir": artifacts_dir / "simulation-logs" / "reporting-2"},
-                          names=("reporting",), ports={"reporting": base + 4})
+    logs = artifacts_dir / "simulation-logs"
+    env = {"HADIR_LOG_LEVEL": "WARNING", "HADIR_REPORTING_SETTLE_SECONDS": "3"}
     # the second reporting instance starts once the first has migrated the database
-    with suites.running(main) as first, suites.running(second) as other:
+    with suites.started(module_kafka, module_databases, dev_keys, logs, first_port=base, env=env,
+                        ports={name: base + i for i, name in enumerate(suites.SERVICES)}) as first, \
+            suites.started(module_kafka, module_databases, dev_keys, logs / "reporting-2", first_port=base, env=env,
+                           names=("reporting",), ports={"reporting": base + 4}) as other:
         yield first, other
 
 
 async def test_a_simulated_day_matches_its_ground_truth_with_two_reporting_instances(
-    sim_suites: tuple[Suite, Suite], sim_kafka: str, dev_keys: tuple[Path, Path],
+    sim_suites: tuple[Suite, Suite], module_kafka: str, dev_keys: tuple[Path, Path],
 ) -> None:
     main, second = sim_suites
     lines: list[str] = []
     started = time.monotonic()
     result = await simulate(Config(
         policy_url=main["policy"].url, checkin_url=main["checkin"].url, reporting_url=second["reporting"].url,
-        kafka=sim_kafka, private_key=dev_keys[0], employees=EMPLOYEES, seed=20260310, out=lines.append,
+        kafka=module_kafka, private_key=dev_keys[0], employees=EMPLOYEES, seed=20260310, out=lines.append,
         settle_timeout=120))
     print("\n".join(lines), f"\nsimulation took {time.monotonic() - started:.0f} s")
     assert main["reporting"].alive() and second["reporting"].alive(), "both reporting instances ran throughout"

@@ -22,8 +22,9 @@ import httpx
 from services.runtime import apikeys
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools import seed
 from tools.suite import Suite
-from tools.zones import zone_with_room
+from tools.zones import now_with_room
 
 WINDOW_SECONDS = 25
 
@@ -71,16 +72,14 @@ class Seeder:
 
     async def call(self, service: str, method: str, path: str, headers: dict[str, str], *,
                    expect: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
-        response = await self.http.request(method, self.url[service] + path, headers=headers, **kwargs)
-        assert response.status_code in expect, f"{method} {service}{path}: {response.status_code} {response.text}"
+        response = await seed.request(self.http, method, self.url[service] + path, expect=expect, headers=headers,
+                                      **kwargs)
         return response.json() if response.content and "json" in response.headers.get("content-type", "") else None
 
     async def seed(self, label: str, nips: list[str], *, webhook_url: str, overdue: bool = False,
                    keys_file: Any = None) -> World:
         tag = f"{label}{uuid.uuid4().hex[:8]}"
-        now = datetime.now(UTC)
-        tz = zone_with_room(now, timedelta(hours=1, minutes=10))
-        local_now = now.astimezone(ZoneInfo(tz))
+        tz, local_now = now_with_room(timedelta(hours=1, minutes=10))
         w = World(tenant=f"t-{tag}", tag=tag, tz=tz, today=local_now.date(),
                   units=[f"opd-{tag}", f"upt-{tag}"], nips=nips)
         admin = self.tokens.admin(w.tenant)
@@ -97,17 +96,15 @@ class Seeder:
 
         tenant_name = f"Pemerintah Kota {tag}"
         await put("policy", "/v1/tenant", "/v1/tenant", {"name": tenant_name, "kind": "city", "timezone": tz})
-        await put("policy", "/v1/units/{unit_id}", f"/v1/units/{w.units[0]}",
-                  {"name": f"Dinas {tag}", "sector": "non_essential"})
+        await put("policy", "/v1/units/{unit_id}", f"/v1/units/{w.units[0]}", seed.unit(f"Dinas {tag}"))
         await put("policy", "/v1/units/{unit_id}", f"/v1/units/{w.units[1]}",
-                  {"name": f"UPT {tag}", "kind": "upt", "parent_id": w.units[0]})
+                  seed.unit(f"UPT {tag}", None, kind="upt", parent_id=w.units[0]))
         w.names += [tenant_name, f"Dinas {tag}", f"UPT {tag}"]
         for i, nip in enumerate(nips):
             name = f"Pegawai {i} {tag}"
             await put("policy", "/v1/employees/{nip}", f"/v1/employees/{nip}", {
                 "name": name, "unit_id": w.units[0], "email": f"p{i}.{tag}@example.go.id", "position": f"Analis {tag}",
-                "places": [{"name": "Rumah", "kind": "home", "latitude": -6.12 + i / 100, "longitude": 106.15,
-                            "radius_m": 200}]})
+                "places": [seed.home((-6.12 + i / 100, 106.15))]})
             w.names += [name, f"p{i}.{tag}@example.go.id"]
         w.bodies[("PUT", "/v1/employees/{nip}/places/{name}")] = {
             "kind": "home", "latitude": -6.2, "longitude": 106.2, "radius_m": 150}
@@ -116,17 +113,14 @@ class Seeder:
 
         # The letter: one location window, closing WINDOW_SECONDS from now (or in half an hour).
         local_now = datetime.now(UTC).astimezone(ZoneInfo(tz))
-        start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
-        end_local = (local_now + timedelta(seconds=WINDOW_SECONDS if overdue else 1800)).replace(microsecond=0)
+        start, end_local = seed.opened_now(local_now, timedelta(seconds=WINDOW_SECONDS if overdue else 1800))
         if end_local.date() != local_now.date():
             end_local = local_now.replace(hour=23, minute=59, second=0, microsecond=0)
         number = f"800/{uuid.uuid4().int % 1000}-{tag}/2026"
         title = f"Surat edaran kerja dari rumah {tag}"
-        letter = await post("policy", "/v1/policies", "/v1/policies", {
-            "number": number, "title": title, "signatory": f"Sekda {tag}", "valid_from": str(w.today),
-            "content": {"windows": [{"id": "lokasi", "name": f"Lokasi {tag}", "start": str(start),
-                                     "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
-                        "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]}})
+        letter = await post("policy", "/v1/policies", "/v1/policies", seed.letter(
+            number, title, w.today, [seed.window("lokasi", f"Lokasi {tag}", start, end_local, ["location"])],
+            signatory=f"Sekda {tag}", geofence_radius_m=200))
         w.policy_id = letter["policy_id"]
         w.names += [number, title]
         w.bodies[("POST", "/v1/policies/{policy_id}/versions")] = w.bodies[("POST", "/v1/policies")]

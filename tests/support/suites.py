@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.support import infra
 from tools.suite import PORTS, Suite
@@ -52,3 +53,13 @@ def running(suite: Suite, timeout: float = 180) -> Iterator[Suite]:
         yield suite
     finally:
         suite.stop()
+
+
+@contextmanager
+def started(kafka: str, database_urls: Mapping[str, str], dev_keys: tuple[Path, Path], log_dir: Path, *,
+            first_port: int, timeout: float = 180, **options: Any) -> Iterator[Suite]:
+    """The suite :func:`build` makes (``options`` are its keywords), running until the block ends:
+    what a test module's suite fixture yields."""
+    with running(build(log_dir=log_dir, kafka=kafka, jwks=dev_keys[1], database_urls=database_urls,
+                       first_port=first_port, **options), timeout=timeout) as suite:
+        yield suite

@@ -2,8 +2,8 @@
 PostgreSQL (the check-in and reporting services with their web routers, see
 ``app.py``), driven by Debian's Chromium through Playwright.
 
-The services run on a Kafka broker of their own, as the simulation test's do: the
-end-to-end suite's services stay subscribed to the session broker under the same
+The services run on a Kafka broker of the module's own (``module_kafka``, tests/conftest.py):
+the end-to-end suite's services stay subscribed to the session broker under the same
 consumer-group names until the session ends and would take a share of this tenant's
 events. PostgreSQL is the session server.
 """
@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from tests.support import infra, suites
-from tests.support.tokens import Tokens
 from tools.suite import Suite
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,31 +26,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="module")
-def web_kafka() -> Iterator[str]:
-    with infra.kafka() as bootstrap:
-        yield bootstrap
-
-
-@pytest.fixture(scope="module")
-async def web_databases(postgres_server: infra.PostgresServer) -> dict[str, str]:
-    return await suites.databases(postgres_server, "hadir_web")
-
-
-@pytest.fixture(scope="module")
-def web_suite(web_kafka: str, web_databases: dict[str, str], dev_keys: tuple[Path, Path],
+def web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
               artifacts_dir: Path) -> Iterator[Suite]:
     base = infra.free_port_block(18401, span=4)
     ports = {name: base + i for i, name in enumerate(suites.SERVICES)}
-    suite = suites.build(log_dir=artifacts_dir / "web" / "logs", kafka=web_kafka, jwks=dev_keys[1],
-                         database_urls=web_databases, first_port=18401, ports=ports,
-                         env={"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}"})
-    with suites.running(suite) as started:
+    env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}"}
+    with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
+                        ports=ports, env=env) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
-    return Tokens(dev_keys[0])
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +58,3 @@ async def browser() -> AsyncIterator[object]:
             yield browser
         finally:
             await browser.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[object]:
-    import httpx
-
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client

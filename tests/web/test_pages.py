@@ -28,7 +28,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -36,8 +35,10 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
+from tools import seed
+from tools.seed import Seeder
 from tools.suite import Suite
-from tools.zones import zone_with_room
+from tools.zones import now_with_room
 
 pytestmark = pytest.mark.infra
 
@@ -116,36 +117,20 @@ async def make_tenant(suite: Suite, tokens: Tokens, http: httpx.AsyncClient, uni
     """A province with the given employees (unit of each), a unit head when asked, and a
     letter whose location window opened ten minutes ago and closes ``window`` from now."""
     tenant = f"web-{uuid.uuid4().hex[:8]}"
-    policy = suite["policy"].url
-    admin = tokens.admin(tenant)
-    now = datetime.now(UTC)
-    tz = zone_with_room(now, window + timedelta(minutes=10))
-    local_now = now.astimezone(ZoneInfo(tz))
-    r = await http.put(f"{policy}/v1/tenant", headers=admin, json={
-        "name": "Pemerintah Provinsi Uji Web", "kind": "province", "timezone": tz})
-    assert r.status_code == 200, r.text
-    for unit in sorted(set(units.values())):
-        r = await http.put(f"{policy}/v1/units/{unit}", headers=admin, json={
-            "name": f"Unit {unit}", "sector": "non_essential"})
-        assert r.status_code == 200, r.text
-    people = [(nip, f"Pegawai {nip[-4:]}", unit, False) for nip, unit in units.items()]
-    for nip, name, unit, is_head in [*people, *([(NIP_HEAD, "Kepala BKD", DAY_UNIT, True)] if head else [])]:
-        home = [] if is_head else [{"name": "Rumah", "kind": "home", "latitude": HOME[nip][0],
-                                    "longitude": HOME[nip][1], "radius_m": 200}]
-        body = {"name": name, "unit_id": unit, "is_unit_head": is_head, "places": home}
-        r = await http.put(f"{policy}/v1/employees/{nip}", headers=admin, json=body)
-        assert r.status_code == 200, r.text
-    start = (local_now - timedelta(minutes=10)).time().replace(microsecond=0)
-    end_local = (local_now + window).replace(microsecond=0)
-    r = await http.post(f"{policy}/v1/policies", headers=admin, json={
-        "number": "800/9-BKD/2026", "title": "Uji halaman web", "signatory": "Sekda",
-        "valid_from": str(local_now.date()),
-        "content": {"windows": [{"id": "lokasi", "name": "Lokasi pagi", "start": str(start),
-                                 "end": str(end_local.time()), "grace_minutes": 0, "kinds": ["location"]}],
-                    "exemptions": {"roles": ["teacher", "front_line", "unit_head"]},
-                    "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
-    })
-    assert r.status_code == 201, r.text
+    tz, local_now = now_with_room(window + timedelta(minutes=10))
+    seeder = Seeder(http, suite["policy"].url, tokens.admin(tenant))
+    people = {nip: {"name": f"Pegawai {nip[-4:]}", "unit_id": unit, "is_unit_head": False,
+                    "places": [seed.home(HOME[nip])]} for nip, unit in units.items()}
+    if head:
+        people[NIP_HEAD] = {"name": "Kepala BKD", "unit_id": DAY_UNIT, "is_unit_head": True, "places": []}
+    await seeder.directory(name="Pemerintah Provinsi Uji Web", timezone=tz,
+                           units={unit: seed.unit(f"Unit {unit}") for unit in sorted(set(units.values()))},
+                           employees=people)
+    start, end_local = seed.opened_now(local_now, window)
+    await seeder.letter(seed.letter("800/9-BKD/2026", "Uji halaman web", local_now.date(),
+                                    [seed.window("lokasi", "Lokasi pagi", start, end_local, ["location"])],
+                                    exemptions={"roles": ["teacher", "front_line", "unit_head"]},
+                                    geofence_radius_m=200))
     return Tenant(suite, tokens, tenant, units, end_local.astimezone(UTC), str(local_now.date()))
 
 

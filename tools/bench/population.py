@@ -20,6 +20,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from services.runtime.devkeys import KID
+from tools import seed
+from tools.seed import Seeder
 from tools.zones import INDONESIA, zone_with_room
 
 TENANTS = (
@@ -82,13 +84,9 @@ def letter(tz: str, now: datetime) -> dict:
     day_start = local.replace(hour=0, minute=0, second=0)
     start = max(day_start, local - timedelta(minutes=20))
     end = min(day_start.replace(hour=23, minute=59, second=59), local + timedelta(minutes=RUN_MINUTES))
-    return {
-        "number": "800/99-BKD/2026", "title": "Kerja dari rumah (bench)", "signatory": "Sekretaris Daerah",
-        "valid_from": str(local.date()),
-        "content": {"windows": [{"id": WINDOW_ID, "name": "Lokasi", "start": str(start.time()),
-                                 "end": str(end.time()), "grace_minutes": 0, "kinds": ["location", "attendance"]}],
-                    "geofence_radius_m": 200, "working_days": [1, 2, 3, 4, 5, 6, 7]},
-    }
+    return seed.letter("800/99-BKD/2026", "Kerja dari rumah (bench)", local.date(),
+                       [seed.window(WINDOW_ID, "Lokasi", start, end, ["location", "attendance"])],
+                       signatory="Sekretaris Daerah", geofence_radius_m=200)
 
 
 class TokenMint:
@@ -111,21 +109,16 @@ async def load(policy_url: str, mint: TokenMint, per_tenant: int) -> list[Employ
     """Create the tenants, units, employees and letters through the policy API."""
     everyone: list[Employee] = []
     now = datetime.now(UTC)
-    async with httpx.AsyncClient(base_url=policy_url, timeout=300) as http:
+    async with httpx.AsyncClient(timeout=300) as http:
         for index, (tenant, name, kind, preferred, centre) in enumerate(TENANTS):
             tz = zone_for(preferred, now)
             token = mint.issue(subject=f"bkd@{tenant}", roles=["tenant_admin"], tenant=tenant)
-            admin = {"Authorization": f"Bearer {token}"}
-            r = await http.put("/v1/tenant", headers=admin, json={"name": name, "kind": kind, "timezone": tz})
-            r.raise_for_status()
-            csv = {**admin, "content-type": "text/csv"}
-            r = await http.post("/v1/imports/units", headers=csv, content=units_csv())
-            assert r.status_code == 200, r.text[:2000]
+            seeder = Seeder(http, policy_url, {"Authorization": f"Bearer {token}"})
+            await seeder.tenant(name, tz, kind)
+            await seeder.imports("units", units_csv())
             people = employees_of(index, per_tenant, centre)
-            r = await http.post("/v1/imports/employees", headers=csv, content=employees_csv(people))
-            assert r.status_code == 200, r.text[:2000]
-            r = await http.post("/v1/policies", headers=admin, json=letter(tz, now))
-            assert r.status_code == 201, r.text[:2000]
+            await seeder.imports("employees", employees_csv(people))
+            await seeder.letter(letter(tz, now))
             everyone += people
     return everyone
 

@@ -27,6 +27,8 @@ from services.contracts import topics
 from services.contracts.policy import zone_abbreviation
 from services.runtime.devkeys import ensure_dev_keys, issue_token
 from services.runtime.settings import REPO_ROOT
+from tools import seed
+from tools.seed import Seeder
 from tools.simulate.day import (
     METRICS,
     WINDOWS,
@@ -75,19 +77,9 @@ class Simulator:
                                                            tenant=self.tenant, nip=person.nip, unit=person.unit)
         return {"Authorization": f"Bearer {token}"}
 
-    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: object) -> httpx.Response:
-        """One request, retried on connection errors and 5xx."""
-        for attempt in range(8):
-            try:
-                response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
-            except httpx.HTTPError:
-                if attempt == 7:
-                    raise
-            else:
-                if response.status_code < 500 or attempt == 7:
-                    return response
-            await asyncio.sleep(0.5 * (attempt + 1))
-        raise AssertionError("unreachable")
+    def seeder(self, client: httpx.AsyncClient) -> Seeder:
+        """The administrator's client of the policy service, retrying through restarts."""
+        return Seeder(client, self.cfg.policy_url, self.admin(), retries=7)
 
     # --- the day ------------------------------------------------------------------
 
@@ -120,8 +112,7 @@ class Simulator:
                 end = start + timedelta(seconds=window_s)
                 bounds[wid] = (start.astimezone(UTC), end.astimezone(UTC))
                 deadlines[wid] = end.astimezone(UTC) + timedelta(minutes=grace)
-                windows.append({"id": wid, "name": name, "start": start.time().isoformat(),
-                                "end": end.time().isoformat(), "grace_minutes": grace, "kinds": [kind]})
+                windows.append(seed.window(wid, name, start, end, [kind], grace_minutes=grace))
             await self.create_letter(client, windows, first.date())
             late_span = grace * 60 - 30.0  # leaves the pipeline 30 s before the deadline
             for p in planned:
@@ -155,42 +146,21 @@ class Simulator:
         return result
 
     async def setup_directory(self, client: httpx.AsyncClient, staff: Sequence[Person], tz: str) -> None:
-        cfg, admin = self.cfg, self.admin()
-        r = await self.call(client, "PUT", f"{cfg.policy_url}/v1/tenant", headers=admin,
-                            json={"name": f"Pemerintah Simulasi {self.tenant}", "kind": "province", "timezone": tz})
-        _expect(r, "tenant")
-        for unit, name, sector in units_of(cfg.units):
-            r = await self.call(client, "PUT", f"{cfg.policy_url}/v1/units/{unit}", headers=admin,
-                                json={"name": name, "sector": sector})
-            _expect(r, f"unit {unit}")
-        r = await self.call(client, "POST", f"{cfg.policy_url}/v1/imports/employees",
-                            headers={**admin, "Content-Type": "text/csv"}, content=employees_csv(staff))
+        seeder = self.seeder(client)
+        await seeder.tenant(f"Pemerintah Simulasi {self.tenant}", tz)
+        await seeder.units({unit: seed.unit(name, sector) for unit, name, sector in units_of(self.cfg.units)})
+        r = await seeder.imports("employees", employees_csv(staff), expect=(200, 201, 404, 405))
         if r.status_code in (404, 405):  # no CSV import on this policy service: one PUT each
-            gate = asyncio.Semaphore(cfg.concurrency)
-
-            async def put(p: Person, i: int) -> None:
-                async with gate:
-                    places = [{"name": "Rumah", "kind": "home", "latitude": p.home[0], "longitude": p.home[1],
-                               "radius_m": 100},
-                              {"name": "Kantor", "kind": "office", "latitude": p.office[0],
-                               "longitude": p.office[1], "radius_m": 150}]
-                    resp = await self.call(client, "PUT", f"{cfg.policy_url}/v1/employees/{p.nip}", headers=admin,
-                                           json={"name": f"Pegawai Simulasi {i + 1}", "unit_id": p.unit,
-                                                 "position": "Pelaksana", "places": places})
-                    _expect(resp, f"employee {p.nip}")
-
-            await asyncio.gather(*(put(p, i) for i, p in enumerate(staff)))
-        else:
-            _expect(r, "employee import")
+            await seeder.employees({p.nip: {
+                "name": f"Pegawai Simulasi {i + 1}", "unit_id": p.unit, "position": "Pelaksana",
+                "places": [seed.home(p.home, radius_m=100), seed.place("Kantor", "office", *p.office, radius_m=150)]}
+                for i, p in enumerate(staff)}, concurrency=self.cfg.concurrency)
 
     async def create_letter(self, client: httpx.AsyncClient, windows: list[dict], day: date) -> None:
-        body = {"number": f"800/{self.rng.randint(100, 999)}-SIM/{day.year}",
-                "title": "Simulasi sistem kerja ASN dari rumah", "signatory": "Sekretaris Daerah (simulasi)",
-                "legal_basis": ["SE MenPAN-RB 19/2020"], "valid_from": day.isoformat(),
-                "content": {"windows": windows, "working_days": [1, 2, 3, 4, 5, 6, 7], "geofence_radius_m": 100,
-                            "max_travel_speed_kmh": 1_000_000}}
-        _expect(await self.call(client, "POST", f"{self.cfg.policy_url}/v1/policies", headers=self.admin(),
-                                json=body), "circular letter")
+        await self.seeder(client).letter(seed.letter(
+            f"800/{self.rng.randint(100, 999)}-SIM/{day.year}", "Simulasi sistem kerja ASN dari rumah", day, windows,
+            signatory="Sekretaris Daerah (simulasi)", legal_basis=["SE MenPAN-RB 19/2020"], geofence_radius_m=100,
+            max_travel_speed_kmh=1_000_000))
 
     async def daily(self, client: httpx.AsyncClient, day: date) -> dict | None:
         r = await client.get(f"{self.cfg.reporting_url}/v1/reports/daily", headers=self.admin(),
@@ -334,11 +304,6 @@ class Simulator:
             if count >= expected or time.monotonic() > deadline:
                 return count, duplicates
             await asyncio.sleep(1.0)
-
-
-def _expect(response: httpx.Response, what: str) -> None:
-    if response.status_code not in (200, 201):
-        raise RuntimeError(f"{what}: HTTP {response.status_code}: {response.text[:500]}")
 
 
 async def simulate(cfg: Config) -> Result:
