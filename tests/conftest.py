@@ -52,7 +52,9 @@ def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
+    # No idle connections kept: a service closes one after its keep-alive (5 s), and a request
+    # sent on it at that moment fails with "Server disconnected" on a busy machine.
+    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         yield client
 
 

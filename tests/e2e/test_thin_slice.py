@@ -72,7 +72,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
         return row if row and row["status"] != "pending" else None
 
     verdict = await eventually(evaluated, timeout=20, what="verdict back in the check-in service")
-    assert verdict["status"] == "on_time"
+    assert verdict["status"] == "on_time", verdict
     assert verdict["geofence"] == "inside"
     assert verdict["window_id"] == "lokasi"
 

@@ -88,8 +88,10 @@ def work_mode(*, exempt: bool, roster_mode: str | None, unit_default: WorkMode |
     """The day's work mode from its three sources, in the order of the module docstring."""
     if exempt:
         return "wfo"
-    if roster_mode == "wfo" or roster_mode == "wfh":
-        return roster_mode
+    if roster_mode == "wfo":
+        return "wfo"
+    if roster_mode == "wfh":
+        return "wfh"
     return unit_default
 
 
