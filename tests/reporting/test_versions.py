@@ -1,6 +1,6 @@
 """A letter version that takes effect in the middle of a day: reporting expects each window
-under the version policy judges its check-ins by — the one in force at the window's
-opening (``services.contracts.rules.versions.at_capture``) — not the version of the day.
+under the version in force at the window's deadline, the one policy judges its last
+check-ins by (``services.contracts.rules.versions.at_capture``) — not the version of the day.
 
 The amendment here (version 2, issued at 10:00 on the test day and valid from it) moves
 the check-in to the afternoon. Policy judged the morning's check-ins under version 1
@@ -24,6 +24,8 @@ from tests.reporting.conftest import DAY, OVERDUE, TZ, K, apply, at, nip, outbox
 
 A, B, C = (nip(i) for i in range(3))
 STAFF = [(A, "bkd"), (B, "bkd"), (C, "bkd")]
+PRACTICE = Window(id="latihan", name="Jendela latihan", start=time(8, 20), end=time(8, 50), grace_minutes=0,
+                  kinds=[K.LOCATION])
 AFTERNOON = Window(id="sore", name="Apel sore", start=time(15, 0), end=time(15, 30), grace_minutes=15,
                    kinds=[K.ATTENDANCE])
 
@@ -81,19 +83,22 @@ CASES: dict[str, tuple[list[Version], list[tuple[str, int, bool]]]] = {
         [V1, letter(2, at(0, 0), [MORNING, AFTERNOON])], [("apel", 2, True), ("sore", 2, True)]),
     "an amendment at 10:00 takes the windows opening after it": (
         [V1, letter(2, at(10, 0), [MORNING, AFTERNOON])], [("apel", 1, True), ("lokasi", 1, True), ("sore", 2, True)]),
-    "an amendment at 08:30 takes a window it finds open only from the next opening": (
+    "an amendment at 08:30 takes the window it finds open": (
         [V1, letter(2, at(8, 30), [LOCATION, AFTERNOON])],
-        [("apel", 1, True), ("lokasi", 1, True), ("sore", 2, True)]),
+        [("apel", 1, True), ("lokasi", 2, True), ("sore", 2, True)]),
+    "an amendment adding a window already open (a practice window) has it expected": (
+        [V1, letter(2, at(8, 30), [MORNING, LOCATION, PRACTICE])],
+        [("apel", 1, True), ("lokasi", 2, True), ("latihan", 2, True)]),
     "a first letter at 08:30: the windows before it are listed, the one ended before it never closes": (
         [letter(1, at(8, 30), windows())], [("apel", 1, False), ("lokasi", 1, True)]),
     "no version covers the day": ([letter(1, at(0, 0), windows(), valid_from=DAY + timedelta(days=1))], []),
 }
 
 
-def test_the_windows_of_a_day_follow_the_version_in_force_at_their_opening() -> None:
+def test_the_windows_of_a_day_follow_the_version_in_force_at_their_deadline() -> None:
     for name, (versions, expected) in CASES.items():
         found = day_windows(versions, DAY, TZ)
         assert [(w.window.id, w.version.version, w.closes) for w in found] == expected, name
-        for w in found:  # the version policy would judge a check-in at the opening by
-            assert at_capture(versions, DAY, w.bounds.start) is w.version, name
+        for w in found:  # the version policy judges the window's last check-in by
+            assert at_capture(versions, DAY, w.bounds.deadline) is w.version, name
         assert all(w.bounds.start.tzinfo == UTC for w in found)

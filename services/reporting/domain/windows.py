@@ -1,10 +1,12 @@
-"""The windows of a local day, each under the letter version policy judges it by (pure).
+"""The windows of a local day, each under the letter version in force when it closes (pure).
 
-A window belongs to the day under the version in force at its opening: the very rule
-the policy service judges a check-in by (:func:`services.contracts.rules.versions.at_capture`,
-the version in force at the capture time). So when a version takes effect in the middle
-of a day, the windows that opened before it are those of the version before — policy
-judged their check-ins under that one — and the later ones are the new version's. (The
+A window belongs to the day under the version in force at its *deadline*
+(:func:`services.contracts.rules.versions.at_capture` at the deadline): the version that
+holds when reporting closes the window and the one policy judges the window's last
+check-ins by. So when a version takes effect in the middle of a day, the windows that
+closed before it are those of the version before — policy judged their check-ins under
+that one — and the windows still open or opening later are the new version's, including
+a window the amendment adds while it is already open (the demo's practice window). (The
 version *of the day*, :func:`~services.contracts.rules.versions.for_day`, would give the
 whole day to the new version, whose morning windows had closed before it took effect,
 and the morning policy judged would never be closed.)
@@ -61,7 +63,7 @@ def day_windows(versions: Iterable[Letter], day: date, tz: str) -> list[DayWindo
         content = PolicyContent.model_validate(version.content)
         for window in content.windows:
             bounds = window_bounds(window, day, tz)
-            if window.id not in taken and at_capture(covering, day, bounds.start) is version:
+            if window.id not in taken and at_capture(covering, day, bounds.deadline) is version:
                 taken.add(window.id)
                 found.append(DayWindow(version, content, window, bounds))
     return found
