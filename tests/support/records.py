@@ -1,22 +1,30 @@
-"""Reading what a tenant's events on a topic are, straight from the broker."""
+"""Reading what a tenant's events on a topic are, straight from the broker.
+
+Each record on the topic is returned once, even if the reader's group rebalanced and read
+part of the topic again (records are kept by partition and offset)."""
 
 from __future__ import annotations
 
 import uuid
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 
-async def records_of(bootstrap: str, topic: str, tenant: str) -> list:
+async def records_of(bootstrap: str, topic: str, tenant: str) -> list[ConsumerRecord]:
     """Every record of ``tenant`` on ``topic`` (read from the beginning, no group commits)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
     await consumer.start()
-    ours = []
+    ours: dict[tuple[int, int], ConsumerRecord] = {}
     try:
         while batches := await consumer.getmany(timeout_ms=3000):
-            ours += [r for records in batches.values() for r in records
-                     if dict(r.headers).get("ce_tenant") == tenant.encode()]
+            ours |= {(r.partition, r.offset): r for records in batches.values() for r in records
+                     if dict(r.headers).get("ce_tenant") == tenant.encode()}
     finally:
         await consumer.stop()
-    return ours
+    return [ours[k] for k in sorted(ours)]
+
+
+def event_ids(records: list[ConsumerRecord]) -> set[str]:
+    """The distinct CloudEvents ids of ``records`` (the relay publishes at least once)."""
+    return {dict(r.headers)["ce_id"].decode() for r in records}
