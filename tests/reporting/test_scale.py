@@ -22,6 +22,7 @@ from services.reporting.store import Employee, PolicyVersion, Tenant, Unit
 from services.runtime import migrations, sql
 from services.runtime.kafka import ensure_topics
 from tests.reporting.conftest import DAY, TZ, at, count, instance
+from tests.support.records import stop_consumer
 
 N = int(os.environ.get("HADIR_SCALE_EXPECTED", "20000"))  # make bench measures 100,000
 
@@ -40,7 +41,7 @@ async def end_offsets(bootstrap: str, topic: str) -> int:
     try:
         return sum((await consumer.end_offsets(parts)).values())
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
 
 
 async def test_many_expected_close_once_and_publish_every_notice(pg_url: str, module_kafka: str) -> None:

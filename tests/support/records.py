@@ -5,9 +5,22 @@ part of the topic again (records are kept by partition and offset)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer. aiokafka 0.14 raises CancelledError from ``stop()`` when its internal
+    offset task was cancelled before it first ran (a consumer stopped right after it started,
+    on a busy machine); that is not a cancellation of the caller, so only a real one propagates."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
 
 
 async def records_of(bootstrap: str, topic: str, tenant: str) -> list[ConsumerRecord]:
@@ -21,7 +34,7 @@ async def records_of(bootstrap: str, topic: str, tenant: str) -> list[ConsumerRe
             ours |= {(r.partition, r.offset): r for records in batches.values() for r in records
                      if dict(r.headers).get("ce_tenant") == tenant.encode()}
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
     return [ours[k] for k in sorted(ours)]
 
 
