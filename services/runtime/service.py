@@ -26,6 +26,8 @@ from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+STOP_SECONDS = 15  # how long a stop waits for the background tasks, and again for the broker
+
 
 class ServiceRuntime:
     """Everything a service process runs besides its own domain."""
@@ -104,13 +106,18 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a task that swallows its cancellation must not keep the process from stopping.
+            done, pending = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: a crash was logged by _spawn's guard
+            for task in pending:
+                log.warning("background task did not stop in time", task=task.get_name(), seconds=STOP_SECONDS)
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.broker.stop(), timeout=15)
+            await asyncio.wait_for(self.broker.stop(), timeout=STOP_SECONDS)
         await self.engine.dispose()
 
     def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
