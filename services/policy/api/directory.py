@@ -6,11 +6,12 @@ publishes ``directory.updated``; a write that changes nothing publishes nothing.
 """
 
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import DirectoryUpdated, EmployeeRecord, Place, TenantRecord, UnitRecord
@@ -26,6 +27,7 @@ from services.runtime import errors, outbox
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.service import ServiceRuntime
 
 DEFAULT_ZONE = "Asia/Jakarta"
 NipPath = Annotated[str, Path(description="NIP, 18 digits (spaces allowed)", max_length=40)]
@@ -101,19 +103,29 @@ async def put_unit(rt: Runtime, unit_id: UnitPath, body: UnitIn, principal: Admi
     return record
 
 
+R = TypeVar("R")
+
+
+async def keyset_page(rt: ServiceRuntime, query: Select[Any], key: Any, after: str | None, limit: int,
+                      record: Callable[[Any], R]) -> tuple[list[R], str | None]:
+    """One page of ``query`` ordered by ``key``, starting after ``after``, and the key to ask the next
+    page after (None on the last page): one row more than the page is read to know."""
+    if after is not None:
+        query = query.where(key > after)
+    async with rt.sessions() as session:
+        rows = (await session.scalars(query.order_by(key).limit(limit + 1))).all()
+    more = len(rows) > limit
+    return [record(r) for r in rows[:limit]], (getattr(rows[limit - 1], key.key) if more else None)
+
+
 @router.get("/units", response_model=UnitPage, summary="Units of the tenant, by id, a page at a time")
 async def list_units(rt: Runtime, principal: Reader, limit: Limit = 100, after: After = None,
                      parent_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> UnitPage:
     query = select(Unit).where(Unit.tenant == principal.require_tenant())
     if parent_id is not None:
         query = query.where(Unit.parent_id == parent_id)
-    if after is not None:
-        query = query.where(Unit.id > after)
-    async with rt.sessions() as session:
-        rows = (await session.scalars(query.order_by(Unit.id).limit(limit + 1))).all()
-    more = len(rows) > limit
-    items = [unit_record(r) for r in rows[:limit]]
-    return UnitPage(items=items, next_after=items[-1].id if more else None)
+    items, next_after = await keyset_page(rt, query, Unit.id, after, limit, unit_record)
+    return UnitPage(items=items, next_after=next_after)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRecord, summary="One unit")
@@ -181,13 +193,8 @@ async def list_employees(
         query = query.where(Employee.unit_id == unit_id)
     if active is not None:
         query = query.where(Employee.active == active)
-    if after is not None:
-        query = query.where(Employee.nip > after)
-    async with rt.sessions() as session:
-        rows = (await session.scalars(query.order_by(Employee.nip).limit(limit + 1))).all()
-    more = len(rows) > limit
-    items = [employee_record(r) for r in rows[:limit]]
-    return EmployeePage(items=items, next_after=items[-1].nip if more else None)
+    items, next_after = await keyset_page(rt, query, Employee.nip, after, limit, employee_record)
+    return EmployeePage(items=items, next_after=next_after)
 
 
 @router.get("/employees/{nip}", response_model=EmployeeRecord, summary="One employee",

@@ -103,6 +103,13 @@ def _report(kind: str, table: Table, valid: int, problems: list[Problem], **coun
                         errors=errors, ignored_columns=table.ignored, **counts)
 
 
+def _count(report: ImportReport, outcome: Any, *, applied: bool) -> None:
+    """What a save did, into the report."""
+    report.applied = applied
+    report.created, report.updated, report.unchanged = outcome.created, outcome.updated, outcome.unchanged
+    report.published = outcome.published
+
+
 def _respond(report: ImportReport) -> JSONResponse | ImportReport:
     if report.errors and not report.applied:
         report.detail = [make(["body", "file"], "bad_rows", text("bad_rows"))]
@@ -147,9 +154,7 @@ async def import_employees(rt: Runtime, request: Request, principal: Admin, appl
         before = await directory.employee_records(session, tenant, [r.nip for r in valid])
         targets = [target_record(r, before.get(r.nip), today) for r in valid]
         outcome = await directory.save_employees(rt, session, tenant, targets, before, write=not dry_run)
-        report.applied = not dry_run
-        report.created, report.updated, report.unchanged = outcome.created, outcome.updated, outcome.unchanged
-        report.published = outcome.published
+        _count(report, outcome, applied=not dry_run)
     rt.wake_relay()
     return _respond(report)
 
@@ -173,8 +178,7 @@ async def import_units(rt: Runtime, request: Request, principal: Admin, apply_va
         if (problems and not apply_valid) or unreadable(table):
             return _respond(report)
         outcome = await directory.save_units(rt, session, tenant, specs, write=not dry_run)
-        report.applied = not dry_run
-        report.created, report.updated, report.unchanged = outcome.created, outcome.updated, outcome.unchanged
-        report.cascaded, report.published = outcome.cascaded, outcome.published
+        _count(report, outcome, applied=not dry_run)
+        report.cascaded = outcome.cascaded
     rt.wake_relay()
     return _respond(report)
