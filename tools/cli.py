@@ -13,6 +13,7 @@ Each command is a small function; the work is in ``runner`` (var dir, broker, se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -27,6 +28,7 @@ from services.runtime.settings import REPO_ROOT
 from tools import demo, ports, runner
 from tools.kafka import cli as kafka_cli
 from tools.kafka import cluster as kafka_local
+from tools.seed import Seeder, SeedError
 from tools.suite import Suite
 from tools.supervisor import Console, Supervisor, unbuffered
 
@@ -97,11 +99,13 @@ def run(
 
 
 def _load_demo(policy_url: str, reporting_url: str, private_key: Path, console: Console) -> None:
-    admin = _bearer(private_key, "tenant_admin")
-    with httpx.Client(base_url=policy_url, headers=admin, timeout=15) as client:
-        console.say(f"demo: {demo.load(client).summary()}")
-    with httpx.Client(base_url=reporting_url, headers=admin, timeout=5) as client:
-        problem = demo.wait_until_reported(client, timeout=30)
+    async def load() -> str | None:
+        async with httpx.AsyncClient(timeout=15) as http:
+            admin = Seeder(http, policy_url, _bearer(private_key, "tenant_admin"))
+            console.say(f"demo: {(await demo.load(admin)).summary()}")
+            return await demo.wait_until_reported(admin, reporting_url, timeout=30)
+
+    problem = asyncio.run(load())
     if problem is None:
         console.say("demo: events reached the reporting service")
     else:
@@ -200,17 +204,22 @@ def demo_command(
     Idempotent: what exists unchanged is left alone. Goes through the policy HTTP API, so events flow.
     """
     private_key, _ = devkeys.ensure_dev_keys(var_dir.resolve() / "dev-keys")
-    with httpx.Client(base_url=policy_url, headers=_bearer(private_key, "tenant_admin"), timeout=15) as client:
-        try:
-            typer.echo(demo.load(client).summary())
+
+    async def load() -> None:
+        async with httpx.AsyncClient(timeout=15) as http:
+            admin = Seeder(http, policy_url, _bearer(private_key, "tenant_admin"))
+            typer.echo((await demo.load(admin)).summary())
             if practice_window:
-                version = demo.add_practice_window(client, practice_window)
+                version = await demo.add_practice_window(admin, practice_window)
                 window = next(w for w in version["content"]["windows"] if w["id"] == demo.PRACTICE_WINDOW_ID)
                 typer.echo(f"SE {demo.POLICY_NUMBER} v{version['version']}: practice window "
                            f"{window['start']}-{window['end']} WIB, every day")
-        except (demo.DemoError, httpx.HTTPError) as exc:
-            typer.echo(f"hadir demo: error: {exc!r} (is the policy service running at {policy_url}?)", err=True)
-            raise typer.Exit(1) from None
+
+    try:
+        asyncio.run(load())
+    except (SeedError, httpx.HTTPError) as exc:
+        typer.echo(f"hadir demo: error: {exc!r} (is the policy service running at {policy_url}?)", err=True)
+        raise typer.Exit(1) from None
 
 
 # ------------------------------------------------------------------------ token

@@ -5,19 +5,20 @@ office, essential 50 %, all others 25 %), a few UPT/balai sub-units, 42 employee
 valid NIPs and home places around Serang, and the letter itself with the default
 schedule and quotas (:class:`~services.contracts.policy.PolicyContent`).
 
-Everything is loaded over the policy service's HTTP API with a ``tenant_admin`` token,
-so the ``directory.updated`` and ``policy.updated`` events flow to the other services
-exactly as they would for a real tenant. Loading is idempotent: what already exists
-unchanged is left alone (no write, no event), and the letter is created once.
+Everything is loaded over the policy service's HTTP API through the shared
+:class:`~tools.seed.Seeder` with a ``tenant_admin`` token, so the ``directory.updated`` and
+``policy.updated`` events flow to the other services exactly as they would for a real tenant.
+Loading is idempotent: what already exists unchanged is left alone (no write, no event), and
+the letter is created once. A refused request raises :class:`~tools.seed.SeedError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time as _clock
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from time import monotonic as _monotonic
-from time import sleep as _sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,8 @@ import httpx
 
 from services.contracts.events import EmployeeRecord
 from services.contracts.policy import PolicyContent
+from tools import seed
+from tools.seed import Seeder
 
 TENANT_ID = "banten"
 TIMEZONE = "Asia/Jakarta"
@@ -48,8 +51,8 @@ class DemoUnit:
     office: tuple[float, float] = KP3B
 
     def body(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "parent_id": self.parent_id, "sector": self.sector,
-                "active": True}
+        return {**seed.unit(self.name, None, kind=self.kind, parent_id=self.parent_id, active=True),
+                "sector": self.sector}
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,7 @@ class DemoEmployee:
             "name": self.name, "position": self.position, "unit_id": self.unit_id,
             "is_teacher": "T" in self.flags, "is_front_line": "F" in self.flags, "is_unit_head": "H" in self.flags,
             "active": True, "email": f"{_login(self.name)}@banten.example", "phone": None,
-            "places": [
-                {"name": "Rumah", "kind": "home", "latitude": self.home[0], "longitude": self.home[1],
-                 "radius_m": 200.0, "valid_from": None, "valid_until": None},
-                {"name": "Kantor", "kind": "office", "latitude": office[0], "longitude": office[1],
-                 "radius_m": 300.0, "valid_from": None, "valid_until": None},
-            ],
+            "places": [seed.home(self.home, 200.0), seed.place("Kantor", "office", *office, 300.0)],
         }
 
 
@@ -213,10 +211,6 @@ def policy_body(valid_from: date) -> dict[str, Any]:
 # ----------------------------------------------------------------------- loading
 
 
-class DemoError(RuntimeError):
-    """The policy API refused or failed a demo request."""
-
-
 @dataclass
 class LoadReport:
     """What a load did: counts of created / updated / unchanged per kind, and the letter's version."""
@@ -235,82 +229,68 @@ class LoadReport:
                 f"SE {POLICY_NUMBER} v{self.policy_version} ({letter})")
 
 
-def _check(response: httpx.Response, what: str) -> httpx.Response:
-    if response.status_code >= 400:
-        raise DemoError(f"{what}: HTTP {response.status_code} {response.text[:500]}")
-    return response
-
-
-def load(client: httpx.Client, today: date | None = None) -> LoadReport:
-    """Load the demo tenant through ``client`` (base URL = the policy service, admin token set)."""
+async def load(admin: Seeder, today: date | None = None) -> LoadReport:
+    """Load the demo tenant through ``admin`` (the policy service, a tenant administrator's token)."""
     report = LoadReport()
-    _load_tenant(client, report)
-    existing = {u["id"]: u for u in _units(client)}
+    await _load_tenant(admin, report)
+    existing = {u["id"]: u for u in await _units(admin)}
     for unit in UNITS:  # parents come first in UNITS
         current = existing.get(unit.id)
         wanted = unit.body()
         if current is not None and all(current.get(k) == v for k, v in wanted.items()):
             report.changes["unit:unchanged"] += 1
             continue
-        _check(client.put(f"/v1/units/{unit.id}", json=wanted), f"unit {unit.id}")
+        await admin.units({unit.id: wanted})
         report.changes["unit:created" if current is None else "unit:updated"] += 1
     for person in EMPLOYEES:
-        _load_employee(client, person, report)
-    _load_policy(client, today or local_today(), report)
+        await _load_employee(admin, person, report)
+    await _load_policy(admin, today or local_today(), report)
     return report
 
 
-def _units(client: httpx.Client) -> list[dict[str, Any]]:
-    """Every unit of the tenant, following the pages (``{"items", "next_after"}``) if the API pages."""
+async def _units(admin: Seeder) -> list[dict[str, Any]]:
+    """Every unit of the tenant, following the pages (``{"items", "next_after"}``)."""
     units: list[dict[str, Any]] = []
     after: str | None = None
     while True:
         params: dict[str, str | int] = {"limit": 1000, **({"after": after} if after else {})}
-        page = _check(client.get("/v1/units", params=params), "list units").json()
-        if isinstance(page, list):
-            return page
+        page = (await admin.call("GET", "/v1/units", expect=(200,), params=params)).json()
         units += page["items"]
         after = page.get("next_after")
         if not after:
             return units
 
 
-def _load_tenant(client: httpx.Client, report: LoadReport) -> None:
-    current = client.get("/v1/tenant")
+async def _load_tenant(admin: Seeder, report: LoadReport) -> None:
+    current = await admin.call("GET", "/v1/tenant", expect=(200, 404))
     if current.status_code == 200 and all(current.json().get(k) == v for k, v in TENANT.items()):
         report.changes["tenant:unchanged"] += 1
         return
-    if current.status_code not in (200, 404):
-        _check(current, "read tenant")
-    _check(client.put("/v1/tenant", json=TENANT), "tenant")
+    await admin.tenant(TENANT["name"], TENANT["timezone"], TENANT["kind"])
     report.changes["tenant:created" if current.status_code == 404 else "tenant:updated"] += 1
 
 
-def _load_employee(client: httpx.Client, person: DemoEmployee, report: LoadReport) -> None:
+async def _load_employee(admin: Seeder, person: DemoEmployee, report: LoadReport) -> None:
     wanted = person.body(_UNIT_BY_ID[person.unit_id].office)
-    current = client.get(f"/v1/employees/{person.nip}")
+    current = await admin.call("GET", f"/v1/employees/{person.nip}", expect=(200, 404))
     if current.status_code == 200:
         same = (EmployeeRecord.model_validate(current.json()).model_dump(mode="json")
                 == EmployeeRecord.model_validate({"nip": person.nip, **wanted}).model_dump(mode="json"))
         if same:
             report.changes["employee:unchanged"] += 1
             return
-    elif current.status_code != 404:
-        _check(current, f"read employee {person.nip}")
-    _check(client.put(f"/v1/employees/{person.nip}", json=wanted), f"employee {person.nip} ({person.name})")
+    await admin.employees({person.nip: wanted})
     report.changes["employee:created" if current.status_code == 404 else "employee:updated"] += 1
 
 
-def _load_policy(client: httpx.Client, today: date, report: LoadReport) -> None:
+async def _load_policy(admin: Seeder, today: date, report: LoadReport) -> None:
     """Create the letter once; an existing letter (any version) is left as it is."""
-    versions = client.get(f"/v1/policies/{POLICY_ID}/versions")
+    versions = await admin.call("GET", f"/v1/policies/{POLICY_ID}/versions", expect=(200, 404))
     if versions.status_code == 200:
         report.policy_version = versions.json()[-1]["version"]
         return
-    if versions.status_code != 404:
-        _check(versions, "read circular letter")
-    created = _check(client.post("/v1/policies", json=policy_body(today)), f"circular letter {POLICY_NUMBER}")
-    report.policy_version, report.policy_created = created.json()["version"], True
+    created = await admin.letter(policy_body(today))
+    report.policy_version, report.policy_created = created["version"], True
 
 
 # ---------------------------------------------------------- practice window
@@ -326,11 +306,10 @@ def practice_window(now_local: datetime, minutes: int) -> dict[str, Any]:
             "kinds": ["location", "attendance"]}
 
 
-def add_practice_window(client: httpx.Client, minutes: int = 30, now: datetime | None = None) -> dict[str, Any]:
+async def add_practice_window(admin: Seeder, minutes: int = 30, now: datetime | None = None) -> dict[str, Any]:
     """Amend the demo letter from today on with a window open now and every day a working day, so
     that a check-in made at any hour counts in the daily report. Returns the new version."""
-    versions = _check(client.get(f"/v1/policies/{POLICY_ID}/versions"),
-                      "read circular letter (load the demo first)").json()
+    versions = (await admin.call("GET", f"/v1/policies/{POLICY_ID}/versions", expect=(200,))).json()
     latest = versions[-1]
     now_local = (now or datetime.now(ZoneInfo(TIMEZONE))).astimezone(ZoneInfo(TIMEZONE))
     content = dict(latest["content"])
@@ -340,22 +319,22 @@ def add_practice_window(client: httpx.Client, minutes: int = 30, now: datetime |
     start = max(date.fromisoformat(latest["valid_from"]), now_local.date())  # a new version starts today
     end = latest.get("declared_valid_until", latest["valid_until"])
     body.update(valid_from=start.isoformat(), valid_until=end if end and end >= start.isoformat() else None)
-    response = client.post(f"/v1/policies/{POLICY_ID}/versions", json={**body, "content": content})
-    return _check(response, "practice window").json()
+    return (await admin.call("POST", f"/v1/policies/{POLICY_ID}/versions", expect=(201,),
+                             json={**body, "content": content})).json()
 
 
-def wait_until_reported(client: httpx.Client, timeout: float = 30) -> str | None:
-    """Poll the reporting service (``client``'s base URL, admin token) until its daily report knows
-    the demo tenant and letter, i.e. the events have flowed. None when they have, else its last answer."""
-    deadline = _monotonic() + timeout
+async def wait_until_reported(admin: Seeder, reporting_url: str, timeout: float = 30) -> str | None:
+    """Poll the reporting service until its daily report knows the demo tenant and letter, i.e. the
+    events have flowed. None when they have, else its last answer."""
+    deadline = _clock.monotonic() + timeout
     last = "no answer"
-    while _monotonic() < deadline:
+    while _clock.monotonic() < deadline:
         try:
-            response = client.get("/v1/reports/daily")
+            response = await admin.http.get(f"{reporting_url.rstrip('/')}/v1/reports/daily", headers=admin.headers)
             if response.status_code == 200 and response.json().get("policy_number") == POLICY_NUMBER:
                 return None
             last = f"HTTP {response.status_code} {response.text[:300]}"
         except httpx.HTTPError as exc:
             last = repr(exc)
-        _sleep(0.25)
+        await asyncio.sleep(0.25)
     return last

@@ -35,6 +35,7 @@ from services.notify.settings import PERSON_CHANNELS, NotifySettings
 from services.notify.store import DeliveryAttempt, Notification, utc
 from services.runtime import outbox
 from services.runtime.service import ServiceRuntime
+from services.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
@@ -62,11 +63,11 @@ class DeliveryWorker:
         self.settings = settings
         self.senders = senders
         self.metrics = DeliveryMetrics(rt)
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
         self._limit = asyncio.Semaphore(settings.delivery_concurrency)
 
     def wake(self, *_: Any) -> None:
-        self._wake.set()
+        self._wakeup.ring()
 
     async def run(self) -> None:
         failures = 0
@@ -89,11 +90,7 @@ class DeliveryWorker:
                 continue
             if worked >= self.settings.delivery_batch_size:
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.delivery_poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self._wakeup.sleep(self.settings.delivery_poll_seconds)
 
     async def round(self, now: datetime | None = None) -> int:
         """Claim due rows and deliver them concurrently; return how many were claimed."""
@@ -158,7 +155,8 @@ class DeliveryWorker:
             if sender is None:
                 outcome = Outcome.retry(f"channel {message.channel!r} is not configured")
             else:
-                outcome = await asyncio.wait_for(sender.send(message), self.settings.send_timeout_seconds + 5)
+                async with asyncio.timeout(self.settings.send_timeout_seconds + 5):
+                    outcome = await sender.send(message)
         except asyncio.CancelledError:
             await asyncio.shield(self._release(claim))
             raise

@@ -224,10 +224,8 @@ class EventConsumer:
         attempt = 0
         while True:
             try:
-                await asyncio.wait_for(
-                    self._broker.publish(value, self.dead_letter_topic, key=key, headers=headers),
-                    self._publish_timeout,
-                )
+                async with asyncio.timeout(self._publish_timeout):
+                    await self._broker.publish(value, self.dead_letter_topic, key=key, headers=headers)
                 self._metrics.dead_letters.labels(self.group_id, topic).inc()
                 return
             except asyncio.CancelledError:

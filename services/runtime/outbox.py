@@ -47,6 +47,7 @@ from services.contracts.envelope import Envelope
 from services.runtime import sql, tracing
 from services.runtime.db import UTCDateTime, dialect_name
 from services.runtime.metrics import RuntimeMetrics
+from services.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
@@ -183,11 +184,11 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._publish_timeout = publish_timeout
         self._shutdown_grace = shutdown_grace
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
         self._backlog_refreshed = 0.0
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.ring()
 
     async def run(self) -> None:
         failures = 0
@@ -206,14 +207,7 @@ class OutboxRelay:
                 continue
             if published >= self._batch_size:
                 continue
-            await self._sleep_until_woken()
-
-    async def _sleep_until_woken(self) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        except TimeoutError:
-            pass
-        self._wake.clear()
+            await self._wakeup.sleep(self._poll_seconds)
 
     async def publish_batch(self) -> int:
         """One relay round: claim up to ``batch_size`` rows, publish them in id order, wait
@@ -266,9 +260,8 @@ class OutboxRelay:
         try:
             for row in rows:
                 try:
-                    future = await asyncio.wait_for(
-                        self._send(row.topic, _row_envelope(row)), timeout=self._publish_timeout
-                    )
+                    async with asyncio.timeout(self._publish_timeout):
+                        future = await self._send(row.topic, _row_envelope(row))
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # not enqueued (cancelling send() drops the record)

@@ -117,7 +117,8 @@ class ServiceRuntime:
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.broker.stop(), timeout=STOP_SECONDS)
+            async with asyncio.timeout(STOP_SECONDS):
+                await self.broker.stop()
         await self.engine.dispose()
 
     def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
@@ -165,7 +166,8 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(db.ping(self.engine), 2)
+            async with asyncio.timeout(2):
+                await db.ping(self.engine)
             checks["database"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["database"] = f"unreachable: {type(exc).__name__}"

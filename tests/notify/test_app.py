@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.contracts.events import PolicyUpdated, ReportDueSoon
@@ -20,7 +21,8 @@ from tests.support.tokens import Tokens
 NIP = "198001012005010001"
 
 
-def test_the_override_settings_reach_handlers_worker_and_routes(tmp_path: Path, dev_keys: tuple[Path, Path]) -> None:
+def test_the_override_settings_reach_handlers_worker_and_routes(tmp_path: Path, dev_keys: tuple[Path, Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite"
     versions = Path(__file__).parents[2] / "services" / "notify" / "migrations"
     migrations.upgrade(versions, url, Base.metadata)  # the migrations, the newest included
@@ -46,8 +48,8 @@ def test_the_override_settings_reach_handlers_worker_and_routes(tmp_path: Path, 
                    "recipient, channel, language, subject, body, status, attempts, next_attempt_at, created_at, "
                    "updated_at) VALUES ('n1', 't1', 'e1', 't', 'overdue', '', ?, 'log', 'id', 's', 'b', 'dead', 3, "
                    "?, ?, ?)", (NIP, now, now, now))
-    worker = app.state.delivery
-    worker._wake.clear()
+    woken: list[object] = []
+    monkeypatch.setattr(app.state.delivery, "wake", lambda *_: woken.append(True))
     retried = client.post("/v1/notifications/n1/retry", headers=tokens.admin("t1"))
     assert retried.status_code == 200, retried.text
-    assert retried.json()["status"] == "pending" and worker._wake.is_set()  # the route woke this app's loop
+    assert retried.json()["status"] == "pending" and woken == [True]  # the route woke this app's loop

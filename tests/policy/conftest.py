@@ -27,6 +27,7 @@ from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
 from tests.support import infra
 from tests.support.tokens import Tokens
+from tools.seed import Seeder
 
 
 @dataclass
@@ -79,8 +80,7 @@ def nip_for(i: int, *, born: date = date(1975, 1, 1), gender: int = 1) -> str:
 
 
 async def setup_tenant(svc: PolicyService, tenant: str, tz: str = "Asia/Jakarta") -> dict[str, str]:
+    """Create ``tenant`` through the shared seeding client; returns its administrator's headers."""
     admin = svc.tokens.admin(tenant)
-    r = await svc.client.put("/v1/tenant", headers=admin,
-                             json={"name": "Pemerintah Provinsi Uji", "kind": "province", "timezone": tz})
-    assert r.status_code == 200, r.text
+    await Seeder(svc.client, str(svc.client.base_url), admin).tenant("Pemerintah Provinsi Uji", tz)
     return admin

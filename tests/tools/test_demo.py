@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from services.contracts.policy import PolicyContent, Window
 from services.policy.domain.nip import parse_nip
 from services.policy.schemas import EmployeeIn, PolicyIn, TenantIn, UnitIn
 from tools import demo
+from tools.seed import Seeder, SeedError
 
 SERANG = (-6.12, 106.15)
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -81,8 +85,7 @@ def test_practice_window_is_open_now_and_stays_within_the_day() -> None:
 class FakePolicyApi:
     """Just enough of the policy service's directory and letter routes, keeping count of writes."""
 
-    def __init__(self, paged: bool = True) -> None:
-        self.paged = paged
+    def __init__(self) -> None:
         self.tenant: dict[str, Any] | None = None
         self.units: dict[str, dict[str, Any]] = {}
         self.employees: dict[str, dict[str, Any]] = {}
@@ -100,7 +103,7 @@ class FakePolicyApi:
             return httpx.Response(200, json=self.tenant) if self.tenant else httpx.Response(404)
         if path == "/v1/units":
             items = sorted(self.units.values(), key=lambda u: u["id"])
-            return httpx.Response(200, json={"items": items, "next_after": None} if self.paged else items)
+            return httpx.Response(200, json={"items": items, "next_after": None})
         if path.startswith("/v1/units/"):
             unit_id = path.rsplit("/", 1)[1]
             self.units[unit_id] = {"id": unit_id, **body, "effective_sector": body["sector"] or "non_essential"}
@@ -121,12 +124,18 @@ class FakePolicyApi:
         return httpx.Response(404)
 
 
-def test_loading_twice_writes_once() -> None:
+@asynccontextmanager
+async def admin_of(api: FakePolicyApi) -> AsyncIterator[Seeder]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api)) as http:
+        yield Seeder(http, "http://policy", {"Authorization": "Bearer x"})
+
+
+async def test_loading_twice_writes_once() -> None:
     api = FakePolicyApi()
-    with httpx.Client(base_url="http://policy", transport=httpx.MockTransport(api)) as client:
-        first = demo.load(client)
+    async with admin_of(api) as admin:
+        first = await demo.load(admin)
         writes = len(api.writes)
-        second = demo.load(client)
+        second = await demo.load(admin)
     assert writes == 1 + len(demo.UNITS) + len(demo.EMPLOYEES) + 1
     assert len(api.writes) == writes, f"second load wrote {api.writes[writes:]}"
     assert first.policy_created and not second.policy_created and second.policy_version == 1
@@ -134,27 +143,40 @@ def test_loading_twice_writes_once() -> None:
     assert "0 new, 0 updated" in second.summary()
 
 
-def test_a_changed_employee_is_updated_and_the_old_unpaged_api_works() -> None:
-    api = FakePolicyApi(paged=False)
-    with httpx.Client(base_url="http://policy", transport=httpx.MockTransport(api)) as client:
-        demo.load(client)
+async def test_a_changed_employee_is_updated_and_nothing_else_is_written() -> None:
+    api = FakePolicyApi()
+    async with admin_of(api) as admin:
+        await demo.load(admin)
         nip = demo.sample_employee().nip
         api.employees[nip]["position"] = "Something else"
         writes = len(api.writes)
-        report = demo.load(client)
+        report = await demo.load(admin)
     assert api.writes[writes:] == [f"PUT /v1/employees/{nip}"]
     assert report.changes["employee:updated"] == 1
 
 
-def test_practice_window_amends_the_letter_from_today() -> None:
+async def test_practice_window_amends_the_letter_from_today() -> None:
     api = FakePolicyApi()
     now = datetime(2026, 11, 22, 19, 40, tzinfo=JAKARTA)  # a Sunday evening
-    with httpx.Client(base_url="http://policy", transport=httpx.MockTransport(api)) as client:
-        demo.load(client, today=datetime(2026, 11, 20).date())
-        version = demo.add_practice_window(client, 30, now=now)
+    async with admin_of(api) as admin:
+        await demo.load(admin, today=datetime(2026, 11, 20).date())
+        version = await demo.add_practice_window(admin, 30, now=now)
     assert version["version"] == 2 and version["valid_from"] == "2026-11-22" and version["valid_until"] is None
     content = PolicyContent.model_validate(version["content"])
     assert content.is_working_day(now.date())
     practice = content.window(demo.PRACTICE_WINDOW_ID)
     assert practice is not None and practice.start <= now.time() <= practice.end
     assert len(content.windows) == len(PolicyContent().windows) + 1
+
+
+async def test_a_refused_write_names_the_request_and_the_answer() -> None:
+    def refuse_units(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT" and request.url.path.startswith("/v1/units/"):
+            return httpx.Response(422, json={"detail": "sektor tidak dikenal"})
+        return api(request)
+
+    api = FakePolicyApi()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse_units)) as http:
+        admin = Seeder(http, "http://policy", {})
+        with pytest.raises(SeedError, match=r"PUT http://policy/v1/units/dinkes → 422: .*sektor tidak dikenal"):
+            await demo.load(admin)

@@ -31,6 +31,7 @@ from tools import demo, runner
 from tools.kafka import cluster as kafka_local
 from tools.kafka import docker as docker_kafka
 from tools.ports import port_free
+from tools.seed import Seeder
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(240)]
 
@@ -93,6 +94,11 @@ def hadir_run(tmp_path: Path):  # type: ignore[no-untyped-def]
         print(f"\n--- hadir run output ---\n{output.read_text(errors='replace')[-4000:]}")
 
 
+async def add_practice_window(policy_url: str, admin: dict[str, str]) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        await demo.add_practice_window(Seeder(http, policy_url, admin), minutes=10)
+
+
 def test_hadir_run_serves_reports_a_checkin_and_stops_on_sigint(hadir_run) -> None:  # type: ignore[no-untyped-def]
     process, ports, kafka_port, var_dir, output = hadir_run
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -118,8 +124,7 @@ def test_hadir_run_serves_reports_a_checkin_and_stops_on_sigint(hadir_run) -> No
 
     with httpx.Client(timeout=5) as http:
         # 2. A practice window open now, then one check-in from home, timed into the daily report.
-        with httpx.Client(base_url=urls["policy"], headers=admin, timeout=10) as policy:
-            demo.add_practice_window(policy, minutes=10)
+        asyncio.run(add_practice_window(urls["policy"], admin))
 
         def report() -> dict:
             response = http.get(f"{urls['reporting']}/v1/reports/daily", headers=admin)
