@@ -1,5 +1,9 @@
 """Fixtures of the notify tests: real Kafka and PostgreSQL (session fixtures of the
-suite), a real SMTP server, a real HTTP receiver, and notify running as a process."""
+suite), a real SMTP server, a real HTTP receiver, and notify running as a process.
+
+The servers and the notify process are started once for the package (not per module): the
+``test_delivery_*`` modules share them, each test with a tenant, addresses and receiver
+paths of its own."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
     return Tokens(dev_keys[0])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def mail() -> Iterator[MailServer]:
     server = MailServer(free_port())
     server.start()
@@ -32,7 +36,7 @@ def mail() -> Iterator[MailServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def receiver() -> Iterator[HttpReceiver]:
     server = HttpReceiver()
     server.start()
@@ -40,7 +44,7 @@ def receiver() -> Iterator[HttpReceiver]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def bus(kafka_bootstrap: str) -> AsyncIterator[Bus]:
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
@@ -75,11 +79,11 @@ def service_env(kafka_bootstrap: str, dev_keys: tuple[Path, Path], mail: MailSer
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def notify(kafka_bootstrap: str, postgres_server: infra.PostgresServer, dev_keys: tuple[Path, Path],
                  tokens: Tokens, mail: MailServer, receiver: HttpReceiver,
                  artifacts_dir: Path) -> AsyncIterator[NotifyService]:
-    """One notify process shared by a module's tests; each test uses its own tenant."""
+    """One notify process shared by the package's tests; each test uses its own tenant."""
     service = NotifyService(log_dir=artifacts_dir / "notify-logs" / "shared", tokens=tokens,
                             database_url=await postgres_server.create_database("hadir_notify"),
                             env=service_env(kafka_bootstrap, dev_keys, mail, receiver))

@@ -1,10 +1,12 @@
 """The notify service as a real process (``python -m services.notify``) on real Kafka and
-PostgreSQL, and helpers to feed it events and read its API and database."""
+PostgreSQL, and helpers to feed it events, read its API and database, and wait for mails."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from services.contracts.events import (
     TenantRecord,
     UnitRecord,
 )
+from tests.notify.receivers import Mail, MailServer
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools.ports import free_port
@@ -74,6 +77,14 @@ class NotifyService:
                 "escalate_daily": daily, "escalate_weekly": weekly}
         r = await self.http.put("/v1/settings", headers=self.tokens.admin(tenant), json=body)
         assert r.status_code == 200, r.text
+
+    async def subscribe(self, tenant: str, url: str, event_types: list[str],
+                        headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """A new webhook subscription, by the tenant's admin unless ``headers`` say who; its id and secret."""
+        r = await self.http.post("/v1/webhooks", headers=headers or self.tokens.admin(tenant),
+                                 json={"url": url, "event_types": event_types})
+        assert r.status_code == 201, r.text
+        return r.json()
 
     async def wait_for(self, tenant: str, what: str, predicate: Any, timeout: float = 20,
                        **params: Any) -> list[dict[str, Any]]:
@@ -148,6 +159,32 @@ class Bus:
                             found.append(json.loads(r.value))
         finally:
             await consumer.stop()
+
+    async def wait_sent(self, tenant: str, notification_id: str, what: str) -> list[dict[str, Any]]:
+        """The ``notification.sent`` events of one notification, once there is one.
+
+        Only this service's rows: another notify (the end-to-end suite's) may read the same topics."""
+
+        async def probe() -> list[dict[str, Any]] | None:
+            return [e for e in await self.sent_events(tenant) if e["notification_id"] == notification_id] or None
+
+        return await eventually(probe, timeout=15, what=what)
+
+
+def mails(mail: MailServer, address: str, subject: str = "",
+          at_least: int = 1) -> Callable[[], Awaitable[list[Mail] | None]]:
+    """A probe for ``eventually``: the mails to ``address`` once there are ``at_least`` of them."""
+
+    async def probe() -> list[Mail] | None:
+        found = mail.to(address, subject)
+        return found if len(found) >= at_least else None
+
+    return probe
+
+
+async def settle(seconds: float = 1.5) -> None:
+    """Give a wrong extra delivery the time to show up before asserting there was none."""
+    await asyncio.sleep(seconds)
 
 
 def employee(nip: str, name: str, unit: str, *, email: str | None = None, phone: str | None = None,

@@ -1,0 +1,92 @@
+"""The production Kafka producer (``make_broker``): idempotent with acks=all, and a publish
+that gives up within its timeout while Kafka is down.
+
+The first test uses the session's broker; the second runs a broker of its own (it is stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.contracts.envelope import Envelope
+from services.runtime.kafka import ensure_topics, make_broker, publish_envelope
+from services.runtime.settings import Settings
+from tests.runtime.conftest import headers_of, read_topic, unique
+from tests.support import infra
+from tools.kafka import cluster as kafka_local
+
+pytestmark = pytest.mark.infra
+
+TIMEOUT = 2.0
+
+
+def any_envelope() -> Envelope:
+    return Envelope(type="hadir.test.v1", source="/hadir/test", tenant="t", subject="s", data=b"{}")
+
+
+def producer_of(broker: Any) -> Any:
+    """The aiokafka producer under FastStream's broker."""
+    return broker.config.broker_config.producer._producer.producer
+
+
+async def test_producer_is_idempotent_and_waits_for_every_in_sync_replica(kafka_bootstrap: str) -> None:
+    broker = make_broker(Settings(service="producer-test", kafka_bootstrap_servers=kafka_bootstrap,
+                                  publish_timeout_seconds=TIMEOUT), CollectorRegistry())
+    await broker.start()
+    try:
+        producer = producer_of(broker)
+        assert producer._txn_manager is not None, "producer is not idempotent"
+        assert producer._sender._acks == -1, "producer does not wait for all in-sync replicas (acks=all)"
+
+        topic = unique("test.producer") + ".v1"
+        await ensure_topics(kafka_bootstrap, [topic], partitions=1, replication=1)
+        await publish_envelope(broker, topic, any_envelope(), TIMEOUT)
+        assert producer._txn_manager.producer_id >= 0, "the broker gave no producer id: not idempotent"
+    finally:
+        await asyncio.wait_for(broker.stop(), 30)
+
+
+async def test_publish_gives_up_within_its_timeout_while_kafka_is_down_and_the_batch_arrives_once_after() -> None:
+    with tempfile.TemporaryDirectory(prefix="hadir-test-kafka-down-") as tmp:
+        try:
+            cluster = await asyncio.to_thread(kafka_local.start, Path(tmp), 1, infra.free_port_block(24092))
+        except Exception as exc:  # noqa: BLE001
+            infra.unavailable("Kafka", f"own local broker did not start: {exc}")
+        broker = make_broker(Settings(service="producer-test", kafka_bootstrap_servers=cluster.bootstrap,
+                                      publish_timeout_seconds=TIMEOUT), CollectorRegistry())
+        stopped = False
+        try:
+            await broker.start()
+            topic = unique("test.producer") + ".v1"
+            await ensure_topics(cluster.bootstrap, [topic], partitions=1, replication=1)
+            first, during = any_envelope(), any_envelope()
+            await publish_envelope(broker, topic, first, TIMEOUT)
+
+            await asyncio.to_thread(cluster.stop)
+            for target in (topic, unique("test.producer.new") + ".v1"):  # known topic; then a metadata wait
+                started = time.monotonic()
+                with pytest.raises(Exception):  # noqa: B017 — any error, as long as it comes in time
+                    await asyncio.wait_for(publish_envelope(broker, target, during, TIMEOUT), 5 * TIMEOUT)
+                elapsed = time.monotonic() - started
+                assert elapsed <= TIMEOUT + 1, f"publish to {target} took {elapsed:.1f} s (timeout {TIMEOUT} s)"
+
+            # aiokafka keeps the batch that timed out and retries it until Kafka is back (its stop()
+            # waits for it: aio-libs/aiokafka#1101). Back up, it is delivered, once.
+            await asyncio.to_thread(cluster.start_node, 1)
+            records = await read_topic(cluster.bootstrap, topic, min_count=2, timeout=30)
+            assert [headers_of(r)["ce_id"] for r in records] == [first.id, during.id]
+            await asyncio.wait_for(broker.stop(), 30)
+            stopped = True
+        finally:
+            if not stopped:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(broker.stop(), 10)
+            await asyncio.to_thread(cluster.stop)
