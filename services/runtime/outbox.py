@@ -1,8 +1,9 @@
 """Transactional outbox: an event row commits with the state change that caused it;
 a relay publishes pending rows in id order with the idempotent producer.
 
-:func:`stage` (one event) and :func:`stage_many` (a batch, a fixed number of statements)
-are the only way any service writes outbox rows; both write the same row layout.
+:func:`stage` (one event), :func:`stage_many` (a batch of one tenant) and :func:`stage_each`
+(a batch whose events have their own tenant and trace, as a consumer's batch does) are the
+only way any service writes outbox rows, with a fixed number of statements per batch.
 
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
@@ -118,18 +119,34 @@ async def stage(session: AsyncSession, outbox: Table | None, event: Event | Enco
 async def stage_many(session: AsyncSession, outbox: Table | None, events: Sequence[Event | Encoded], *,
                      tenant: str, source: str, traceparent: str | None = None,
                      time: datetime | None = None) -> list[Envelope]:
-    """Add ``events`` to the outbox inside the caller's transaction; they publish in this order.
+    """Add ``events`` of one tenant to the outbox inside the caller's transaction; they publish
+    in this order. Each carries the current trace unless ``traceparent`` is given, and ``time``
+    (default: now) as its CloudEvent time."""
+    trace = traceparent or tracing.current()
+    return await stage_each(session, outbox, [Staged(e, tenant, trace) for e in events], source=source, time=time)
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One event to stage with its own tenant and trace (a consumer's batch spans both)."""
+
+    event: Event | Encoded
+    tenant: str
+    traceparent: str | None = None
+
+
+async def stage_each(session: AsyncSession, outbox: Table | None, items: Sequence[Staged], *, source: str,
+                     time: datetime | None = None) -> list[Envelope]:
+    """Add ``items`` to the outbox inside the caller's transaction; they publish in this order.
 
     Set-based: a fixed number of statements per batch (one multi-row insert, ``COPY`` for
-    large batches on PostgreSQL). Each event carries the current trace unless ``traceparent``
-    is given, and ``time`` (default: now) as its CloudEvent time."""
+    large batches on PostgreSQL)."""
     assert outbox is not None, "a service that stages events has an outbox table"
-    if not events:
+    if not items:
         return []
     now = datetime.now(UTC)
-    trace = traceparent or tracing.current()
-    staged = [(_topic(e), _envelope(e, tenant=tenant, source=source, traceparent=trace, time=time or now))
-              for e in events]
+    staged = [(_topic(i.event), _envelope(i.event, tenant=i.tenant, source=source, traceparent=i.traceparent,
+                                          time=time or now)) for i in items]
     await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
         (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
         for topic, e in staged])

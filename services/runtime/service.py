@@ -16,7 +16,7 @@ from sqlalchemy import MetaData
 from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, outbox
-from services.runtime.consumer import EventConsumer, Handler
+from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.http import create_app
 from services.runtime.kafka import ensure_topics, make_broker, send_envelope
 from services.runtime.lag import LagMonitor
@@ -66,7 +66,7 @@ class ServiceRuntime:
 
     # --- wiring ----------------------------------------------------------------
 
-    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler]) -> EventConsumer:
+    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler | Batched]) -> EventConsumer:
         if self.inbox is None:
             raise RuntimeError("a consuming service needs an inbox table")
         consumer = EventConsumer(

@@ -37,6 +37,7 @@ from services.reporting import handlers, store
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.runtime import migrations
+from services.runtime.consumer import Decoded, dispatch
 from services.runtime.outbox import envelope_for
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
@@ -92,13 +93,15 @@ async def reporting(pg_url: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[I
 
 async def apply(rt: ServiceRuntime, tenant: str, *events: Event, time_: datetime | None = None) -> None:
     """Apply events as the consumer does: one transaction, the real handlers."""
+    items = []
+    for event in events:
+        env = envelope_for(event, tenant=tenant, source="/hadir/test")
+        if time_ is not None:
+            env = Envelope(type=env.type, source=env.source, tenant=env.tenant, subject=env.subject,
+                           data=env.data, id=env.id, time=time_)
+        items.append(Decoded(env, event))
     async with rt.sessions() as session, session.begin():
-        for event in events:
-            env = envelope_for(event, tenant=tenant, source="/hadir/test")
-            if time_ is not None:
-                env = Envelope(type=env.type, source=env.source, tenant=env.tenant, subject=env.subject,
-                               data=env.data, id=env.id, time=time_)
-            await handlers.subscriptions(rt)[type(event)](session, env, event)
+        await dispatch(session, handlers.subscriptions(rt), items)
 
 
 async def seed(rt: ServiceRuntime, tenant: str, *, employees: Sequence[tuple[str, str]],

@@ -136,12 +136,13 @@ async def test_the_closure_waits_for_a_verdict_being_applied(reporting, pg_url: 
     await seed(rt, "lebak", employees=STAFF, sectors=SECTORS)
     from services.contracts.envelope import Envelope  # noqa: F401
     from services.reporting import handlers
+    from services.runtime.consumer import Decoded
     from services.runtime.outbox import envelope_for
 
     event = verdict(A, "apel", "late", captured=at(7, 44, 59), late_minutes=15, kind=K.ATTENDANCE)
     async with rt.sessions() as session:
         await session.begin()
-        await handlers.on_evaluated(session, envelope_for(event, tenant="lebak", source="/t"), event)
+        await handlers.on_evaluated(session, [Decoded(envelope_for(event, tenant="lebak", source="/t"), event)])
         closing = asyncio.create_task(reporting.scheduler.scan(at(7, 45, 11)))
         await asyncio.sleep(1.0)
         assert not closing.done(), "the closure must wait for the verdict's transaction"
