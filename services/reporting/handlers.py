@@ -23,8 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
+from services.contracts.marks import CheckinsEvaluatedMark
 from services.reporting.domain import ledger
-from services.reporting.store import Employee, Evaluation, Expectation, PolicyVersion, RosterDay, Tenant, Unit
+from services.reporting.store import (
+    Employee,
+    EvaluatedMark,
+    Evaluation,
+    Expectation,
+    PolicyVersion,
+    RosterDay,
+    Tenant,
+    Unit,
+)
 from services.reporting.window_lock import lock_windows
 from services.runtime import sql
 from services.runtime.consumer import Batched, Decoded, Handler
@@ -113,6 +123,14 @@ async def _apply_to_ledger(session: AsyncSession, verdicts: Sequence[tuple[str, 
          "checkin_at": o.checkin_at} for k, o in outcomes.items()])
 
 
+async def on_mark(session: AsyncSession, envelope: Envelope, mark: CheckinsEvaluatedMark) -> None:
+    """Keep the latest watermark mark of the pair of partitions (an older one changes nothing)."""
+    await sql.upsert(session, EvaluatedMark.__table__, [{
+        "partition": mark.partition, "source_partition": mark.source_partition, "partitions": mark.partitions,
+        "source_partitions": mark.source_partitions, "accepted_until": mark.accepted_until}],
+        ("partition", "source_partition"), keep_newer="accepted_until")
+
+
 def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """The events reporting consumes and the handler of each."""
     return {
@@ -120,4 +138,5 @@ def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
         PolicyUpdated: on_policy,
         RosterPublished: on_roster,
         CheckinEvaluated: Batched(on_evaluated),
+        CheckinsEvaluatedMark: on_mark,
     }

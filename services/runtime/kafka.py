@@ -58,6 +58,29 @@ async def send_envelope(broker: KafkaBroker, topic: str, envelope: Envelope) -> 
     )
 
 
+async def send_to_partition(broker: KafkaBroker, topic: str, partition: int, envelope: Envelope) -> asyncio.Future:
+    """Enqueue one CloudEvent on a given partition (a watermark mark); resolves when acknowledged."""
+    return await broker.publish(
+        envelope.data,
+        topic,
+        key=envelope.key.encode(),
+        partition=partition,
+        headers=envelope.headers(),
+        no_confirm=True,
+    )
+
+
+async def partition_count(bootstrap: str, topic: str, timeout: float = 30) -> int:
+    """How many partitions ``topic`` has (from the brokers' metadata)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        return len(described["partitions"])
+    finally:
+        await admin.close()
+
+
 async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, timeout: float) -> None:
     """Publish and wait for the acknowledgement, bounded by ``timeout`` seconds."""
     async with asyncio.timeout(timeout):

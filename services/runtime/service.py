@@ -18,9 +18,10 @@ from services.contracts.base import Event
 from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.http import create_app
-from services.runtime.kafka import ensure_topics, make_broker, send_envelope
+from services.runtime.kafka import ensure_topics, make_broker, partition_count, send_envelope, send_to_partition
 from services.runtime.lag import LagMonitor
 from services.runtime.logging import configure_logging
+from services.runtime.marks import MarkSource, Stamping
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.settings import Settings
 
@@ -83,6 +84,15 @@ class ServiceRuntime:
         consumer.register()
         self.consumers.append(consumer)
         return consumer
+
+    def stamp(self, source: MarkSource) -> None:
+        """Have the outbox relay stamp ``source.topic`` with watermark marks (:mod:`.marks`)."""
+        assert self.relay is not None, "a service that stamps a topic has an outbox"
+        bootstrap = self.settings.kafka_bootstrap_servers
+        self.relay.stamp_with(Stamping(
+            source, lambda topic, partition, env: send_to_partition(self.broker, topic, partition, env),
+            lambda topic: partition_count(bootstrap, topic), ce_source=self.source,
+            interval=self.settings.outbox_mark_seconds, timeout=self.settings.publish_timeout_seconds))
 
     def loop(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
         """A background coroutine started after Kafka is connected (e.g. a scheduler)."""

@@ -30,6 +30,8 @@ HADIR_METRICS = {
     "hadir_ready": set(),
     "hadir_overdue_emitted_total": {"tenant"},
     "hadir_notifications_total": {"channel", "status"},
+    "hadir_reporting_forced_closures_total": set(),
+    "hadir_reporting_held_closures": set(),
 }
 SCRAPE_LABELS = {"job", "instance", "service"}
 FASTSTREAM = re.compile(r"^faststream_[a-z_]+$")

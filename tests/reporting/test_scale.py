@@ -21,7 +21,7 @@ from services.reporting import store
 from services.reporting.store import Employee, PolicyVersion, Tenant, Unit
 from services.runtime import migrations, sql
 from services.runtime.kafka import ensure_topics
-from tests.reporting.conftest import DAY, TZ, at, count, instance
+from tests.reporting.conftest import CAUGHT_UP, DAY, TZ, at, count, instance, pipeline_evaluated_until
 from tests.support.records import stop_consumer
 
 N = int(os.environ.get("HADIR_SCALE_EXPECTED", "20000"))  # make bench measures 100,000
@@ -52,6 +52,7 @@ async def test_many_expected_close_once_and_publish_every_notice(pg_url: str, mo
     await migrations.upgrade_async(Path(store.__file__).parent / "migrations", pg_url, store.Base.metadata)
     inst = instance(pg_url)
     rt = inst.rt
+    await pipeline_evaluated_until(rt, CAUGHT_UP)
     rt.settings = rt.settings.model_copy(update={"kafka_bootstrap_servers": kafka_bootstrap})
     window = Window(id="lokasi", name="Lokasi pagi", start="08:00", end="09:00", grace_minutes=15,  # type: ignore[arg-type]
                     kinds=["location"])  # type: ignore[list-item]

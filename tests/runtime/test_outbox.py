@@ -26,6 +26,7 @@ from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import Settings
 from tests.checkin import kafka_io
 from tests.runtime.conftest import ProbeTopic, RuntimeDb, wait_for_value
+from tests.support.records import read_to_end
 
 pytestmark = pytest.mark.infra
 
@@ -91,7 +92,7 @@ async def test_two_relays_on_one_database_publish_each_row_exactly_once(
             await broker.stop()
             await engine.dispose()
 
-    records = await kafka_io.read_to_end(kafka_bootstrap, probe_topic.name)
+    records = await read_to_end(kafka_bootstrap, probe_topic.name)
     counts = Counter(kafka_io.headers(r)["ce_id"] for r in records)
     assert {i: n for i, n in counts.items() if n > 1} == {}, "a row was published twice"
     assert set(counts) == set(staged) and len(records) == len(staged) == 220
