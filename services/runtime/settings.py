@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    group_commit_workers: int = Field(default=4, ge=1, le=32)  # group_commit.MAX_WORKERS
+    group_commit_max_jobs: int = Field(default=200, ge=1, le=5000)  # group_commit.MAX_JOBS
     lag_interval_seconds: float = Field(default=15.0, gt=0)
     jwt_jwks_file: Path | None = None
     jwt_issuer: str = "hadir-dev"
