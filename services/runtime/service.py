@@ -17,6 +17,7 @@ from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import Batched, EventConsumer, Handler
+from services.runtime.group_commit import GroupCommit
 from services.runtime.http import create_app
 from services.runtime.kafka import ensure_topics, make_broker, partition_count, send_envelope, send_to_partition
 from services.runtime.lag import LagMonitor
@@ -58,6 +59,9 @@ class ServiceRuntime:
             if self.outbox is not None
             else None
         )
+        # Through self.sessions at each group, so that the sessions a test swaps in are used.
+        self.group_commit = GroupCommit(lambda: self.sessions(), workers=settings.group_commit_workers,
+                                        max_jobs=settings.group_commit_max_jobs, metrics=self.metrics)
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.consumers: list[EventConsumer] = []
@@ -124,6 +128,7 @@ class ServiceRuntime:
                     task.exception()  # retrieved: a crash was logged by _spawn's guard
             for task in pending:
                 log.warning("background task did not stop in time", task=task.get_name(), seconds=STOP_SECONDS)
+        await self.group_commit.close(grace=STOP_SECONDS)
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
         with contextlib.suppress(Exception):
