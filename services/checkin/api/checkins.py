@@ -47,9 +47,11 @@ async def accept(rt: ServiceRuntime, principal: Principal, candidates: list[Cand
     tenant = principal.require_tenant()
     if not principal.employee_id:
         raise forbidden("missing_nip")
-    now = datetime.now(UTC)
 
     async def store(session: AsyncSession) -> list[Outcome]:
+        # Accepted now, inside the transaction: a watermark read while the job still queued or ran
+        # counts it as open (services.checkin.domain.watermark), whatever the wait in the queue.
+        now = datetime.now(UTC)
         # The token's tenant decides: a NIP known only in another tenant is unknown here.
         employee = await session.get(DirectoryEmployee, (tenant, principal.employee_id))
         if employee is None:
