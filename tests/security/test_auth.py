@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,19 +151,26 @@ def test_tampered_and_garbage_tokens_are_rejected(authenticator: auth.Authentica
         rejected(authenticator, garbage)
 
 
+@contextmanager
+def key_in_jwks(keys: dict[str, Any], key: ec.EllipticCurvePrivateKey, kid: str) -> Iterator[None]:
+    """The public half of ``key`` in the JWKS file for the block (as a key rotation adds it)."""
+    jwks = json.loads(keys["jwks"].read_text())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid=kid, alg="ES256", use="sig")
+    keys["jwks"].write_text(json.dumps({"keys": [*jwks["keys"], jwk]}))
+    try:
+        yield
+    finally:
+        keys["jwks"].write_text(json.dumps(jwks))
+
+
 def test_jwks_rotation_without_restart(authenticator: auth.Authenticator, keys: dict[str, Any],
                                        tmp_path: Path) -> None:
     new_key = ec.generate_private_key(ec.SECP256R1())
     token = jwt.encode(claims(), new_key, algorithm="ES256", headers={"kid": "rotated-2"})
     rejected(authenticator, token)
-    jwks = json.loads(keys["jwks"].read_text())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(new_key.public_key()))
-    jwk.update(kid="rotated-2", alg="ES256", use="sig")
-    keys["jwks"].write_text(json.dumps({"keys": [*jwks["keys"], jwk]}))
-    try:
+    with key_in_jwks(keys, new_key, "rotated-2"):
         assert authenticator.verify(token).tenant == "a"
-    finally:
-        keys["jwks"].write_text(json.dumps(jwks))
 
 
 def test_a_verified_token_is_not_checked_again_until_it_expires(authenticator: auth.Authenticator,
@@ -184,15 +193,9 @@ def test_a_key_removed_from_the_jwks_ends_the_tokens_it_verified(authenticator: 
                                                                   keys: dict[str, Any]) -> None:
     new_key = ec.generate_private_key(ec.SECP256R1())
     token = jwt.encode(claims(), new_key, algorithm="ES256", headers={"kid": "revoked-3"})
-    jwks = json.loads(keys["jwks"].read_text())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(new_key.public_key()))
-    jwk.update(kid="revoked-3", alg="ES256", use="sig")
-    keys["jwks"].write_text(json.dumps({"keys": [*jwks["keys"], jwk]}))
-    try:
+    with key_in_jwks(keys, new_key, "revoked-3"):
         assert authenticator.verify(token).tenant == "a"
-    finally:
-        keys["jwks"].write_text(json.dumps(jwks))
-    rejected(authenticator, token)
+    rejected(authenticator, token)  # verified a moment ago, but its key is gone
 
 
 def test_the_token_cache_is_bounded_and_drops_the_least_recently_used() -> None:
