@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,7 @@ from services.contracts.marks import MARK_TENANT
 log = structlog.get_logger(__name__)
 
 MarkFor = Callable[[int, int], Event]  # (partition, partitions) -> the mark to put on that partition
-SendToPartition = Callable[[str, int, Envelope], Awaitable["asyncio.Future[object]"]]
+SendToPartition = Callable[[str, Envelope, int], Awaitable["asyncio.Future[Any]"]]  # (topic, event, partition)
 
 
 class MarkSource(Protocol):
@@ -77,7 +77,7 @@ async def send_marks(marks: Sequence[MarkFor], topic: str, partitions: int, send
                     event = mark(partition, partitions)
                     envelope = Envelope(type=event.TYPE, source=source, tenant=MARK_TENANT, subject=event.subject(),
                                         data=event.model_dump_json().encode())
-                    futures.append(await send(topic, partition, envelope))
+                    futures.append(await send(topic, envelope, partition))
             await asyncio.gather(*futures)
     except Exception as exc:  # Kafka slow or down: the next round sends newer marks
         log.warning("watermark marks not sent", topic=topic, error=repr(exc))

@@ -19,7 +19,7 @@ from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.group_commit import GroupCommit
 from services.runtime.http import create_app
-from services.runtime.kafka import ensure_topics, make_broker, partition_count, send_envelope, send_to_partition
+from services.runtime.kafka import Producer, ensure_topics, make_broker, partition_count
 from services.runtime.lag import LagMonitor
 from services.runtime.logging import configure_logging
 from services.runtime.marks import MarkSource, Stamping
@@ -44,13 +44,14 @@ class ServiceRuntime:
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessions(self.engine)
         self.broker = make_broker(settings, self.registry)
+        self.producer = Producer(settings)
         self.outbox = metadata.tables.get("outbox")
         self.inbox = metadata.tables.get("inbox")
         self.relay = (
             outbox.OutboxRelay(
                 self.sessions,
                 self.outbox,
-                lambda topic, env: send_envelope(self.broker, topic, env),
+                self.producer.send,
                 self.metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,
@@ -94,7 +95,7 @@ class ServiceRuntime:
         assert self.relay is not None, "a service that stamps a topic has an outbox"
         bootstrap = self.settings.kafka_bootstrap_servers
         self.relay.stamp_with(Stamping(
-            source, lambda topic, partition, env: send_to_partition(self.broker, topic, partition, env),
+            source, self.producer.send,
             lambda topic: partition_count(bootstrap, topic), ce_source=self.source,
             interval=self.settings.outbox_mark_seconds, timeout=self.settings.publish_timeout_seconds))
 
@@ -131,9 +132,10 @@ class ServiceRuntime:
         await self.group_commit.close(grace=STOP_SECONDS)
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(STOP_SECONDS):
-                await self.broker.stop()
+        for client in (self.producer, self.broker):
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(STOP_SECONDS):
+                    await client.stop()
         await self.engine.dispose()
 
     def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
@@ -157,6 +159,7 @@ class ServiceRuntime:
                 await ensure_topics(self.settings.kafka_bootstrap_servers, wanted,
                                     self.settings.topic_partitions, self.settings.topic_replication)
                 await self.broker.start()
+                await self.producer.start()
                 break
             except asyncio.CancelledError:
                 raise
@@ -164,6 +167,8 @@ class ServiceRuntime:
                 log.warning("kafka not reachable yet", error=repr(exc), retry_in=delay)
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
+                with contextlib.suppress(Exception):
+                    await self.producer.stop()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
         self.kafka_connected.set()

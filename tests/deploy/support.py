@@ -24,6 +24,7 @@ HADIR_METRICS = {
     "hadir_http_request_duration_seconds_bucket": {"method", "route", "le"},
     "hadir_outbox_backlog": set(),
     "hadir_outbox_publish_failures_total": set(),
+    "hadir_outbox_published_total": {"topic"},
     "hadir_consumer_lag": {"group", "topic", "partition"},
     "hadir_dead_letters_total": {"group", "topic"},
     "hadir_events_handled_total": {"group", "type"},

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.registry import EVENT_TYPES
-from services.runtime.kafka import make_broker, partition_count, send_envelope, send_to_partition
+from services.runtime.kafka import Producer, partition_count
 from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.outbox import OutboxRelay
@@ -57,13 +57,13 @@ async def test_marks_follow_the_published_rows_on_every_partition(
     cls = mark_class(probe_topic.name)
     monkeypatch.setitem(EVENT_TYPES, cls.TYPE, cls)
     metrics = RuntimeMetrics(CollectorRegistry())
-    broker = make_broker(Settings(service="marks", kafka_bootstrap_servers=kafka_bootstrap), metrics.registry)
-    await broker.start()
+    producer = Producer(Settings(service="marks", kafka_bootstrap_servers=kafka_bootstrap))
+    await producer.start()
     source = Source(probe_topic.name, cls)
-    stamping = Stamping(source, lambda t, p, e: send_to_partition(broker, t, p, e),
+    stamping = Stamping(source, producer.send,
                         lambda t: partition_count(kafka_bootstrap, t), ce_source="/hadir/test", interval=0,
                         timeout=10)
-    relay = OutboxRelay(runtime_db.sessions, runtime_db.outbox, lambda t, e: send_envelope(broker, t, e), metrics,
+    relay = OutboxRelay(runtime_db.sessions, runtime_db.outbox, producer.send, metrics,
                         batch_size=4, stamping=stamping)
     subjects = spread_subjects(3, probe_topic.partitions)
     try:
@@ -71,7 +71,7 @@ async def test_marks_follow_the_published_rows_on_every_partition(
         assert await relay.publish_batch() == 4  # a full batch: not caught up, no marks
         assert await relay.publish_batch() == 2  # caught up: marks of this round follow
     finally:
-        await broker.stop()
+        await producer.stop()
 
     records = await read_topic(kafka_bootstrap, probe_topic.name, min_count=6 + probe_topic.partitions)
     by_partition: dict[int, list[str]] = {}
