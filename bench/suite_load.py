@@ -329,8 +329,6 @@ class Bench:
         end = time.monotonic()
         rate = (done - first[1]) / (end - first[0]) if first and end > first[0] and done > first[1] else None
         cpu_stats = cpu.stop() if cpu else None
-        if done < target:  # what is left would only disturb the next phase, which does not need policy
-            self.suite["policy"].stop()
         say(f"  evaluator drained at {rate or 0:,.0f} records/s; reading the topic with a bare consumer")
         raw = await probes.raw_consume(self.infra.bootstrap, topics.CHECKIN_RECEIVED)
         say(f"  raw aiokafka consumption {raw['records_per_s']:,.0f} records/s")
@@ -339,8 +337,9 @@ class Bench:
                                     "restart_to_first_commit_s": round(first[0] - restarted, 1) if first else None,
                                     "records_per_s": round(rate, 1) if rate else None, "cpu": cpu_stats,
                                     "raw_consume": raw, "backlog_http": http}
-        # Let the rest of the pipeline (reporting, check-in) absorb the verdicts before going on.
-        await self.settle({g: t for g, t in GROUPS.items() if g != EVALUATOR_GROUP}, timeout=self.plan.e2e_wait_s)
+        # Let the pipeline (policy too: the next phase's window closes only once the watermark passes its
+        # deadline) absorb what is left before going on.
+        await self.settle(GROUPS, timeout=self.plan.e2e_wait_s)
 
     async def pure_evaluate(self) -> None:
         """The domain's ``evaluate()`` in a loop in a process of its own (one core), same run."""
