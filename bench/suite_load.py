@@ -77,6 +77,7 @@ class Plan:
     overdue_timeout_s: float
     e2e_wait_s: float  # after a phase, wait at most this long for the read model to catch up
     perf_records: int
+    pure_s: float = 5.0  # the domain's evaluate() alone, one core
     max_offered: float = 4000.0
     connections: int = 96
 
@@ -328,8 +329,6 @@ class Bench:
         end = time.monotonic()
         rate = (done - first[1]) / (end - first[0]) if first and end > first[0] and done > first[1] else None
         cpu_stats = cpu.stop() if cpu else None
-        if done < target:  # what is left would only disturb the next phase, which does not need policy
-            self.suite["policy"].stop()
         say(f"  evaluator drained at {rate or 0:,.0f} records/s; reading the topic with a bare consumer")
         raw = await probes.raw_consume(self.infra.bootstrap, topics.CHECKIN_RECEIVED)
         say(f"  raw aiokafka consumption {raw['records_per_s']:,.0f} records/s")
@@ -338,8 +337,18 @@ class Bench:
                                     "restart_to_first_commit_s": round(first[0] - restarted, 1) if first else None,
                                     "records_per_s": round(rate, 1) if rate else None, "cpu": cpu_stats,
                                     "raw_consume": raw, "backlog_http": http}
-        # Let the rest of the pipeline (reporting, check-in) absorb the verdicts before going on.
-        await self.settle({g: t for g, t in GROUPS.items() if g != EVALUATOR_GROUP}, timeout=self.plan.e2e_wait_s)
+        # Let the pipeline (policy too: the next phase's window closes only once the watermark passes its
+        # deadline) absorb what is left before going on.
+        await self.settle(GROUPS, timeout=self.plan.e2e_wait_s)
+
+    async def pure_evaluate(self) -> None:
+        """The domain's ``evaluate()`` in a loop in a process of its own (one core), same run."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tools.bench.pure_evaluate", str(self.plan.pure_s), stdout=asyncio.subprocess.PIPE)
+        out, _ = await process.communicate()
+        self.phases["pure_evaluate"] = json.loads(out)
+        say(f"phase pure evaluate: {self.phases['pure_evaluate']['per_s']:,.0f} evaluations/s on one core "
+            f"({self.phases['pure_evaluate']['us_each']} µs each)")
 
     async def settle(self, groups: dict[str, list[str]], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -399,6 +408,7 @@ class Bench:
                 await self.checkin_phase("sustained", rate=rate / 5, duration=self.plan.sustained_s, mode="batch",
                                          items=5, drain=5, max_backlog=guard)
             await self.evaluator_ceiling()
+            await self.pure_evaluate()
             await self.overdue_at_scale()
         finally:
             await self.sampler.stop()
@@ -434,7 +444,7 @@ def summarise(phases: dict[str, Any]) -> dict[str, Any]:
         s["sustained_offered_checkins_per_s"] = sus["http"]["offered_rps"] * sus["http"]["checkins_per_request"]
         s["e2e_sustained_rps"] = sus["e2e"]["throughput_rps"]
         s["e2e_sustained_tail_s"] = sus["e2e"]["tail_s"]
-        s["e2e_sustained_p99_ms"] = sus["e2e"]["p99_ms"]
+        s["sustained_e2e_p99_ms"] = sus["e2e"]["p99_ms"]
         tail = sus["e2e"]["tail_s"]
         s["e2e_sustained_no_backlog"] = (sus["e2e"]["arrived"] == sus["e2e"]["accepted"] and tail is not None
                                          and tail <= 2.0 and sus["http"]["dropped"] == 0
@@ -454,6 +464,9 @@ def summarise(phases: dict[str, Any]) -> dict[str, Any]:
         s["evaluator_rps"] = ev["records_per_s"]
         s["raw_consume_rps"] = ev["raw_consume"]["records_per_s"]
         s["evaluator_vs_raw_consume"] = ratio(ev["records_per_s"], ev["raw_consume"]["records_per_s"])
+    if "pure_evaluate" in phases:
+        s["pure_evaluate_rps"] = phases["pure_evaluate"]["per_s"]
+        s["evaluator_vs_pure"] = ratio(s.get("evaluator_rps"), s["pure_evaluate_rps"])
     if "producer_perf" in phases:
         s["producer_perf_rps"] = phases["producer_perf"]["records_per_s"]
     if "idle_commits_per_s" in phases:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.checkin import api, handlers, store, web
+from services.checkin.marks import ReceivedMarks
 from services.checkin.settings import CheckinSettings
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
@@ -18,6 +20,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = CheckinSettings.of(settings or load_settings("checkin", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("main", handlers.subscriptions(rt))
+    rt.stamp(ReceivedMarks(timedelta(seconds=settings.mark_margin_seconds)))
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
     for router in api.ROUTERS:
         app.include_router(router)

@@ -6,16 +6,18 @@ redelivered event changes nothing twice; every write is an upsert of a full reco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated
-from services.runtime.consumer import Handler
+from services.runtime import sql
+from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
 
@@ -41,28 +43,26 @@ async def on_policy_updated(session: AsyncSession, envelope: Envelope, event: Po
     )
 
 
-async def on_checkin_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
-    await session.execute(
-        update(Checkin)
-        .where(Checkin.id == str(event.checkin_id), Checkin.tenant == envelope.tenant)
-        .values(
-            status=event.status,
-            window_id=event.window_id,
-            late_minutes=event.late_minutes,
-            geofence=event.geofence,
-            distance_m=event.distance_m,
-            suspicious=event.suspicious,
-            reasons=event.reasons,
-            evaluated_at=datetime.now(UTC),
-        )
-    )
+async def on_checkins_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
+    """The verdicts of a batch onto their check-ins, one statement (a later verdict of the same
+    check-in in the batch wins, as it would one by one)."""
+    now = datetime.now(UTC)
+    rows = {(d.envelope.tenant, str(d.event.checkin_id)): _verdict_row(d.envelope.tenant, d.event, now)  # type: ignore[attr-defined, arg-type]
+            for d in batch}
+    await sql.update_rows(session, Checkin.__table__, ("id", "tenant"), list(rows.values()))
 
 
-def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler]:
+def _verdict_row(tenant: str, event: CheckinEvaluated, now: datetime) -> dict[str, Any]:
+    return {"id": str(event.checkin_id), "tenant": tenant, "status": event.status, "window_id": event.window_id,
+            "late_minutes": event.late_minutes, "geofence": event.geofence, "distance_m": event.distance_m,
+            "suspicious": event.suspicious, "reasons": event.reasons, "evaluated_at": now}
+
+
+def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """What the service consumes, and the handler of each (the common signature: none of
     these handlers needs ``rt``)."""
     return {
         DirectoryUpdated: on_directory_updated,
         PolicyUpdated: on_policy_updated,
-        CheckinEvaluated: on_checkin_evaluated,
+        CheckinEvaluated: Batched(on_checkins_evaluated),
     }

@@ -30,6 +30,7 @@ from services.contracts.events import (
     RosterPublished,
 )
 from services.contracts.jsonschema import render
+from services.contracts.marks import CheckinsEvaluatedMark, CheckinsReceivedMark
 from services.contracts.registry import EVENT_TYPES
 
 DOCUMENT_PATH = Path(__file__).parent / "asyncapi.yaml"
@@ -51,18 +52,18 @@ class Participant:
 PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "policy", "hadir-policy-evaluator",
-        sends=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated),
-        receives=(CheckinReceived,),
+        sends=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
+        receives=(CheckinReceived, CheckinsReceivedMark),
     ),
     Participant(
         "checkin", "hadir-checkin-main",
-        sends=(CheckinReceived,),
+        sends=(CheckinReceived, CheckinsReceivedMark),
         receives=(DirectoryUpdated, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(
         "reporting", "hadir-reporting-projections",
         sends=(ReportDueSoon, ReportOverdue),
-        receives=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated),
+        receives=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
     ),
     Participant(
         "notify", "hadir-notify-main",
@@ -79,6 +80,8 @@ KEY_SUBJECTS: dict[type[Event], str] = {
     RosterPublished: "`<tenant>/unit:<unit id>`",
     CheckinReceived: "`<tenant>/<employee id>`",
     CheckinEvaluated: "`<tenant>/<employee id>`",
+    CheckinsReceivedMark: "`_pipeline/mark-<partition>`, sent to that partition explicitly (one mark per partition)",
+    CheckinsEvaluatedMark: "`_pipeline/mark-<received partition>-<partition>`, sent to that partition explicitly",
     ReportDueSoon: "`<tenant>/<employee id>`",
     ReportOverdue: "`<tenant>/<employee id>`",
     NotificationSent: "`<tenant>/<recipient>`",
@@ -126,6 +129,10 @@ Events of Hadir, the work-from-home policy suite of Indonesian regional governme
   fields, new enum values); ignore fields you do not know and tolerate unknown enum values. A breaking
   change gets new `.v2` topics.
 * Undecodable messages go to a per-consumer-group dead-letter topic `deadletter.<group>.v1`.
+* **Watermarks**: `checkin.received` and `checkin.evaluated` also carry marks (`*.mark.v1`, tenant
+  `_pipeline`) on every partition: every check-in accepted up to the mark's `accepted_until` precedes it
+  on its partition. Reporting closes a window only once the marks have passed its deadline. Skip the
+  mark types if you do not need them.
 """
 
 

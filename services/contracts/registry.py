@@ -13,6 +13,7 @@ from services.contracts.events import (
     ReportOverdue,
     RosterPublished,
 )
+from services.contracts.marks import CheckinsEvaluatedMark, CheckinsReceivedMark
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
@@ -21,7 +22,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PolicyUpdated,
         RosterPublished,
         CheckinReceived,
+        CheckinsReceivedMark,
         CheckinEvaluated,
+        CheckinsEvaluatedMark,
         ReportDueSoon,
         ReportOverdue,
         NotificationSent,

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.policy import api, handlers, store
+from services.policy.marks import EvaluatedMarks
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
 from services.runtime.service import ServiceRuntime
@@ -28,6 +29,7 @@ def build(settings: Settings | None = None, *,
     settings = PolicySettings.of(settings or load_settings("policy", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("evaluator", handlers.subscriptions(rt))
+    rt.stamp(EvaluatedMarks())
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)

@@ -1,81 +1,144 @@
 """Evaluation of every ``checkin.received`` into ``checkin.evaluated`` (the handler
-that stages it: :mod:`.handlers`).
+that stages the verdicts: :mod:`.handlers`).
 
-Gathers the facts (tenant zone, employee, the policy version in force at the
-capture time, the unit's sector, the roster's work mode for the capture day, the
-previous location) and hands them to the pure domain code
-(:func:`.domain.evaluation.evaluate`); the only write is the employee's last fix.
+Set-based: for a whole batch of check-ins it gathers the facts with one query per kind
+(tenant zones, employees, letter versions, the unit tree level by level, roster days,
+last fixes), hands each check-in with its facts to the pure domain code
+(:func:`.domain.evaluation.evaluate`) in the batch's order, and writes the employees'
+last fixes with one statement. A check-in's previous fix is the latest one judged
+before it — in this batch or stored — so a batch gives the verdicts that judging its
+check-ins one by one would give. A stored fix is only replaced by a later capture
+(also when another replica wrote it meanwhile).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import CheckinEvaluated, CheckinReceived
+from services.contracts.events import CheckinEvaluated, CheckinReceived, EmployeeRecord, WorkMode
 from services.contracts.policy import PolicyContent, Sector, local_date
 from services.contracts.rules.sectors import resolve
 from services.contracts.rules.versions import at_capture, until_as_known_at
 from services.policy.domain.evaluation import PreviousFix, evaluate
-from services.policy.letters import tenant_versions
+from services.policy.letters import versions_between
 from services.policy.records import employee_record
-from services.policy.rosters import mode_on
-from services.policy.store import Employee, LastFix, PolicyVersion, Tenant, Unit
+from services.policy.store import Employee, LastFix, PolicyVersion, RosterDay, Tenant, Unit
+from services.runtime import sql
 
 DEFAULT_ZONE = "Asia/Jakarta"
 
-
-async def version_in_force(session: AsyncSession, tenant: str, captured_at: datetime, tz: str) -> PolicyVersion | None:
-    """The version that applied to the capture day *as known at* ``captured_at``
-    (``contracts.rules.versions.at_capture``, ranges as they stood then): a later
-    amendment, even one that closed this version retroactively, does not change the
-    verdict. A check-in older than every version falls back to the first version
-    covering its day."""
-    day = local_date(captured_at, tz)
-    versions = await tenant_versions(session, tenant, day, day)
-    return at_capture(versions, day, captured_at, until_as_known_at)
+Key = tuple[str, str]  # (tenant, nip) or (tenant, unit id)
 
 
-async def unit_sector(session: AsyncSession, tenant: str, unit_id: str, content: PolicyContent) -> Sector:
-    """The unit's sector, the letter's mapping first, inherited up the unit tree
-    (``contracts.rules.sectors``; a unit the directory does not hold: the letter's, else the default)."""
-    parents: dict[str, str | None] = {}
-    own: dict[str, Sector | None] = {}
-    current: str | None = unit_id
-    while current is not None and current not in parents:
-        unit = await session.get(Unit, (tenant, current))
-        if unit is None:
-            break
-        parents[current] = unit.parent_id
-        own[current] = Sector(unit.sector) if unit.sector else None
-        current = unit.parent_id
-    return resolve(unit_id, parents, own, content.unit_sectors)
+@dataclass
+class Facts:
+    """What the batch's verdicts depend on, read once for the whole batch."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+    employees: dict[Key, EmployeeRecord] = field(default_factory=dict)
+    versions: dict[str, list[PolicyVersion]] = field(default_factory=dict)
+    units: dict[Key, Unit] = field(default_factory=dict)
+    modes: dict[tuple[str, str, date], WorkMode] = field(default_factory=dict)
+    fixes: dict[Key, PreviousFix] = field(default_factory=dict)
+
+    def zone(self, tenant: str) -> str:
+        return self.zones.get(tenant, DEFAULT_ZONE)
+
+    def version(self, tenant: str, captured_at: datetime) -> PolicyVersion | None:
+        """The version that applied to the capture day *as known at* ``captured_at``
+        (``contracts.rules.versions.at_capture``, ranges as they stood then): a later
+        amendment, even one that closed this version retroactively, does not change the
+        verdict. A check-in older than every version falls back to the first version
+        covering its day."""
+        day = local_date(captured_at, self.zone(tenant))
+        return at_capture(self.versions.get(tenant, ()), day, captured_at, until_as_known_at)
+
+    def sector(self, tenant: str, unit_id: str, content: PolicyContent) -> Sector:
+        """The unit's sector, the letter's mapping first, inherited up the unit tree
+        (``contracts.rules.sectors``; a unit the directory does not hold: the letter's, else the default)."""
+        parents: dict[str, str | None] = {}
+        own: dict[str, Sector | None] = {}
+        current: str | None = unit_id
+        while current is not None and current not in parents:
+            unit = self.units.get((tenant, current))
+            if unit is None:
+                break
+            parents[current] = unit.parent_id
+            own[current] = Sector(unit.sector) if unit.sector else None
+            current = unit.parent_id
+        return resolve(unit_id, parents, own, content.unit_sectors)
 
 
-async def judge(session: AsyncSession, tenant: str, event: CheckinReceived) -> CheckinEvaluated:
-    """The verdict on ``event``; remembers its location as the employee's last fix if it is the latest."""
-    tenant_row = await session.get(Tenant, tenant)
-    tz = tenant_row.timezone if tenant_row else DEFAULT_ZONE
-    employee = await session.get(Employee, (tenant, event.employee_id))
-    version = await version_in_force(session, tenant, event.captured_at, tz)
-    content = PolicyContent.model_validate(version.content) if version else PolicyContent(windows=[])
-    sector = await unit_sector(session, tenant, employee.unit_id, content) if employee else None
-    fix = await session.get(LastFix, (tenant, event.employee_id))
-    previous = PreviousFix(fix.captured_at, fix.latitude, fix.longitude) if fix else None
-    mode = await mode_on(session, tenant, event.employee_id, local_date(event.captured_at, tz))
-    verdict = evaluate(
-        event,
-        content=content,
-        timezone=tz,
-        employee=employee_record(employee) if employee else None,
-        unit_sector=sector,
-        work_mode=mode,
-        previous=previous,
-        policy_number=version.number if version else None,
-        policy_version=version.version if version else None,
-    )
-    if event.location is not None and (fix is None or event.captured_at >= fix.captured_at):
-        await session.merge(LastFix(tenant=tenant, nip=event.employee_id, captured_at=event.captured_at,
-                                    latitude=event.location.latitude, longitude=event.location.longitude))
-    return verdict
+async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinReceived]]) -> list[CheckinEvaluated]:
+    """The verdicts on ``batch`` ((tenant, check-in) in order); remembers each employee's latest fix."""
+    facts = await gather(session, batch)
+    verdicts: list[CheckinEvaluated] = []
+    moved: dict[Key, LastFix] = {}
+    for tenant, event in batch:
+        tz = facts.zone(tenant)
+        who = (tenant, event.employee_id)
+        employee = facts.employees.get(who)
+        version = facts.version(tenant, event.captured_at)
+        content = PolicyContent.model_validate(version.content) if version else PolicyContent(windows=[])
+        previous = facts.fixes.get(who)
+        verdicts.append(evaluate(
+            event,
+            content=content,
+            timezone=tz,
+            employee=employee,
+            unit_sector=facts.sector(tenant, employee.unit_id, content) if employee else None,
+            work_mode=facts.modes.get((tenant, event.employee_id, local_date(event.captured_at, tz))),
+            previous=previous,
+            policy_number=version.number if version else None,
+            policy_version=version.version if version else None,
+        ))
+        if event.location is not None and (previous is None or event.captured_at >= previous.captured_at):
+            facts.fixes[who] = PreviousFix(event.captured_at, event.location.latitude, event.location.longitude)
+            moved[who] = LastFix(tenant=tenant, nip=event.employee_id, captured_at=event.captured_at,
+                                 latitude=event.location.latitude, longitude=event.location.longitude)
+    await remember_fixes(session, moved.values())
+    return verdicts
+
+
+async def gather(session: AsyncSession, batch: Sequence[tuple[str, CheckinReceived]]) -> Facts:
+    """One query per kind of fact, whatever the size of the batch (the unit tree: one per level)."""
+    facts = Facts()
+    tenants = {tenant for tenant, _ in batch}
+    people = list({(tenant, e.employee_id) for tenant, e in batch})
+    for zone in await session.scalars(select(Tenant).where(Tenant.id.in_(tenants))):
+        facts.zones[zone.id] = zone.timezone
+    for person in await session.scalars(select(Employee).where(tuple_(Employee.tenant, Employee.nip).in_(people))):
+        facts.employees[(person.tenant, person.nip)] = employee_record(person)
+    days = {(tenant, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch}
+    first, last = min(d for _, d in days), max(d for _, d in days)
+    for version in await versions_between(session, tenants, first, last):
+        facts.versions.setdefault(version.tenant, []).append(version)
+    await _unit_tree(session, facts, {(t, e.unit_id) for (t, _), e in facts.employees.items()})
+    wanted_days = list({(tenant, e.employee_id, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch})
+    for roster in await session.scalars(select(RosterDay).where(
+            tuple_(RosterDay.tenant, RosterDay.nip, RosterDay.day).in_(wanted_days))):
+        facts.modes[(roster.tenant, roster.nip, roster.day)] = roster.mode  # type: ignore[assignment]
+    for fix in await session.scalars(select(LastFix).where(tuple_(LastFix.tenant, LastFix.nip).in_(people))):
+        facts.fixes[(fix.tenant, fix.nip)] = PreviousFix(fix.captured_at, fix.latitude, fix.longitude)
+    return facts
+
+
+async def _unit_tree(session: AsyncSession, facts: Facts, wanted: set[Key]) -> None:
+    """The units in ``wanted`` and their ancestors, one query per level of the tree."""
+    while wanted:
+        found = list(await session.scalars(select(Unit).where(tuple_(Unit.tenant, Unit.id).in_(list(wanted)))))
+        facts.units.update({(u.tenant, u.id): u for u in found})
+        wanted = {(u.tenant, u.parent_id) for u in found
+                  if u.parent_id is not None and (u.tenant, u.parent_id) not in facts.units}
+
+
+async def remember_fixes(session: AsyncSession, fixes: Iterable[LastFix]) -> None:
+    """Store each employee's latest fix (one statement); a stored later capture is kept."""
+    rows = [{"tenant": f.tenant, "nip": f.nip, "captured_at": f.captured_at, "latitude": f.latitude,
+             "longitude": f.longitude} for f in fixes]
+    await sql.upsert(session, LastFix.__table__, rows, ("tenant", "nip"), keep_newer="captured_at")

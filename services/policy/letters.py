@@ -12,6 +12,7 @@ of instances publish each version exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -77,8 +78,14 @@ async def versions_of(session: AsyncSession, tenant: str, policy_id: str, *, loc
 
 async def tenant_versions(session: AsyncSession, tenant: str, first: date, last: date) -> list[PolicyVersion]:
     """Every version that may concern a day in ``first..last`` (a superset; filter with the rules)."""
+    return await versions_between(session, [tenant], first, last)
+
+
+async def versions_between(session: AsyncSession, tenants: Collection[str], first: date,
+                           last: date) -> list[PolicyVersion]:
+    """Every version of ``tenants`` that may concern a day in ``first..last`` (one query; a superset)."""
     return list((await session.scalars(select(PolicyVersion).where(
-        PolicyVersion.tenant == tenant,
+        PolicyVersion.tenant.in_(tenants),
         PolicyVersion.valid_from <= last,
         or_(PolicyVersion.declared_valid_until.is_(None), PolicyVersion.declared_valid_until >= first),
     ))).all())

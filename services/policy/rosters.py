@@ -232,8 +232,3 @@ async def overrides(session: AsyncSession, *, tenant: str, unit_id: str, start: 
     return [OverrideOut(unit_id=r.unit_id, nip=r.nip, date=r.day, old_mode=r.old_mode, new_mode=r.new_mode,  # type: ignore[arg-type]
                         reason=r.reason, actor=r.actor, at=r.at) for r in rows]
 
-
-async def mode_on(session: AsyncSession, tenant: str, nip: str, day: date) -> WorkMode | None:
-    """The roster's mode for an employee on a day, if a roster covers it."""
-    row = await session.get(RosterDay, (tenant, nip, day))
-    return row.mode if row is not None else None  # type: ignore[return-value]

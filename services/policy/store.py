@@ -103,6 +103,18 @@ class LastFix(Base):
     longitude: Mapped[float] = mapped_column(Float)
 
 
+class ReceivedMark(Base):
+    """The latest watermark mark consumed from each partition of ``checkin.received``: the
+    verdicts of every check-in before it are committed (forwarded by the relay,
+    :mod:`services.policy.marks`). Pipeline-wide, so no tenant column."""
+
+    __tablename__ = "received_marks"
+
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    partitions: Mapped[int] = mapped_column(Integer)
+    accepted_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class RosterDay(Base):
     """One employee's work mode on one working day, from a generated roster or an override."""
 

@@ -27,6 +27,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
         interval=settings.reporting_scan_seconds,
         settle=timedelta(seconds=settings.reporting_settle_seconds),
         due_soon_before=timedelta(minutes=settings.reporting_due_soon_minutes),
+        max_hold=timedelta(seconds=settings.reporting_closure_max_hold_seconds),
         lookback_days=settings.reporting_lookback_days,
         metrics=metrics,
         metrics_every=settings.reporting_metrics_seconds,

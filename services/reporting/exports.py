@@ -66,9 +66,10 @@ def daily_sheets(report: DailyReport, rows: Sequence[LedgerRow], window_names: d
                          "", "", f"{report.units_verified}/{report.units_total}", "", ""])
     windows = Sheet("Per Jendela", [
         "Tanggal", "Kode Jendela", "Jendela", f"Mulai ({report.zone})", f"Selesai ({report.zone})",
-        f"Batas Waktu ({report.zone})", "Ditutup", *COUNT_HEADERS,
+        f"Batas Waktu ({report.zone})", "Ditutup", "Ditutup Sebelum Semua Diproses", *COUNT_HEADERS,
     ], [[day, w.window_id, w.window_name, local_text(w.start, tz), local_text(w.end, tz),
-         local_text(w.deadline, tz), yes_no(w.finalized), *_counts(w)] for w in report.windows])
+         local_text(w.deadline, tz), yes_no(w.finalized), yes_no(w.forced_close), *_counts(w)]
+        for w in report.windows])
     deadlines = {w.window_id: w.deadline for w in report.windows}
     detail = Sheet("Rincian", [
         "Tanggal", "NIP", "Nama", "Kode Unit", "Sektor", "Jendela", f"Batas Waktu ({report.zone})", "Status",

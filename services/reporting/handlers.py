@@ -14,17 +14,30 @@ closure's read and its write.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
+from services.contracts.marks import CheckinsEvaluatedMark
 from services.reporting.domain import ledger
-from services.reporting.store import Employee, Evaluation, Expectation, PolicyVersion, RosterDay, Tenant, Unit
-from services.reporting.window_lock import lock_window
+from services.reporting.store import (
+    Employee,
+    EvaluatedMark,
+    Evaluation,
+    Expectation,
+    PolicyVersion,
+    RosterDay,
+    Tenant,
+    Unit,
+)
+from services.reporting.window_lock import lock_windows
 from services.runtime import sql
-from services.runtime.consumer import Handler
+from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
 
@@ -66,49 +79,64 @@ async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPubl
         await sql.upsert(session, RosterDay.__table__, list(rows.values()), ("tenant", "nip", "day"))
 
 
-async def on_evaluated(session: AsyncSession, envelope: Envelope, event: CheckinEvaluated) -> None:
-    tenant = envelope.tenant
-    qualifying = event.window_id is not None and event.status in ledger.QUALIFYING
+async def on_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
+    """A batch of verdicts: one upsert of the evaluations, the shared locks of the windows
+    they qualify for, and the closed windows' ledger rows folded in one read and one write."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    qualifying: list[tuple[str, CheckinEvaluated]] = []
+    for item in batch:
+        tenant, event = item.envelope.tenant, cast(CheckinEvaluated, item.event)
+        rows[(tenant, str(event.checkin_id))] = {
+            "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id,
+            "unit_id": event.unit_id, "kind": event.kind.value, "local_date": event.local_date,
+            "window_id": event.window_id, "status": event.status, "late_minutes": event.late_minutes,
+            "geofence": event.geofence, "suspicious": event.suspicious, "captured_at": event.captured_at}
+        if event.window_id is not None and event.status in ledger.QUALIFYING:
+            qualifying.append((tenant, event))
+    await lock_windows(session, {(t, e.local_date, cast(str, e.window_id)) for t, e in qualifying}, shared=True)
+    await sql.upsert(session, Evaluation.__table__, list(rows.values()), ("tenant", "checkin_id"))
     if qualifying:
-        assert event.window_id is not None
-        await lock_window(session, tenant, event.local_date, event.window_id, shared=True)
-    await sql.upsert(session, Evaluation.__table__, [{
-        "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id, "unit_id": event.unit_id,
-        "kind": event.kind.value, "local_date": event.local_date, "window_id": event.window_id,
-        "status": event.status, "late_minutes": event.late_minutes, "geofence": event.geofence,
-        "suspicious": event.suspicious, "captured_at": event.captured_at,
-    }], ("tenant", "checkin_id"))
-    if qualifying:
-        await _apply_to_ledger(session, tenant, event)
+        await _apply_to_ledger(session, qualifying)
 
 
-async def _apply_to_ledger(session: AsyncSession, tenant: str, event: CheckinEvaluated) -> None:
-    """Fold a qualifying verdict into the ledger row of a closed window (if there is one)."""
+async def _apply_to_ledger(session: AsyncSession, verdicts: Sequence[tuple[str, CheckinEvaluated]]) -> None:
+    """Fold qualifying verdicts, in order, into the ledger rows of closed windows (where there is one)."""
     x = Expectation.__table__.c
-    key = (x.tenant == tenant, x.day == event.local_date, x.window_id == event.window_id,
-           x.nip == event.employee_id)
-    row = (await session.execute(
-        select(x.status, x.late_minutes, x.outside_geofence, x.suspicious, x.checkin_at).where(*key)
-        .with_for_update())).first()
-    if row is None:
-        return  # the window has not closed: its closure will read the verdict
-    folded = ledger.merge(ledger.verdict(row.status, row.late_minutes, bool(row.outside_geofence),
-                                         bool(row.suspicious), row.checkin_at), ledger.verdict(
-        event.status, event.late_minutes, event.geofence == "outside", event.suspicious, event.captured_at))
-    o = ledger.outcome(folded, closed=True)
-    await session.execute(
-        update(Expectation).where(*key)
-        .values(status=o.status, late_minutes=o.late_minutes, outside_geofence=o.outside_geofence,
-                suspicious=o.suspicious, checkin_at=o.checkin_at)
-        .execution_options(synchronize_session=False)
-    )
+    keys = list({(t, e.local_date, e.window_id, e.employee_id) for t, e in verdicts})
+    found = (await session.execute(
+        select(x.tenant, x.day, x.window_id, x.nip, x.status, x.late_minutes, x.outside_geofence, x.suspicious,
+               x.checkin_at).where(tuple_(x.tenant, x.day, x.window_id, x.nip).in_(keys)).with_for_update())).all()
+    state = {(r.tenant, r.day, r.window_id, r.nip): ledger.verdict(
+        r.status, r.late_minutes, bool(r.outside_geofence), bool(r.suspicious), r.checkin_at) for r in found}
+    changed: set[tuple[Any, ...]] = set()
+    for tenant, event in verdicts:
+        key = (tenant, event.local_date, event.window_id, event.employee_id)
+        if key not in state:
+            continue  # the window has not closed: its closure will read the verdict
+        state[key] = ledger.merge(state[key], ledger.verdict(
+            event.status, event.late_minutes, event.geofence == "outside", event.suspicious, event.captured_at))
+        changed.add(key)
+    outcomes = {key: ledger.outcome(state[key], closed=True) for key in changed}
+    await sql.update_rows(session, Expectation.__table__, ("tenant", "day", "window_id", "nip"), [
+        {"tenant": k[0], "day": k[1], "window_id": k[2], "nip": k[3], "status": o.status,
+         "late_minutes": o.late_minutes, "outside_geofence": o.outside_geofence, "suspicious": o.suspicious,
+         "checkin_at": o.checkin_at} for k, o in outcomes.items()])
 
 
-def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler]:
+async def on_mark(session: AsyncSession, envelope: Envelope, mark: CheckinsEvaluatedMark) -> None:
+    """Keep the latest watermark mark of the pair of partitions (an older one changes nothing)."""
+    await sql.upsert(session, EvaluatedMark.__table__, [{
+        "partition": mark.partition, "source_partition": mark.source_partition, "partitions": mark.partitions,
+        "source_partitions": mark.source_partitions, "accepted_until": mark.accepted_until}],
+        ("partition", "source_partition"), keep_newer="accepted_until")
+
+
+def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """The events reporting consumes and the handler of each."""
     return {
         DirectoryUpdated: on_directory,
         PolicyUpdated: on_policy,
         RosterPublished: on_roster,
-        CheckinEvaluated: on_evaluated,
+        CheckinEvaluated: Batched(on_evaluated),
+        CheckinsEvaluatedMark: on_mark,
     }

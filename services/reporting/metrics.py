@@ -48,6 +48,15 @@ class ReportingMetrics:
                                 ["phase"], registry=registry)
         self.close_seconds = Histogram("hadir_reporting_window_close_seconds", "Time to close one window",
                                        registry=registry, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+        self.forced_closures = Counter(
+            "hadir_reporting_forced_closures_total", "Windows closed after the maximum hold, before the pipeline's "
+            "watermark had passed their deadline (check-ins may still have been in flight)", registry=registry)
+        self.held_closures = Gauge(
+            "hadir_reporting_held_closures", "Windows past deadline + settle held because the pipeline's watermark "
+            "has not passed their deadline yet", registry=registry)
+        self.watermark_lag = Gauge(
+            "hadir_reporting_watermark_lag_seconds", "How far the pipeline's watermark is behind the clock "
+            "(-1: unknown, not every partition has a mark yet)", registry=registry)
         self.late_after_overdue = Counter("hadir_reporting_late_after_overdue_total",
                                           "Check-ins that arrived after their window closed", registry=registry)
 

@@ -18,9 +18,11 @@ from services.contracts.rules.versions import for_day
 from services.reporting.domain.expectations import Person, UnitFacts, resolve_sectors
 from services.reporting.domain.ledger import QUALIFYING, Fact, LedgerRow, merge, verdict
 from services.reporting.domain.national import NationalFacts, TenantInfo
+from services.reporting.domain.watermark import Mark
 from services.reporting.store import (
     AuditEntry,
     Employee,
+    EvaluatedMark,
     Evaluation,
     Expectation,
     PolicyVersion,
@@ -192,3 +194,9 @@ async def national_facts(session: AsyncSession, day: date) -> NationalFacts:
         select(v.tenant, func.count()).where(v.day == day).group_by(v.tenant))).all())
     return NationalFacts(tenants=tenants, counted=counted.all(), offices=offices.all(), closed=closed,  # type: ignore[arg-type]
                          verified=verified)  # type: ignore[arg-type]
+
+
+async def evaluated_marks(session: AsyncSession) -> list[Mark]:
+    """Every stored watermark mark (one per pair of partitions: a few dozen rows)."""
+    return [Mark(m.partition, m.partitions, m.source_partition, m.source_partitions, m.accepted_until)
+            for m in await session.scalars(select(EvaluatedMark))]

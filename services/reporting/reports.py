@@ -92,5 +92,6 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
         office=office, sectors_of=sectors_of,
         units={u.id: UnitInfo(u.name, u.effective_sector, u.active) for u in units.values()},
         sign_offs={u: SignOff(v.verified_by, v.verified_at) for u, v in sign_offs.items()},
+        forced={w for w in finalized if closed[w].forced},
     ))
     return report, detail

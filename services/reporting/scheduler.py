@@ -5,9 +5,13 @@ and today (tenant local time) are looked at — each under the letter version in
 at its opening, the version policy judges its check-ins by
 (:func:`.domain.windows.day_windows`):
 
-- once ``now >= deadline + settle`` (deadline = window end + grace) the window is
-  *closed*: every expected employee gets a ledger row (``expectations``) and each
-  one without a qualifying check-in gets one ``report.overdue``;
+- once ``now >= deadline + settle`` (deadline = window end + grace) *and* the pipeline's
+  watermark has passed the deadline — every check-in accepted before it has been evaluated
+  and projected (:mod:`.domain.watermark`) — the window is *closed*: every expected
+  employee gets a ledger row (``expectations``) and each one without a qualifying
+  check-in gets one ``report.overdue``. A stalled pipeline holds the closure for at most
+  ``max_hold``; then the window closes anyway, *forced* (flag on the closure and the
+  report, a metric, an alert);
 - in ``[deadline - due_soon_before, deadline)`` each expected employee not yet
   checked in gets one ``report.due_soon``.
 
@@ -43,6 +47,7 @@ from services.reporting.domain.daily import in_office
 from services.reporting.domain.expectations import expected_for_window, place
 from services.reporting.domain.ledger import build_rows
 from services.reporting.domain.monthly import months_due
+from services.reporting.domain.watermark import closure, watermark
 from services.reporting.domain.windows import DayWindow, awaiting_closure, day_windows
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.notices import payload_factory
@@ -59,17 +64,19 @@ LEDGER_COLUMNS = ("tenant", "day", "window_id", "nip", "unit_id", "sector", "sta
 
 class WindowScheduler:
     def __init__(self, rt: ServiceRuntime, *, interval: float, settle: timedelta, due_soon_before: timedelta,
-                 lookback_days: int = 3, metrics: ReportingMetrics | None = None,
+                 max_hold: timedelta, lookback_days: int = 3, metrics: ReportingMetrics | None = None,
                  metrics_every: float = 15.0) -> None:
         self.rt = rt
         self.interval = interval
         self.settle = settle
+        self.max_hold = max_hold
         self.due_soon_before = due_soon_before
         self.lookback_days = lookback_days
         self.metrics = metrics
         self.metrics_every = metrics_every
         self._metrics_at = 0.0
         self._months_done: set[tuple[str, date]] = set()
+        self._held = 0  # windows past deadline + settle waiting for the watermark, in the last scan
 
     async def run(self) -> None:
         while True:
@@ -90,6 +97,8 @@ class WindowScheduler:
             done = {(c.tenant, c.day, c.window_id, c.phase) for c in (await session.execute(
                 select(WindowClosure.tenant, WindowClosure.day, WindowClosure.window_id, WindowClosure.phase)
                 .where(WindowClosure.day >= first - timedelta(days=self.lookback_days)))).all()}
+            mark = watermark(await queries.evaluated_marks(session))
+        self._held = 0
         by_tenant: dict[str, list[PolicyVersion]] = {}
         for v in versions:
             by_tenant.setdefault(v.tenant, []).append(v)
@@ -99,34 +108,52 @@ class WindowScheduler:
             for offset in range(self.lookback_days, -1, -1):
                 day = today - timedelta(days=offset)
                 for window in day_windows(by_tenant.get(tenant.id, []), day, tenant.timezone):
-                    staged += await self._check_window(tenant, window, day, now, done)
+                    staged += await self._check_window(tenant, window, day, now, mark, done)
             await self._maybe_close_month(tenant, by_tenant.get(tenant.id, []), now, done)
         if staged:
             self.rt.wake_relay()
+        if self.metrics is not None:
+            self.metrics.held_closures.set(self._held)
+            self.metrics.watermark_lag.set((now - mark).total_seconds() if mark is not None else -1)
         await self._refresh_metrics(now)
         return staged
 
-    def phase_due(self, window: DayWindow, now: datetime) -> str | None:
-        """Which decision (if any) a window is due for at ``now``."""
+    def phase_due(self, window: DayWindow, now: datetime, mark: datetime | None) -> tuple[str, bool] | None:
+        """Which decision (if any) a window is due for at ``now`` with the pipeline's watermark
+        ``mark``, and whether an overdue closure is forced."""
         if not window.closes:
             return None  # its version took effect after this window had closed
         deadline = window.bounds.deadline
+        decision = closure(deadline, now, mark, settle=self.settle, max_hold=self.max_hold)
+        if decision.due:
+            return "overdue", decision.forced
         if now >= deadline + self.settle:
-            return "overdue"
+            self._held += 1
+            return None
         reminder_at = deadline - self.due_soon_before
         if (self.due_soon_before and reminder_at <= now < deadline
                 and reminder_at >= aware(window.version.effective_at)):
-            return "due_soon"
+            return "due_soon", False
         return None
 
     async def _check_window(self, tenant: Tenant, window: DayWindow, day: date, now: datetime,
-                            done: set[tuple[str, date, str, str]]) -> int:
-        phase = self.phase_due(window, now)
-        if phase is None or (tenant.id, day, window.window.id, phase) in done:
+                            mark: datetime | None, done: set[tuple[str, date, str, str]]) -> int:
+        if (tenant.id, day, window.window.id, "overdue") in done:
             return 0
-        return await self.close(tenant, window, day, phase)
+        due = self.phase_due(window, now, mark)
+        if due is None or (tenant.id, day, window.window.id, due[0]) in done:
+            return 0
+        phase, forced = due
+        if forced:
+            log.warning("window closed without the watermark: check-ins accepted before its deadline may still "
+                        "be in the pipeline", tenant=tenant.id, day=str(day), window=window.window.id,
+                        watermark=str(mark), deadline=str(window.bounds.deadline))
+        staged = await self.close(tenant, window, day, phase, forced=forced)
+        done.add((tenant.id, day, window.window.id, phase))  # the month-end check below sees it closed
+        return staged
 
-    async def close(self, tenant: Tenant, day_window: DayWindow, day: date, phase: str) -> int:
+    async def close(self, tenant: Tenant, day_window: DayWindow, day: date, phase: str, *,
+                    forced: bool = False) -> int:
         """Make one decision for one window (once, whoever else tries); returns notices staged."""
         started = time.perf_counter()
         version, content, window = day_window.version, day_window.content, day_window.window
@@ -160,15 +187,18 @@ class WindowScheduler:
                 update(WindowClosure)
                 .where(WindowClosure.tenant == tenant.id, WindowClosure.day == day,
                        WindowClosure.window_id == window.id, WindowClosure.phase == phase)
-                .values(flagged=len(absent), expected=len(expected), deadline=deadline, policy_number=version.number))
+                .values(flagged=len(absent), expected=len(expected), deadline=deadline, policy_number=version.number,
+                        forced=forced))
         elapsed = time.perf_counter() - started
         if self.metrics is not None:
             self.metrics.closures.labels(phase).inc()
             self.metrics.notices.labels(phase).inc(len(absent))
             if phase == "overdue":
                 self.metrics.overdue_emitted.labels(tenant.id).inc(len(absent))
+            if forced:
+                self.metrics.forced_closures.inc()
             self.metrics.close_seconds.observe(elapsed)
-        log.info("window closed", tenant=tenant.id, day=str(day), window=window.id, phase=phase,
+        log.info("window closed", tenant=tenant.id, day=str(day), window=window.id, phase=phase, forced=forced,
                  expected=len(expected), flagged=len(absent), seconds=round(elapsed, 3))
         self.rt.wake_relay()
         return len(absent)
@@ -187,10 +217,10 @@ class WindowScheduler:
 
     def _today_closed(self, tenant: Tenant, versions: list[PolicyVersion], today: date, now: datetime,
                       done: set[tuple[str, date, str, str]]) -> bool:
-        """Whether every window of today that will ever close has closed."""
+        """Whether every window of today that will ever close has closed (a window held for the
+        watermark has not)."""
         closed = {w for t, d, w, phase in done if (t, d, phase) == (tenant.id, today, "overdue")}
-        return all(now >= w.bounds.deadline + self.settle
-                   for w in awaiting_closure(day_windows(versions, today, tenant.timezone), closed))
+        return not awaiting_closure(day_windows(versions, today, tenant.timezone), closed)
 
     async def _refresh_metrics(self, now: datetime) -> None:
         if self.metrics is None or time.monotonic() - self._metrics_at < self.metrics_every:

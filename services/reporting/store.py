@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.db import UTCDateTime
@@ -133,6 +133,21 @@ class WindowClosure(Base):
     expected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     policy_number: Mapped[str | None] = mapped_column(String(100))
+    # Closed after the maximum hold, before the pipeline's watermark had passed the deadline.
+    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class EvaluatedMark(Base):
+    """The latest watermark mark per (partition of ``checkin.evaluated``, partition of
+    ``checkin.received`` it forwards): :mod:`services.reporting.domain.watermark`. Pipeline-wide."""
+
+    __tablename__ = "evaluated_marks"
+
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source_partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    partitions: Mapped[int] = mapped_column(Integer)
+    source_partitions: Mapped[int] = mapped_column(Integer)
+    accepted_until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Expectation(Base):

@@ -32,6 +32,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 
 from services.runtime import apikeys, errors, rls
+from services.runtime.token_cache import TokenCache
 
 ALGORITHMS = ("ES256", "RS256")
 ROLES = frozenset(
@@ -44,6 +45,7 @@ PUBLIC_PATHS = frozenset({
 })
 API_KEY_HEADER = "x-api-key"
 LEEWAY_SECONDS = 30
+TOKEN_CACHE_SIZE = 20_000  # verified tokens remembered (a few hundred bytes each)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Authenticator:
         self._audience = audience
         self._keys: dict[str, jwt.PyJWK] = {}
         self._stamp: tuple[int, int, int] | None = None
+        self._verified: TokenCache[Principal] = TokenCache(TOKEN_CACHE_SIZE, LEEWAY_SECONDS)
         self.api_keys = api_keys or apikeys.ApiKeyStore()
 
     def _load(self) -> dict[str, jwt.PyJWK]:
@@ -104,6 +107,9 @@ class Authenticator:
 
     def verify(self, token: str) -> Principal:
         keys = self._load()
+        known = self._verified.get(token, self._stamp)
+        if known is not None:
+            return known
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = keys.get(kid) if isinstance(kid, str) else None
@@ -118,9 +124,11 @@ class Authenticator:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
-            return _principal(claims)
+            principal = _principal(claims)
         except jwt.InvalidTokenError as exc:
             raise unauthorized("invalid_token", reason=exc) from exc
+        self._verified.put(token, self._stamp, float(claims["exp"]), principal)
+        return principal
 
     def verify_api_key(self, secret: str) -> Principal:
         try:

@@ -4,8 +4,11 @@ A batch subscriber with manual acknowledgement: records are decoded into
 CloudEvents and validated against the contracts; what cannot be decoded goes to
 the consumer's dead-letter topic with the reason and the original headers; the
 rest is applied in one database transaction together with the inbox rows; only
-then are the offsets committed. Transient failures (database or Kafka down) are
-retried with capped exponential backoff, holding the partition so order is kept.
+then are the offsets committed. A :class:`Batched` handler receives each run of
+consecutive events of its type in one call, so it can apply them with a number of
+statements that does not grow with the batch (order across types is kept).
+Transient failures (database or Kafka down) are retried with capped exponential
+backoff, holding the partition so order is kept.
 A handler error on one event isolates it: the batch is replayed event by event
 and the failing one is dead-lettered. Nothing is committed on cancellation.
 """
@@ -13,7 +16,9 @@ and the failing one is dead-lettered. Nothing is committed on cancellation.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -54,6 +59,35 @@ class Decoded:
     event: Event
 
 
+BatchHandler = Callable[[AsyncSession, Sequence[Decoded]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A set-based handler: called once per run of consecutive events of its type."""
+
+    apply: BatchHandler
+
+
+async def dispatch(session: AsyncSession, handlers: Mapping[type[Event], Handler | Batched],
+                   items: Sequence[Decoded]) -> None:
+    """Hand ``items`` to their handlers in order: each run of consecutive events of one type in
+    one call to a :class:`Batched` handler, else one by one. What a handler stages continues the
+    trace of the event it answers (a batch: its first event's); logs name that event."""
+    for kind, group in itertools.groupby(items, key=lambda i: type(i.event)):
+        run, handler = list(group), handlers[kind]
+        if isinstance(handler, Batched):
+            first = run[0].envelope
+            tracing.bind(tracing.child_of(first.traceparent), ce_id=first.id, ce_type=first.type,
+                         tenant=first.tenant, batch=str(len(run)))
+            await handler.apply(session, run)
+            continue
+        for item in run:
+            tracing.bind(tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
+                         ce_type=item.envelope.type, tenant=item.envelope.tenant)
+            await handler(session, item.envelope, item.event)
+
+
 class Poison(Exception):
     """A record that can never be applied; it goes to the dead-letter topic."""
 
@@ -65,7 +99,7 @@ class EventConsumer:
         self,
         *,
         group_id: str,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Event], Handler | Batched],
         sessions: async_sessionmaker[AsyncSession],
         inbox_table: Table,
         broker: KafkaBroker,
@@ -186,16 +220,16 @@ class EventConsumer:
         async with self._sessions() as session, session.begin():
             fresh = await inbox.claim(session, self._inbox, self.group_id, [i.envelope.id for i in items])
             duplicates = len(items) - len(fresh)
+            todo: list[Decoded] = []
             for item in items:
-                if item.envelope.id not in fresh:
-                    continue
-                fresh.discard(item.envelope.id)  # same id twice in one batch: apply once
-                # Events staged by the handler continue the trace; logs name the event.
-                tracing.bind(tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
-                             ce_type=item.envelope.type, tenant=item.envelope.tenant)
-                await self.handlers[type(item.event)](session, item.envelope, item.event)
-                log.info("event applied", group=self.group_id)
-                self._metrics.events_handled.labels(self.group_id, item.envelope.type).inc()
+                if item.envelope.id in fresh:
+                    fresh.discard(item.envelope.id)  # same id twice in one batch: apply once
+                    todo.append(item)
+            await dispatch(session, self.handlers, todo)
+        if todo:
+            log.info("events applied", group=self.group_id, count=len(todo))
+        for ce_type, count in Counter(i.envelope.type for i in todo).items():
+            self._metrics.events_handled.labels(self.group_id, ce_type).inc(count)
         if duplicates:
             self._metrics.events_duplicate.labels(self.group_id).inc(duplicates)
         if self._after_commit is not None:

@@ -71,6 +71,19 @@ def dialect_name(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
+async def begin_now(session: AsyncSession) -> None:
+    """Open the session's transaction on the database now: connect (an unreachable database
+    fails here, before any work runs in it) and, on SQLite, emit ``BEGIN IMMEDIATE``.
+
+    pysqlite begins a transaction only before the first write; a ``SAVEPOINT`` issued before
+    that opens a transaction of its own, which its ``RELEASE`` commits. Begun explicitly,
+    savepoints nest in the one transaction (IMMEDIATE: the write lock is taken, or waited
+    for, now, not refused later when a reading transaction tries to write)."""
+    await session.connection()
+    if dialect_name(session) == "sqlite":
+        await session.execute(text("BEGIN IMMEDIATE"))
+
+
 async def ping(engine: AsyncEngine) -> None:
     """Raise if the database cannot answer a trivial query."""
     async with engine.connect() as conn:

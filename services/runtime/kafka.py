@@ -1,15 +1,19 @@
-"""Kafka plumbing on FastStream: the broker (idempotent producer, acks=all,
-Prometheus middleware), topic creation and the raw send used by the outbox relay."""
+"""Kafka plumbing: the FastStream broker (consumers, idempotent producer, acks=all, Prometheus
+middleware), topic creation, and the raw :class:`Producer` the outbox relay and the watermark
+marks send with — FastStream's publish path costs about three times the CPU per record
+(measured on one machine, same run: 54 µs against 18 µs with aiokafka's ``send``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
@@ -26,43 +30,70 @@ def bootstrap_list(servers: str) -> list[str]:
     return [s.strip() for s in servers.split(",") if s.strip()]
 
 
-def make_broker(settings: Settings, registry: CollectorRegistry) -> KafkaBroker:
-    """A broker whose producer never duplicates on retry and waits for all in-sync replicas.
+def producer_config(settings: Settings) -> dict[str, Any]:
+    """A producer that never duplicates on retry and waits for all in-sync replicas.
 
     The outbox relay enqueues up to ``HADIR_OUTBOX_BATCH_SIZE`` records, then waits for them
     all: ``linger_ms`` lets them gather, and 128 KiB batches (aiokafka's default is 16 KiB)
     carry a 500-row round in a few produce requests per partition instead of dozens.
     """
+    return {"client_id": f"hadir-{settings.service}", "enable_idempotence": True, "acks": "all", "linger_ms": 5,
+            "max_batch_size": 128 * 1024, "request_timeout_ms": int(settings.publish_timeout_seconds * 1000)}
+
+
+def make_broker(settings: Settings, registry: CollectorRegistry) -> KafkaBroker:
+    """The FastStream broker: the consumers, and publishing outside the outbox (dead letters)."""
     return KafkaBroker(
         bootstrap_list(settings.kafka_bootstrap_servers),
-        client_id=f"hadir-{settings.service}",
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-        max_batch_size=128 * 1024,
-        request_timeout_ms=int(settings.publish_timeout_seconds * 1000),
+        **producer_config(settings),
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service)],
         graceful_timeout=10.0,
         logger=logging.getLogger("faststream"),
     )
 
 
-async def send_envelope(broker: KafkaBroker, topic: str, envelope: Envelope) -> asyncio.Future:
-    """Enqueue one CloudEvent; the returned future resolves when the broker acknowledges it."""
-    return await broker.publish(
-        envelope.data,
-        topic,
-        key=envelope.key.encode(),
-        headers=envelope.headers(),
-        no_confirm=True,
-    )
+class Producer:
+    """aiokafka's idempotent producer (:func:`producer_config`) for the outbox relay and the marks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap_list(self._settings.kafka_bootstrap_servers),
+                                    **producer_config(self._settings))
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def send(self, topic: str, envelope: Envelope, partition: int | None = None) -> asyncio.Future:
+        """Enqueue one CloudEvent (on ``partition`` if given, else by its key); the returned
+        future resolves when Kafka acknowledges it."""
+        if self._producer is None:
+            raise KafkaConnectionError("the producer is not started")
+        return await self._producer.send(topic, envelope.data, key=envelope.key.encode(), partition=partition,
+                                         headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+
+
+async def partition_count(bootstrap: str, topic: str, timeout: float = 30) -> int:
+    """How many partitions ``topic`` has (from the brokers' metadata)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        return len(described["partitions"])
+    finally:
+        await admin.close()
 
 
 async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, timeout: float) -> None:
-    """Publish and wait for the acknowledgement, bounded by ``timeout`` seconds."""
+    """Publish through the broker and wait for the acknowledgement, bounded by ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
-        future = await send_envelope(broker, topic, envelope)
-        await future
+        await broker.publish(envelope.data, topic, key=envelope.key.encode(), headers=envelope.headers())
 
 
 async def ensure_topics(

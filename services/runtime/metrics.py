@@ -53,6 +53,17 @@ class RuntimeMetrics:
             ["group", "topic", "partition"],
             registry=registry,
         )
+        self.group_commit_size = Histogram(
+            "hadir_group_commit_size",
+            "Jobs (e.g. requests) that shared one transaction of a group commit",
+            registry=registry,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+        )
+        self.group_commit_failures = Counter(
+            "hadir_group_commit_failures_total",
+            "Group commits whose transaction failed (every job that had succeeded in it got the error)",
+            registry=registry,
+        )
         self.ready = Gauge("hadir_ready", "1 when Kafka and the database answer, else 0", registry=registry)
         self.http_requests = Counter(
             "hadir_http_requests_total",

@@ -1,8 +1,12 @@
 """Transactional outbox: an event row commits with the state change that caused it;
 a relay publishes pending rows in id order with the idempotent producer.
 
-:func:`stage` (one event) and :func:`stage_many` (a batch, a fixed number of statements)
-are the only way any service writes outbox rows; both write the same row layout.
+:func:`stage` (one event), :func:`stage_many` (a batch of one tenant) and :func:`stage_each`
+(a batch whose events have their own tenant and trace, as a consumer's batch does) are the
+only way any service writes outbox rows, with a fixed number of statements per batch.
+
+A relay given a :class:`~services.runtime.marks.Stamping` also stamps every partition of a
+topic with watermark marks once a round finds the outbox caught up (:mod:`.marks`).
 
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
@@ -46,6 +50,7 @@ from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.runtime import sql, tracing
 from services.runtime.db import UTCDateTime, dialect_name
+from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.wakeup import Wakeup
 
@@ -118,18 +123,34 @@ async def stage(session: AsyncSession, outbox: Table | None, event: Event | Enco
 async def stage_many(session: AsyncSession, outbox: Table | None, events: Sequence[Event | Encoded], *,
                      tenant: str, source: str, traceparent: str | None = None,
                      time: datetime | None = None) -> list[Envelope]:
-    """Add ``events`` to the outbox inside the caller's transaction; they publish in this order.
+    """Add ``events`` of one tenant to the outbox inside the caller's transaction; they publish
+    in this order. Each carries the current trace unless ``traceparent`` is given, and ``time``
+    (default: now) as its CloudEvent time."""
+    trace = traceparent or tracing.current()
+    return await stage_each(session, outbox, [Staged(e, tenant, trace) for e in events], source=source, time=time)
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One event to stage with its own tenant and trace (a consumer's batch spans both)."""
+
+    event: Event | Encoded
+    tenant: str
+    traceparent: str | None = None
+
+
+async def stage_each(session: AsyncSession, outbox: Table | None, items: Sequence[Staged], *, source: str,
+                     time: datetime | None = None) -> list[Envelope]:
+    """Add ``items`` to the outbox inside the caller's transaction; they publish in this order.
 
     Set-based: a fixed number of statements per batch (one multi-row insert, ``COPY`` for
-    large batches on PostgreSQL). Each event carries the current trace unless ``traceparent``
-    is given, and ``time`` (default: now) as its CloudEvent time."""
+    large batches on PostgreSQL)."""
     assert outbox is not None, "a service that stages events has an outbox table"
-    if not events:
+    if not items:
         return []
     now = datetime.now(UTC)
-    trace = traceparent or tracing.current()
-    staged = [(_topic(e), _envelope(e, tenant=tenant, source=source, traceparent=trace, time=time or now))
-              for e in events]
+    staged = [(_topic(i.event), _envelope(i.event, tenant=i.tenant, source=source, traceparent=i.traceparent,
+                                          time=time or now)) for i in items]
     await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
         (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
         for topic, e in staged])
@@ -175,6 +196,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         publish_timeout: float = 10.0,
         shutdown_grace: float = 5.0,
+        stamping: Stamping | None = None,
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
@@ -185,10 +207,14 @@ class OutboxRelay:
         self._publish_timeout = publish_timeout
         self._shutdown_grace = shutdown_grace
         self._wakeup = Wakeup()
+        self._stamping = stamping
         self._backlog_refreshed = 0.0
 
     def wake(self) -> None:
         self._wakeup.ring()
+
+    def stamp_with(self, stamping: Stamping) -> None:
+        self._stamping = stamping
 
     async def run(self) -> None:
         failures = 0
@@ -211,13 +237,18 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """One relay round: claim up to ``batch_size`` rows, publish them in id order, wait
-        until Kafka has settled every one, mark the acknowledged rows sent."""
+        until Kafka has settled every one, mark the acknowledged rows sent. With watermark
+        marks (:mod:`.marks`): read them before the rows, send them once the round is caught up."""
+        marks: Sequence[MarkFor] = ()
+        outcome = _Round([], None, False)
         async with self._sessions() as session, session.begin():
             if dialect_name(session) == "postgresql":
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
                 if not locked:  # another instance is publishing; keep this replica's gauge fresh
                     await self._refresh_backlog(at_most_every=5.0)
                     return 0
+            if self._stamping is not None:
+                marks = await self._stamping.read(session)
             rows = (
                 await session.execute(
                     select(self._outbox)
@@ -227,21 +258,24 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            if not rows:
-                self._metrics.outbox_backlog.set(0)
-                return 0
-            outcome = await self._publish_rows(rows)
+            if rows:
+                outcome = await self._publish_rows(rows)
             if outcome.sent:
                 await session.execute(
                     update(self._outbox)
                     .where(self._outbox.c.id.in_(outcome.sent))
                     .values(published_at=datetime.now(UTC))
                 )
-        await self._refresh_backlog()
+        if rows:
+            await self._refresh_backlog()
+        else:
+            self._metrics.outbox_backlog.set(0)
         if outcome.cancelled:
             raise asyncio.CancelledError
         if len(outcome.sent) < len(rows):
             raise RuntimeError(f"published {len(outcome.sent)} of {len(rows)} outbox rows: {outcome.error!r}")
+        if marks and len(rows) < self._batch_size and self._stamping is not None:
+            await self._stamping.send(marks)
         return len(outcome.sent)
 
     async def _publish_rows(self, rows: Sequence[Any]) -> _Round:

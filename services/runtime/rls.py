@@ -7,7 +7,8 @@ policy that keeps the rows of the tenant named by the transaction setting ``app.
 when that setting is set. A request binds its caller's tenant (:func:`bind`, called by
 the principal dependency); every transaction a session begins then runs
 ``SELECT set_config('app.tenant', :tenant, true)`` (local to the transaction, so a pooled
-connection never carries it to the next user). Background work (consumers, schedulers,
+connection never carries it to the next user); a transaction shared by several tenants'
+work confines each part with :func:`confine`. Background work (consumers, schedulers,
 the outbox relay) binds nothing and sees every row, as before.
 
 A role with ``SUPERUSER`` or ``BYPASSRLS`` is never subject to row-level security: run the
@@ -26,7 +27,7 @@ from typing import Any
 import structlog
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
 log = structlog.get_logger(__name__)
@@ -86,11 +87,25 @@ class TenantSession(Session):
     """The sync session behind every ``AsyncSession`` of the services: sets ``app.tenant``."""
 
 
+_SET_TENANT = text("SELECT set_config(:name, :tenant, true)")
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_tenant(session: Session, transaction: Any, connection: Connection) -> None:
     tenant = bound()
     if tenant is not None and connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config(:name, :tenant, true)"), {"name": SETTING, "tenant": tenant})
+        connection.execute(_SET_TENANT, {"name": SETTING, "tenant": tenant})
+
+
+async def confine(session: AsyncSession, tenant: str | None) -> None:
+    """Confine the rest of the session's open transaction to ``tenant`` (None: every tenant),
+    as a request's transaction is confined at its begin.
+
+    For one transaction shared by the work of several tenants (a group commit): each part
+    confines itself before its statements. The setting outlives ``RELEASE SAVEPOINT``, so a
+    part that set none would run as the tenant of the part before it. PostgreSQL only."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_SET_TENANT, {"name": SETTING, "tenant": tenant or ""})
 
 
 # --- installation -----------------------------------------------------------------

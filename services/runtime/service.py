@@ -16,11 +16,13 @@ from sqlalchemy import MetaData
 from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, outbox
-from services.runtime.consumer import EventConsumer, Handler
+from services.runtime.consumer import Batched, EventConsumer, Handler
+from services.runtime.group_commit import GroupCommit
 from services.runtime.http import create_app
-from services.runtime.kafka import ensure_topics, make_broker, send_envelope
+from services.runtime.kafka import Producer, ensure_topics, make_broker, partition_count
 from services.runtime.lag import LagMonitor
 from services.runtime.logging import configure_logging
+from services.runtime.marks import MarkSource, Stamping
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.settings import Settings
 
@@ -42,13 +44,14 @@ class ServiceRuntime:
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessions(self.engine)
         self.broker = make_broker(settings, self.registry)
+        self.producer = Producer(settings)
         self.outbox = metadata.tables.get("outbox")
         self.inbox = metadata.tables.get("inbox")
         self.relay = (
             outbox.OutboxRelay(
                 self.sessions,
                 self.outbox,
-                lambda topic, env: send_envelope(self.broker, topic, env),
+                self.producer.send,
                 self.metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,
@@ -57,6 +60,9 @@ class ServiceRuntime:
             if self.outbox is not None
             else None
         )
+        # Through self.sessions at each group, so that the sessions a test swaps in are used.
+        self.group_commit = GroupCommit(lambda: self.sessions(), workers=settings.group_commit_workers,
+                                        max_jobs=settings.group_commit_max_jobs, metrics=self.metrics)
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.consumers: list[EventConsumer] = []
@@ -66,7 +72,7 @@ class ServiceRuntime:
 
     # --- wiring ----------------------------------------------------------------
 
-    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler]) -> EventConsumer:
+    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler | Batched]) -> EventConsumer:
         if self.inbox is None:
             raise RuntimeError("a consuming service needs an inbox table")
         consumer = EventConsumer(
@@ -83,6 +89,15 @@ class ServiceRuntime:
         consumer.register()
         self.consumers.append(consumer)
         return consumer
+
+    def stamp(self, source: MarkSource) -> None:
+        """Have the outbox relay stamp ``source.topic`` with watermark marks (:mod:`.marks`)."""
+        assert self.relay is not None, "a service that stamps a topic has an outbox"
+        bootstrap = self.settings.kafka_bootstrap_servers
+        self.relay.stamp_with(Stamping(
+            source, self.producer.send,
+            lambda topic: partition_count(bootstrap, topic), ce_source=self.source,
+            interval=self.settings.outbox_mark_seconds, timeout=self.settings.publish_timeout_seconds))
 
     def loop(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
         """A background coroutine started after Kafka is connected (e.g. a scheduler)."""
@@ -114,11 +129,13 @@ class ServiceRuntime:
                     task.exception()  # retrieved: a crash was logged by _spawn's guard
             for task in pending:
                 log.warning("background task did not stop in time", task=task.get_name(), seconds=STOP_SECONDS)
+        await self.group_commit.close(grace=STOP_SECONDS)
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(STOP_SECONDS):
-                await self.broker.stop()
+        for client in (self.producer, self.broker):
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(STOP_SECONDS):
+                    await client.stop()
         await self.engine.dispose()
 
     def _spawn(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
@@ -142,6 +159,7 @@ class ServiceRuntime:
                 await ensure_topics(self.settings.kafka_bootstrap_servers, wanted,
                                     self.settings.topic_partitions, self.settings.topic_replication)
                 await self.broker.start()
+                await self.producer.start()
                 break
             except asyncio.CancelledError:
                 raise
@@ -149,6 +167,8 @@ class ServiceRuntime:
                 log.warning("kafka not reachable yet", error=repr(exc), retry_in=delay)
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
+                with contextlib.suppress(Exception):
+                    await self.producer.stop()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
         self.kafka_connected.set()

@@ -8,16 +8,20 @@ statements per chunk, never one per row:
 - :func:`insert_ignore` inserts rows whose key is free and returns what went in;
 - :func:`upsert` / :func:`upsert_statement` insert or overwrite by key;
 - :func:`insert_rows` appends many rows (PostgreSQL: one ``unnest`` statement per chunk);
+- :func:`update_rows` updates many rows by key, each with its own values (PostgreSQL: one
+  ``UPDATE … FROM unnest`` per chunk);
 - :func:`copy_rows` appends rows that cannot conflict, with ``COPY`` on PostgreSQL for
   large batches where row-level security does not apply to the session.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -28,6 +32,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    bindparam,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -70,19 +75,22 @@ async def insert_ignore(session: AsyncSession, table: FromClause | Any, rows: Se
 
 
 def upsert_statement(session: AsyncSession, table: FromClause | Any, keys: Sequence[str],
-                     update: Sequence[str] | None = None) -> Any:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``update`` (default: every other column)."""
+                     update: Sequence[str] | None = None, keep_newer: str | None = None) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``update`` (default: every other column);
+    with ``keep_newer`` a stored row whose value in that column is later is left as it is."""
     stmt = insert(session, table)
     columns = update if update is not None else [c.name for c in stmt.table.columns if c.name not in keys]
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
+    where = stmt.excluded[keep_newer] >= stmt.table.c[keep_newer] if keep_newer else None
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns},
+                                      where=where)
 
 
 async def upsert(session: AsyncSession, table: FromClause | Any, rows: Sequence[dict[str, Any]],
-                 keys: Sequence[str], update: Sequence[str] | None = None) -> None:
+                 keys: Sequence[str], update: Sequence[str] | None = None, keep_newer: str | None = None) -> None:
     """Insert or overwrite ``rows`` by ``keys``, in chunks (see :func:`upsert_statement`)."""
     if not rows:
         return
-    stmt = upsert_statement(session, table, keys, update)
+    stmt = upsert_statement(session, table, keys, update, keep_newer)
     for chunk in chunks(rows, EXECUTEMANY_CHUNK):
         await session.execute(stmt, list(chunk))
 
@@ -125,6 +133,38 @@ async def insert_rows(session: AsyncSession, table: FromClause | Any, rows: Sequ
         statement = statement.on_conflict_do_nothing()
     for chunk in chunks(rows, SQLITE_CHUNK):
         await session.execute(statement, list(chunk))
+
+
+async def update_rows(session: AsyncSession, table: FromClause | Any, keys: Sequence[str],
+                      rows: Sequence[dict[str, Any]]) -> None:
+    """``UPDATE`` each row found by its ``keys`` with its other values (dicts with the same keys);
+    a row whose key is absent changes nothing. PostgreSQL: one ``UPDATE … FROM unnest`` per chunk."""
+    if not rows:
+        return
+    target = cast(Table, getattr(table, "__table__", table))
+    names = list(rows[0])
+    values = [n for n in names if n not in keys]
+    kinds = [_pg_type(target.c[n]) or ("json" if isinstance(target.c[n].type, JSON) else None) for n in names]
+    if dialect_name(session) == "postgresql" and None not in kinds:
+        arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(kinds))
+        columns = ", ".join(f'"{n}"' for n in names)
+        assignments = ", ".join(f'"{n}" = v."{n}"' for n in values)
+        matches = " AND ".join(f'"{target.name}"."{k}" = v."{k}"' for k in keys)
+        stmt = text(f'UPDATE "{target.name}" SET {assignments} FROM unnest({arrays}) AS v({columns}) '
+                    f"WHERE {matches}")
+        for chunk in chunks(rows, CHUNK):
+            await session.execute(stmt, {f"c{i}": [_array_item(r[n], t) for r in chunk]
+                                         for i, (n, t) in enumerate(zip(names, kinds, strict=True))})
+        return
+    statement = (target.update().where(*(target.c[k] == bindparam(f"k_{k}") for k in keys))
+                 .values({n: bindparam(f"v_{n}") for n in values}))
+    for chunk in chunks(rows, EXECUTEMANY_CHUNK):
+        await session.execute(statement, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{n}": r[n] for n in values}}
+                                          for r in chunk])
+
+
+def _array_item(value: Any, kind: str | None) -> Any:
+    return json.dumps(value) if kind == "json" and value is not None else value
 
 
 async def copy_rows(session: AsyncSession, table: FromClause | Any, columns: Sequence[str],

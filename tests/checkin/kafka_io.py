@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
@@ -26,34 +26,6 @@ async def publish(bootstrap: str, tenant: str, events: Iterable[Event], source: 
     finally:
         await producer.stop()
     return ids
-
-
-async def read_to_end(bootstrap: str, topic: str, tenant: str | None = None) -> list[ConsumerRecord]:
-    """Every record of ``topic`` up to the end offsets seen now (of ``tenant`` if given),
-    in partition-then-offset order. Deterministic: no settling time, nothing committed."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        await consumer._client.add_topic(topic)  # fetch this topic's metadata (no public API for it)
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        assert tps, f"topic {topic} does not exist"
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        records: list[ConsumerRecord] = []
-        while True:
-            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
-            if not behind:
-                break
-            batch = await consumer.getmany(*behind, timeout_ms=1000)
-            for tp_records in batch.values():
-                records.extend(r for r in tp_records if r.offset < end[TopicPartition(r.topic, r.partition)])
-    finally:
-        await consumer.stop()
-    if tenant is not None:
-        records = [r for r in records if headers(r).get("ce_tenant") == tenant]
-    return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
 def headers(record: ConsumerRecord) -> dict[str, str]:

@@ -21,6 +21,7 @@ from services.contracts import topics
 from tests.checkin import kafka_io
 from tests.checkin.conftest import CheckinService, new_tenant, nip, running_checkin
 from tests.support import infra
+from tests.support.records import read_to_end
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools.kafka import cluster as kafka_local
@@ -110,7 +111,7 @@ async def test_accepted_while_kafka_is_down_then_published_once_in_order(
         print(f"outbox drained {time.perf_counter() - restarted:.1f} s after the restart began")
         await asyncio.sleep(1)  # anything still in the producer's buffers would land now
 
-        records = await kafka_io.read_to_end(own_kafka.bootstrap, topics.CHECKIN_RECEIVED, tenant)
+        records = await read_to_end(own_kafka.bootstrap, topics.CHECKIN_RECEIVED, tenant)
         ce_ids = Counter(kafka_io.headers(r)["ce_id"] for r in records)
         assert [i for i, n in ce_ids.items() if n > 1] == [], "an event was published twice"
         assert len(records) == 201

@@ -18,6 +18,7 @@ from services.contracts import topics
 from services.runtime import outbox
 from tests.checkin import kafka_io
 from tests.checkin.conftest import CheckinService, new_tenant, nip, running_checkin
+from tests.support.records import read_to_end
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 
@@ -60,7 +61,7 @@ async def test_five_retries_store_one_row_and_publish_one_event(checkin: Checkin
     rows = await checkin.rows(tenant)
     assert [r.id for r in rows] == [answers[0].json()["id"]]
     [event_row] = await published(checkin, tenant)
-    records = await kafka_io.read_to_end(kafka_bootstrap, topics.CHECKIN_RECEIVED, tenant)
+    records = await read_to_end(kafka_bootstrap, topics.CHECKIN_RECEIVED, tenant)
     assert [kafka_io.headers(r)["ce_id"] for r in records] == [event_row.event_id]
     event = json.loads(records[0].value)
     assert event["checkin_id"] == rows[0].id and event["employee_id"] == NIP

@@ -24,12 +24,15 @@ HADIR_METRICS = {
     "hadir_http_request_duration_seconds_bucket": {"method", "route", "le"},
     "hadir_outbox_backlog": set(),
     "hadir_outbox_publish_failures_total": set(),
+    "hadir_outbox_published_total": {"topic"},
     "hadir_consumer_lag": {"group", "topic", "partition"},
     "hadir_dead_letters_total": {"group", "topic"},
     "hadir_events_handled_total": {"group", "type"},
     "hadir_ready": set(),
     "hadir_overdue_emitted_total": {"tenant"},
     "hadir_notifications_total": {"channel", "status"},
+    "hadir_reporting_forced_closures_total": set(),
+    "hadir_reporting_held_closures": set(),
 }
 SCRAPE_LABELS = {"job", "instance", "service"}
 FASTSTREAM = re.compile(r"^faststream_[a-z_]+$")

@@ -125,7 +125,9 @@ def test_the_metrics_rules_need_are_registered_by_the_services(service: str) -> 
         exposed = {m.name for m in rt.registry.collect()}
     finally:
         rt.engine.sync_engine.dispose()
-    per_service = {"hadir_notifications_total": {"notify"}, "hadir_overdue_emitted_total": {"reporting"}}
+    per_service = {"hadir_notifications_total": {"notify"}, "hadir_overdue_emitted_total": {"reporting"},
+                   "hadir_reporting_forced_closures_total": {"reporting"},
+                   "hadir_reporting_held_closures": {"reporting"}}
     for name in HADIR_METRICS:
         if service not in per_service.get(name, {service}):
             continue

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.contracts import topics
-from tests.support.records import event_ids, records_of
+from tests.support.records import event_ids, read_to_end
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools import seed
@@ -109,13 +109,13 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
 
     # Exactly one report.overdue event on the topic for this tenant (the relay publishes at least
     # once: a record repeated after a slow acknowledgement carries the same event id).
-    ours = await records_of(e2e_kafka, topics.REPORT_OVERDUE, tenant)
+    ours = await read_to_end(e2e_kafka, topics.REPORT_OVERDUE, tenant)
     assert len(event_ids(ours)) == 1
     assert {r.key for r in ours} == {f"{tenant}/{NIP_B}".encode()}
 
     # The trace of the HTTP request travels with the check-in and its verdict, and into the logs.
     for topic in (topics.CHECKIN_RECEIVED, topics.CHECKIN_EVALUATED):
-        records = await records_of(e2e_kafka, topic, tenant)
+        records = await read_to_end(e2e_kafka, topic, tenant)
         assert len(event_ids(records)) == 1, topic
         assert {dict(r.headers)["traceparent"].decode().split("-")[1] for r in records} == {TRACE_ID}, topic
     for name in ("checkin", "policy"):

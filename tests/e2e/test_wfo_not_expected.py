@@ -32,7 +32,7 @@ import pytest
 
 from services.contracts import topics
 from tests.support import suites
-from tests.support.records import records_of
+from tests.support.records import read_to_end
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools import seed
@@ -144,6 +144,6 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
 
     expected_notices = [(GURU, "apel"), (RUMAH, "apel"), (RUMAH, "lokasi")]
     for topic in (topics.REPORT_DUE_SOON, topics.REPORT_OVERDUE):
-        records = {dict(r.headers)["ce_id"]: r for r in await records_of(module_kafka, topic, tenant)}
+        records = {dict(r.headers)["ce_id"]: r for r in await read_to_end(module_kafka, topic, tenant)}
         notices = sorted((p["employee_id"], p["window_id"]) for p in (json.loads(r.value) for r in records.values()))
         assert notices == expected_notices, topic

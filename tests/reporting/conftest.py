@@ -32,11 +32,13 @@ from services.contracts.events import (
     TenantRecord,
     UnitRecord,
 )
+from services.contracts.marks import MARK_TENANT, CheckinsEvaluatedMark
 from services.contracts.policy import CheckinKind, PolicyContent, Sector, Window
 from services.reporting import handlers, store
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.runtime import migrations
+from services.runtime.consumer import Decoded, dispatch
 from services.runtime.outbox import envelope_for
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
@@ -78,7 +80,8 @@ def instance(url: str, jwks: Path | None = None, **scheduler_args: object) -> In
     rt = ServiceRuntime(settings, store.Base.metadata, Path(store.__file__).parent / "migrations")
     metrics = ReportingMetrics(rt.registry)
     args = {"interval": 1.0, "settle": timedelta(seconds=10), "due_soon_before": timedelta(minutes=10),
-            "lookback_days": 3, "metrics": metrics, "metrics_every": 0.0, **scheduler_args}
+            "max_hold": timedelta(minutes=5), "lookback_days": 3, "metrics": metrics, "metrics_every": 0.0,
+            **scheduler_args}
     return Instance(rt, WindowScheduler(rt, **args), metrics)  # type: ignore[arg-type]
 
 
@@ -86,19 +89,34 @@ def instance(url: str, jwks: Path | None = None, **scheduler_args: object) -> In
 async def reporting(pg_url: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[Instance]:
     await migrations.upgrade_async(Path(store.__file__).parent / "migrations", pg_url, store.Base.metadata)
     inst = instance(pg_url, dev_keys[1])
+    await pipeline_evaluated_until(inst.rt, CAUGHT_UP)
     yield inst
     await inst.rt.engine.dispose()
 
 
 async def apply(rt: ServiceRuntime, tenant: str, *events: Event, time_: datetime | None = None) -> None:
     """Apply events as the consumer does: one transaction, the real handlers."""
+    items = []
+    for event in events:
+        env = envelope_for(event, tenant=tenant, source="/hadir/test")
+        if time_ is not None:
+            env = Envelope(type=env.type, source=env.source, tenant=env.tenant, subject=env.subject,
+                           data=env.data, id=env.id, time=time_)
+        items.append(Decoded(env, event))
     async with rt.sessions() as session, session.begin():
-        for event in events:
-            env = envelope_for(event, tenant=tenant, source="/hadir/test")
-            if time_ is not None:
-                env = Envelope(type=env.type, source=env.source, tenant=env.tenant, subject=env.subject,
-                               data=env.data, id=env.id, time=time_)
-            await handlers.subscriptions(rt)[type(event)](session, env, event)
+        await dispatch(session, handlers.subscriptions(rt), items)
+
+
+CAUGHT_UP = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+async def pipeline_evaluated_until(rt: ServiceRuntime, until: datetime, partitions: int = 1,
+                                   sources: int = 1) -> None:
+    """Watermark marks saying every check-in accepted up to ``until`` is projected (the tests
+    that are not about the watermark run with the pipeline caught up: :data:`CAUGHT_UP`)."""
+    await apply(rt, MARK_TENANT, *(CheckinsEvaluatedMark(
+        partition=q, partitions=partitions, source_partition=p, source_partitions=sources, accepted_until=until)
+        for q in range(partitions) for p in range(sources)))
 
 
 async def seed(rt: ServiceRuntime, tenant: str, *, employees: Sequence[tuple[str, str]],
@@ -141,6 +159,14 @@ async def outbox_events(rt: ServiceRuntime, ce_type: str | None = None) -> list[
     async with rt.sessions() as session:
         rows = (await session.execute(query)).all()
     return [(s, json.loads(p)) for s, p, t in rows if ce_type is None or t == ce_type]
+
+
+async def ledger(rt: ServiceRuntime, tenant: str, window_id: str, day: date = DAY) -> dict[str, store.Expectation]:
+    """The ledger rows of one closed window, by NIP."""
+    x = store.Expectation
+    async with rt.sessions() as session:
+        rows = await session.scalars(select(x).where(x.tenant == tenant, x.day == day, x.window_id == window_id))
+        return {r.nip: r for r in rows}
 
 
 async def count(rt: ServiceRuntime, table: object) -> int:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from services.contracts.policy import Sector
 from services.reporting.store import Expectation, WindowClosure
 from tests.reporting.conftest import (
@@ -20,6 +18,7 @@ from tests.reporting.conftest import (
     at,
     count,
     instance,
+    ledger,
     nip,
     outbox_events,
     seed,
@@ -29,13 +28,6 @@ from tests.reporting.conftest import (
 A, B, C, D = (nip(i) for i in range(4))
 STAFF = [(A, "bkd"), (B, "bkd"), (C, "bkd"), (D, "dinkes")]
 SECTORS = {"bkd": Sector.NON_ESSENTIAL, "dinkes": Sector.NON_ESSENTIAL}
-
-
-async def ledger(rt, tenant: str, window_id: str) -> dict[str, Expectation]:  # type: ignore[no-untyped-def]
-    async with rt.sessions() as session:
-        rows = await session.scalars(select(Expectation).where(
-            Expectation.tenant == tenant, Expectation.day == DAY, Expectation.window_id == window_id))
-        return {r.nip: r for r in rows}
 
 
 async def test_overdue_once_per_missing_employee_and_a_late_checkin_turns_it_late(reporting) -> None:
@@ -136,12 +128,13 @@ async def test_the_closure_waits_for_a_verdict_being_applied(reporting, pg_url: 
     await seed(rt, "lebak", employees=STAFF, sectors=SECTORS)
     from services.contracts.envelope import Envelope  # noqa: F401
     from services.reporting import handlers
+    from services.runtime.consumer import Decoded
     from services.runtime.outbox import envelope_for
 
     event = verdict(A, "apel", "late", captured=at(7, 44, 59), late_minutes=15, kind=K.ATTENDANCE)
     async with rt.sessions() as session:
         await session.begin()
-        await handlers.on_evaluated(session, envelope_for(event, tenant="lebak", source="/t"), event)
+        await handlers.on_evaluated(session, [Decoded(envelope_for(event, tenant="lebak", source="/t"), event)])
         closing = asyncio.create_task(reporting.scheduler.scan(at(7, 45, 11)))
         await asyncio.sleep(1.0)
         assert not closing.done(), "the closure must wait for the verdict's transaction"

@@ -12,7 +12,21 @@ from services.reporting.domain import scoring
 from services.reporting.reports import daily_report
 from services.reporting.store import Tenant
 from services.runtime import migrations
-from tests.reporting.conftest import DAY, DUE_SOON, OVERDUE, K, apply, at, instance, nip, outbox_events, seed, verdict
+from tests.reporting.conftest import (
+    CAUGHT_UP,
+    DAY,
+    DUE_SOON,
+    OVERDUE,
+    K,
+    apply,
+    at,
+    instance,
+    nip,
+    outbox_events,
+    pipeline_evaluated_until,
+    seed,
+    verdict,
+)
 
 
 async def test_closure_reports_and_scores_on_sqlite(tmp_path: Path) -> None:
@@ -20,6 +34,7 @@ async def test_closure_reports_and_scores_on_sqlite(tmp_path: Path) -> None:
     await migrations.upgrade_async(Path(store.__file__).parent / "migrations", url, store.Base.metadata)
     inst = instance(url)
     rt = inst.rt
+    await pipeline_evaluated_until(rt, CAUGHT_UP)
     try:
         staff = [(nip(i), "bkd") for i in range(5)]
         await seed(rt, "serang", employees=staff, sectors={"bkd": Sector.NON_ESSENTIAL})

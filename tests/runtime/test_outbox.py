@@ -20,12 +20,13 @@ from sqlalchemy import func, select
 
 from services.contracts.envelope import Envelope
 from services.runtime import db
-from services.runtime.kafka import make_broker, send_envelope
+from services.runtime.kafka import Producer
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import Settings
 from tests.checkin import kafka_io
 from tests.runtime.conftest import ProbeTopic, RuntimeDb, wait_for_value
+from tests.support.records import read_to_end
 
 pytestmark = pytest.mark.infra
 
@@ -65,13 +66,13 @@ async def test_two_relays_on_one_database_publish_each_row_exactly_once(
     for i in range(2):  # two replicas: own engine (connection pool), own producer, own metrics
         engine = db.make_engine(runtime_db.url, pool_size=3)
         metrics = RuntimeMetrics(CollectorRegistry())
-        broker = make_broker(Settings(service=f"relay-{i}", kafka_bootstrap_servers=kafka_bootstrap,
-                                      publish_timeout_seconds=10), metrics.registry)
-        await broker.start()
+        producer = Producer(Settings(service=f"relay-{i}", kafka_bootstrap_servers=kafka_bootstrap,
+                                     publish_timeout_seconds=10))
+        await producer.start()
         relay = OutboxRelay(db.make_sessions(engine), runtime_db.outbox,
-                            lambda topic, env, b=broker: send_envelope(b, topic, env), metrics,
+                            producer.send, metrics,
                             batch_size=7, poll_seconds=0.01)
-        relays.append((relay, metrics, broker, engine))
+        relays.append((relay, metrics, producer, engine))
     tasks = [asyncio.create_task(relay.run()) for relay, *_ in relays]
     subjects = [f"1990010120150310{n:02d}" for n in range(10)]
     staged: list[str] = []
@@ -87,11 +88,11 @@ async def test_two_relays_on_one_database_publish_each_row_exactly_once(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for _, _, broker, engine in relays:
-            await broker.stop()
+        for _, _, producer, engine in relays:
+            await producer.stop()
             await engine.dispose()
 
-    records = await kafka_io.read_to_end(kafka_bootstrap, probe_topic.name)
+    records = await read_to_end(kafka_bootstrap, probe_topic.name)
     counts = Counter(kafka_io.headers(r)["ce_id"] for r in records)
     assert {i: n for i, n in counts.items() if n > 1} == {}, "a row was published twice"
     assert set(counts) == set(staged) and len(records) == len(staged) == 220

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import Depends, FastAPI, HTTPException
 from typer.testing import CliRunner
 
-from services.runtime import apikeys, auth, devkeys
+from services.runtime import apikeys, auth, devkeys, token_cache
 from tests.security.apps import SERVICES, RouteInfo, build, routes
 from tests.security.conftest import FIGURES
 from tools.cli import app as cli
@@ -149,19 +151,62 @@ def test_tampered_and_garbage_tokens_are_rejected(authenticator: auth.Authentica
         rejected(authenticator, garbage)
 
 
+@contextmanager
+def key_in_jwks(keys: dict[str, Any], key: ec.EllipticCurvePrivateKey, kid: str) -> Iterator[None]:
+    """The public half of ``key`` in the JWKS file for the block (as a key rotation adds it)."""
+    jwks = json.loads(keys["jwks"].read_text())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid=kid, alg="ES256", use="sig")
+    keys["jwks"].write_text(json.dumps({"keys": [*jwks["keys"], jwk]}))
+    try:
+        yield
+    finally:
+        keys["jwks"].write_text(json.dumps(jwks))
+
+
 def test_jwks_rotation_without_restart(authenticator: auth.Authenticator, keys: dict[str, Any],
                                        tmp_path: Path) -> None:
     new_key = ec.generate_private_key(ec.SECP256R1())
     token = jwt.encode(claims(), new_key, algorithm="ES256", headers={"kid": "rotated-2"})
     rejected(authenticator, token)
-    jwks = json.loads(keys["jwks"].read_text())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(new_key.public_key()))
-    jwk.update(kid="rotated-2", alg="ES256", use="sig")
-    keys["jwks"].write_text(json.dumps({"keys": [*jwks["keys"], jwk]}))
-    try:
+    with key_in_jwks(keys, new_key, "rotated-2"):
         assert authenticator.verify(token).tenant == "a"
-    finally:
-        keys["jwks"].write_text(json.dumps(jwks))
+
+
+def test_a_verified_token_is_not_checked_again_until_it_expires(authenticator: auth.Authenticator,
+                                                                keys: dict[str, Any],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    real_decode = auth.jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda token, *a, **k: decoded.append(token) or real_decode(token, *a, **k))
+    token = es256(keys, exp=int(time.time()) + 60)
+    assert authenticator.verify(token).tenant == "a"
+    assert authenticator.verify(token).tenant == "a"
+    assert decoded == [token]  # the signature was checked once
+    later = time.time() + 60 + auth.LEEWAY_SECONDS
+    monkeypatch.setattr(token_cache.time, "time", lambda: later)  # past its expiry (and the leeway)
+    authenticator.verify(token)
+    assert decoded == [token, token]  # no longer answered from memory: checked (and judged) again
+
+
+def test_a_key_removed_from_the_jwks_ends_the_tokens_it_verified(authenticator: auth.Authenticator,
+                                                                  keys: dict[str, Any]) -> None:
+    new_key = ec.generate_private_key(ec.SECP256R1())
+    token = jwt.encode(claims(), new_key, algorithm="ES256", headers={"kid": "revoked-3"})
+    with key_in_jwks(keys, new_key, "revoked-3"):
+        assert authenticator.verify(token).tenant == "a"
+    rejected(authenticator, token)  # verified a moment ago, but its key is gone
+
+
+def test_the_token_cache_is_bounded_and_drops_the_least_recently_used() -> None:
+    cache: token_cache.TokenCache[str] = token_cache.TokenCache(size=2, leeway_seconds=0)
+    far = time.time() + 600
+    for name in ("a", "b"):
+        cache.put(name, "keys-1", far, name.upper())
+    assert cache.get("a", "keys-1") == "A"  # now b is the least recently used
+    cache.put("c", "keys-1", far, "C")
+    assert (cache.get("b", "keys-1"), cache.get("a", "keys-1"), len(cache)) == (None, "A", 2)
+    assert cache.get("a", "keys-2") is None and len(cache) == 0  # another key set: nothing is trusted
 
 
 # --- API keys ---------------------------------------------------------------------------

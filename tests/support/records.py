@@ -1,14 +1,14 @@
 """Reading what a tenant's events on a topic are, straight from the broker.
 
-Each record on the topic is returned once, even if the reader's group rebalanced and read
-part of the topic again (records are kept by partition and offset)."""
+Up to the end offsets seen when the read starts, by assignment (no consumer group, nothing
+committed), so each record is returned once and the read ends even while producers keep
+writing (watermark marks arrive on the check-in topics every second)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 
 async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
@@ -23,19 +23,32 @@ async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
             raise
 
 
-async def records_of(bootstrap: str, topic: str, tenant: str) -> list[ConsumerRecord]:
-    """Every record of ``tenant`` on ``topic`` (read from the beginning, no group commits)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=f"e2e-audit-{uuid.uuid4().hex[:6]}")
+async def read_to_end(bootstrap: str, topic: str, tenant: str | None = None) -> list[ConsumerRecord]:
+    """Every record of ``topic`` up to the end offsets seen now (of ``tenant`` if given),
+    in partition-then-offset order. Deterministic: no settling time, nothing committed."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
     await consumer.start()
-    ours: dict[tuple[int, int], ConsumerRecord] = {}
     try:
-        while batches := await consumer.getmany(timeout_ms=3000):
-            ours |= {(r.partition, r.offset): r for records in batches.values() for r in records
-                     if dict(r.headers).get("ce_tenant") == tenant.encode()}
+        await consumer._client.add_topic(topic)  # fetch this topic's metadata (no public API for it)
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        assert tps, f"topic {topic} does not exist"
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        records: list[ConsumerRecord] = []
+        while True:
+            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
+            if not behind:
+                break
+            batch = await consumer.getmany(*behind, timeout_ms=1000)
+            for tp_records in batch.values():
+                records.extend(r for r in tp_records if r.offset < end[TopicPartition(r.topic, r.partition)])
     finally:
         await stop_consumer(consumer)
-    return [ours[k] for k in sorted(ours)]
+    if tenant is not None:
+        records = [r for r in records if dict(r.headers or ()).get("ce_tenant") == tenant.encode()]
+    return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
 def event_ids(records: list[ConsumerRecord]) -> set[str]:

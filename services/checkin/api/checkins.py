@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin import submission
 from services.checkin.api.common import Submitter, forbidden, to_out
@@ -41,13 +42,16 @@ router = APIRouter(prefix="/v1", tags=["check-ins"])
 
 async def accept(rt: ServiceRuntime, principal: Principal, candidates: list[Candidate],
                  traceparent: str | None) -> list[Outcome]:
-    """Check the submitter against the directory, then store the candidates in one transaction."""
+    """Check the submitter against the directory, then store the candidates in one transaction
+    (a group commit's: concurrent submissions share it, each in a savepoint of its own)."""
     tenant = principal.require_tenant()
     if not principal.employee_id:
         raise forbidden("missing_nip")
-    now = datetime.now(UTC)
 
-    async with rt.sessions() as session, session.begin():
+    async def store(session: AsyncSession) -> list[Outcome]:
+        # Accepted now, inside the transaction: a watermark read while the job still queued or ran
+        # counts it as open (services.checkin.domain.watermark), whatever the wait in the queue.
+        now = datetime.now(UTC)
         # The token's tenant decides: a NIP known only in another tenant is unknown here.
         employee = await session.get(DirectoryEmployee, (tenant, principal.employee_id))
         if employee is None:
@@ -59,6 +63,9 @@ async def accept(rt: ServiceRuntime, principal: Principal, candidates: list[Cand
                                                   candidates=candidates, now=now)
         await outbox.stage_many(session, rt.outbox, events, tenant=tenant, source=rt.source,
                                 traceparent=traceparent)
+        return outcomes
+
+    outcomes = await rt.group_commit.run(principal.row_scope(), store)
     if any(o.stored for o in outcomes):
         rt.wake_relay()
     return outcomes

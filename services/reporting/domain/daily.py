@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.contracts.policy import PolicyContent
 from services.contracts.rules.quota import quota_pct, required_in_office
@@ -72,6 +72,9 @@ class WindowSummary(Counts):
     deadline_local: str
     closed: bool
     finalized: bool
+    forced_close: bool = Field(default=False, description=(
+        "closed after the maximum hold while check-ins accepted before the deadline may still have been in the "
+        "pipeline; a verdict arriving later still updates its row (missing → late)"))
 
 
 class UnitWindow(Counts):

@@ -94,6 +94,7 @@ class DayFacts:
     sectors_of: Mapping[str, str]
     units: Mapping[str, UnitInfo]
     sign_offs: Mapping[str, SignOff] = field(default_factory=dict)
+    forced: set[str] = field(default_factory=set)  # ids of the windows whose closure was forced
 
 
 def build(f: DayFacts) -> DailyReport:
@@ -129,7 +130,8 @@ def build(f: DayFacts) -> DailyReport:
         summaries.append(WindowSummary(
             window_id=w.window.id, window_name=w.window.name, kinds=[k.value for k in w.window.kinds], start=start,
             end=end, deadline=deadline, deadline_local=local_text(deadline, f.timezone),
-            closed=f.now >= deadline, finalized=w.window.id in f.finalized, **total.model_dump()))
+            closed=f.now >= deadline, finalized=w.window.id in f.finalized, forced_close=w.window.id in f.forced,
+            **total.model_dump()))
 
     totals = Counts()
     for s in summaries:
