@@ -1,5 +1,5 @@
-"""The production Kafka producer (``make_broker``): idempotent with acks=all, and a publish
-that gives up within its timeout while Kafka is down.
+"""The production Kafka producers — FastStream's broker (``make_broker``) and the outbox relay's
+``Producer`` — are idempotent with acks=all; a publish gives up within its timeout while Kafka is down.
 
 The first test uses the session's broker; the second runs a broker of its own (it is stopped).
 """
@@ -17,7 +17,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from services.contracts.envelope import Envelope
-from services.runtime.kafka import ensure_topics, make_broker, publish_envelope
+from services.runtime.kafka import Producer, ensure_topics, make_broker, publish_envelope
 from services.runtime.settings import Settings
 from tests.runtime.conftest import headers_of, read_topic, unique
 from tests.support import infra
@@ -52,6 +52,22 @@ async def test_producer_is_idempotent_and_waits_for_every_in_sync_replica(kafka_
         assert producer._txn_manager.producer_id >= 0, "the broker gave no producer id: not idempotent"
     finally:
         await asyncio.wait_for(broker.stop(), 30)
+
+
+async def test_the_outbox_producer_is_idempotent_and_waits_for_every_in_sync_replica(kafka_bootstrap: str) -> None:
+    outbox_producer = Producer(Settings(service="producer-test", kafka_bootstrap_servers=kafka_bootstrap,
+                                        publish_timeout_seconds=TIMEOUT))
+    await outbox_producer.start()
+    try:
+        producer = outbox_producer._producer
+        assert producer is not None and producer._txn_manager is not None, "producer is not idempotent"
+        assert producer._sender._acks == -1, "producer does not wait for all in-sync replicas (acks=all)"
+        topic = unique("test.producer") + ".v1"
+        await ensure_topics(kafka_bootstrap, [topic], partitions=1, replication=1)
+        await asyncio.wait_for(await outbox_producer.send(topic, any_envelope()), TIMEOUT)
+        assert producer._txn_manager.producer_id >= 0, "the broker gave no producer id: not idempotent"
+    finally:
+        await asyncio.wait_for(outbox_producer.stop(), 30)
 
 
 async def test_publish_gives_up_within_its_timeout_while_kafka_is_down_and_the_batch_arrives_once_after() -> None:
