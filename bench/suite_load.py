@@ -40,7 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.contracts import topics  # noqa: E402
-from tools.bench import infra, overdue, population, probes, report  # noqa: E402
+from tools.bench import deadline, infra, overdue, population, probes, report  # noqa: E402
 from tools.bench.infra import say  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -78,6 +78,7 @@ class Plan:
     e2e_wait_s: float  # after a phase, wait at most this long for the read model to catch up
     perf_records: int
     pure_s: float = 5.0  # the domain's evaluate() alone, one core
+    deadline_s: float = 60.0  # twice the ceiling offered this long up to a window's deadline
     max_offered: float = 4000.0
     connections: int = 96
 
@@ -87,7 +88,7 @@ FULL = Plan("full", per_tenant=2500, trivial_s=15, max_s=20, half_s=30, sustaine
             e2e_wait_s=60, perf_records=200_000)
 QUICK = Plan("quick", per_tenant=250, trivial_s=6, max_s=8, half_s=10, sustained_s=8, sustained_rate=1000,
              batch_s=0, backlog=10_000, evaluator_s=10, overdue_employees=100_000, overdue_timeout_s=75,
-             e2e_wait_s=15, perf_records=50_000)
+             e2e_wait_s=15, perf_records=50_000, deadline_s=20)
 
 
 class Bench:
@@ -123,14 +124,14 @@ class Bench:
     async def loadgen(self, port: int, *, rate: float, duration: float, mode: str = "single", items: int = 1,
                       drain: float = 10.0, warmup: float = 2.0, path: str = "/v1/checkins",
                       connections: int | None = None, abort: Callable[[], str | None] | None = None,
-                      ) -> dict[str, Any]:
+                      employees: list[list[object]] | None = None) -> dict[str, Any]:
         """Run the load generator; ``abort`` is asked twice a second whether to end the
         schedule early (it returns the reason)."""
         self.runs += 1
         config = {"host": "127.0.0.1", "port": port, "path": path + ("/batch" if mode == "batch" else ""),
                   "rate": rate, "duration": duration, "warmup": warmup, "drain": drain,
                   "connections": connections or self.plan.connections, "mode": mode, "batch_items": items,
-                  "employees": self.tokens, "tag": f"run{self.runs}-{int(time.time())}"}
+                  "employees": employees or self.tokens, "tag": f"run{self.runs}-{int(time.time())}"}
         path_ = self.workdir / f"loadgen-{self.runs}.json"
         path_.write_text(json.dumps(config))
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tools.bench.loadgen",
@@ -350,6 +351,32 @@ class Bench:
         say(f"phase pure evaluate: {self.phases['pure_evaluate']['per_s']:,.0f} evaluations/s on one core "
             f"({self.phases['pure_evaluate']['us_each']} µs each)")
 
+    async def across_deadline(self) -> None:
+        """Twice the sustained ceiling up to a window's deadline; then no overdue notice may go to
+        anyone whose check-in was accepted before it (:mod:`tools.bench.deadline`)."""
+        ceiling = max((p["e2e"]["throughput_rps"] or 0 for p in self.phases.values()
+                       if isinstance(p, dict) and "e2e" in p), default=0)
+        rate = 2 * max(ceiling, 50.0)
+        lead = timedelta(seconds=self.plan.deadline_s + 10)
+        start, due = await deadline.open_deadline_window(self.suite["policy"].url, self.mint, lead)
+        say(f"phase deadline: a window closing at {due:%H:%M:%S} UTC; {rate:,.0f} check-ins/s (2 x the ceiling) "
+            f"from 9 in 10 employees until then")
+        await asyncio.sleep(5)  # the amendment reaches the check-in and reporting read models
+        senders = [t for i, t in enumerate(self.tokens) if i % 10 != 9]
+        duration = (due - datetime.now(UTC)).total_seconds() - 1
+        http = await self.loadgen(self.suite["checkin"].port, rate=rate / 5, duration=duration, mode="batch",
+                                  items=5, drain=5, warmup=0, employees=senders)
+        closed_after = await deadline.wait_closed(self.infra.dsn("reporting"), timeout=420)
+        result = await deadline.judge(self.infra.dsn("checkin"), self.infra.dsn("reporting"), self.infra.bootstrap,
+                                      start, due)
+        result |= {"offered_checkins_per_s": round(rate, 1), "http": http,
+                   "closed_s_after_load": round(closed_after, 1) if closed_after is not None else None}
+        self.phases["deadline"] = result
+        say(f"  closed {result['closed_s_after_load']} s after the load; expected {result['expected']:,}, accepted "
+            f"before the deadline {result['accepted_before_deadline']:,}, silent {result['silent']:,}; "
+            f"false_overdue {result['false_overdue']}, missing_overdue {result['missing_overdue']}, "
+            f"forced closures {result['forced_closures']}")
+
     async def settle(self, groups: dict[str, list[str]], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -375,7 +402,7 @@ class Bench:
     # --- the run ----------------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        mint = population.TokenMint(self.infra.private_key.read_bytes())
+        mint = self.mint = population.TokenMint(self.infra.private_key.read_bytes())
         say(f"loading 4 governments x {self.plan.per_tenant:,} employees through the policy API")
         people = await population.load(self.suite["policy"].url, mint, self.plan.per_tenant)
         took = await population.wait_propagated({n: self.infra.dsn(n) for n in infra.SERVICES}, len(people),
@@ -410,6 +437,7 @@ class Bench:
             await self.evaluator_ceiling()
             await self.pure_evaluate()
             await self.overdue_at_scale()
+            await self.across_deadline()
         finally:
             await self.sampler.stop()
 
@@ -471,6 +499,9 @@ def summarise(phases: dict[str, Any]) -> dict[str, Any]:
         s["producer_perf_rps"] = phases["producer_perf"]["records_per_s"]
     if "idle_commits_per_s" in phases:
         s["idle_commits_per_s"] = round(sum(phases["idle_commits_per_s"].values()), 1)
+    if "deadline" in phases:
+        s["false_overdue"] = phases["deadline"]["false_overdue"]
+        s["missing_overdue"] = phases["deadline"]["missing_overdue"]
     if "overdue" in phases:
         s["overdue_100k_seconds"] = phases["overdue"].get("seconds")
         s["overdue_employees"] = phases["overdue"].get("employees")
