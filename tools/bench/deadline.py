@@ -9,8 +9,11 @@ compare its decisions with the ground truth:
 
 - ``false_overdue``: expected employees with a check-in accepted (``received_at``) at or
   before the deadline, captured within the window, who were declared overdue (must be 0);
-- ``missing_overdue``: expected employees with no such check-in who did not get exactly one
-  ``report.overdue`` on Kafka (must be 0; notices counted once per event id).
+- ``missing_overdue``: expected employees who sent nothing — no check-in captured since the
+  window opened was stored at all — who did not get exactly one ``report.overdue`` on Kafka (must
+  be 0; notices counted once per event id). A check-in accepted after the deadline (captured
+  before it, or after it and judged late) may count or not, depending on whether its verdict
+  arrived before the closure: such employees are in neither figure (``accepted_after_deadline_only``).
 """
 
 from __future__ import annotations
@@ -73,35 +76,58 @@ async def wait_closed(reporting_dsn: str, timeout: float) -> float | None:
     return None
 
 
+async def outbox_drained(dsn: str, timeout: float = 120) -> bool:
+    """Wait until the service's outbox has published every row (the closure's notices are on Kafka)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        conn = await asyncpg.connect(dsn)
+        try:
+            pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        finally:
+            await conn.close()
+        if pending == 0:
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
 async def judge(checkin_dsn: str, reporting_dsn: str, bootstrap: str, start: datetime,
                 deadline: datetime) -> dict[str, Any]:
-    """``false_overdue`` and ``missing_overdue`` against the ground truth (module docstring)."""
+    """``false_overdue`` and ``missing_overdue`` against the ground truth (module docstring), once
+    reporting's outbox has published the closure's notices."""
     tenants = [t for t, *_ in TENANTS]
+    drained = await outbox_drained(reporting_dsn)
     conn = await asyncpg.connect(checkin_dsn)
     try:
-        accepted = {(r["tenant"], r["employee_id"]) for r in await conn.fetch(
-            "SELECT DISTINCT tenant, employee_id FROM checkins WHERE tenant = ANY($1::text[]) "
-            "AND received_at <= $2 AND captured_at >= $3 AND captured_at <= $2", tenants, deadline, start)}
-        late = await conn.fetchval(
-            "SELECT count(*) FROM checkins WHERE tenant = ANY($1::text[]) AND received_at > $2 "
-            "AND captured_at >= $3", tenants, deadline, start)
+        rows = await conn.fetch(
+            "SELECT tenant, employee_id, min(received_at) FILTER (WHERE captured_at <= $3) AS first FROM checkins "
+            "WHERE tenant = ANY($1::text[]) AND captured_at >= $2 GROUP BY tenant, employee_id",
+            tenants, start, deadline)
     finally:
         await conn.close()
     conn = await asyncpg.connect(reporting_dsn)
     try:
-        ledger = await conn.fetch("SELECT tenant, nip, overdue FROM expectations WHERE window_id = $1 "
+        ledger = await conn.fetch("SELECT tenant, nip, overdue, status FROM expectations WHERE window_id = $1 "
                                   "AND tenant = ANY($2::text[])", WINDOW_ID, tenants)
         forced = await conn.fetchval("SELECT count(*) FROM window_closures WHERE window_id = $1 AND forced "
                                      "AND tenant = ANY($2::text[])", WINDOW_ID, tenants)
     finally:
         await conn.close()
+    sent = {(r["tenant"], r["employee_id"]) for r in rows}
+    accepted = {(r["tenant"], r["employee_id"]) for r in rows if r["first"] is not None and r["first"] <= deadline}
     expected = {(r["tenant"], r["nip"]) for r in ledger}
     declared = {(r["tenant"], r["nip"]) for r in ledger if r["overdue"]}
     notices = await overdue_notices(bootstrap, set(tenants))
-    silent = expected - accepted
+    silent = expected - sent
+    unnotified = [(r["tenant"], r["nip"], r["status"], r["overdue"]) for r in ledger
+                  if (r["tenant"], r["nip"]) in silent and notices.get((r["tenant"], r["nip"]), 0) != 1]
     return {
         "expected": len(expected), "accepted_before_deadline": len(expected & accepted),
-        "accepted_after_deadline_checkins": late, "silent": len(silent), "notices": sum(notices.values()),
+        "accepted_after_deadline_only": len(expected & (sent - accepted)), "silent": len(silent),
+        "notices": sum(notices.values()), "outbox_drained": drained,
+        "declared_overdue": len(declared), "ledger_statuses": dict(Counter(r["status"] for r in ledger)),
+        "silent_unnotified_statuses": dict(Counter(f"{s}/{o}" for _, _, s, o in unnotified)),
+        "silent_unnotified_sample": [list(u) for u in unnotified[:5]],
         "forced_closures": forced,
         "false_overdue": sum(1 for key in expected & accepted if key in notices or key in declared),
         "missing_overdue": sum(1 for key in silent if notices.get(key, 0) != 1),
