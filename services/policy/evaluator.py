@@ -31,6 +31,7 @@ from services.policy.store import Employee, LastFix, PolicyVersion, RosterDay, T
 from services.runtime import sql
 
 DEFAULT_ZONE = "Asia/Jakarta"
+NO_LETTER = PolicyContent(windows=[])  # no version covers the capture: nothing is asked
 
 Key = tuple[str, str]  # (tenant, nip) or (tenant, unit id)
 
@@ -45,18 +46,27 @@ class Facts:
     units: dict[Key, Unit] = field(default_factory=dict)
     modes: dict[tuple[str, str, date], WorkMode] = field(default_factory=dict)
     fixes: dict[Key, PreviousFix] = field(default_factory=dict)
+    contents: dict[tuple[str, str, int], PolicyContent] = field(default_factory=dict)
 
     def zone(self, tenant: str) -> str:
         return self.zones.get(tenant, DEFAULT_ZONE)
 
-    def version(self, tenant: str, captured_at: datetime) -> PolicyVersion | None:
+    def version(self, tenant: str, day: date, captured_at: datetime) -> PolicyVersion | None:
         """The version that applied to the capture day *as known at* ``captured_at``
         (``contracts.rules.versions.at_capture``, ranges as they stood then): a later
         amendment, even one that closed this version retroactively, does not change the
         verdict. A check-in older than every version falls back to the first version
-        covering its day."""
-        day = local_date(captured_at, self.zone(tenant))
+        covering its (local) ``day``."""
         return at_capture(self.versions.get(tenant, ()), day, captured_at, until_as_known_at)
+
+    def content(self, version: PolicyVersion | None) -> PolicyContent:
+        """The version's content, parsed once per batch (a letter's content is validated as a whole)."""
+        if version is None:
+            return NO_LETTER
+        key = (version.tenant, version.policy_id, version.version)
+        if key not in self.contents:
+            self.contents[key] = PolicyContent.model_validate(version.content)
+        return self.contents[key]
 
     def sector(self, tenant: str, unit_id: str, content: PolicyContent) -> Sector:
         """The unit's sector, the letter's mapping first, inherited up the unit tree
@@ -81,10 +91,11 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
     moved: dict[Key, LastFix] = {}
     for tenant, event in batch:
         tz = facts.zone(tenant)
+        day = local_date(event.captured_at, tz)
         who = (tenant, event.employee_id)
         employee = facts.employees.get(who)
-        version = facts.version(tenant, event.captured_at)
-        content = PolicyContent.model_validate(version.content) if version else PolicyContent(windows=[])
+        version = facts.version(tenant, day, event.captured_at)
+        content = facts.content(version)
         previous = facts.fixes.get(who)
         verdicts.append(evaluate(
             event,
@@ -92,7 +103,7 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
             timezone=tz,
             employee=employee,
             unit_sector=facts.sector(tenant, employee.unit_id, content) if employee else None,
-            work_mode=facts.modes.get((tenant, event.employee_id, local_date(event.captured_at, tz))),
+            work_mode=facts.modes.get((tenant, event.employee_id, day)),
             previous=previous,
             policy_number=version.number if version else None,
             policy_version=version.version if version else None,
@@ -114,12 +125,12 @@ async def gather(session: AsyncSession, batch: Sequence[tuple[str, CheckinReceiv
         facts.zones[zone.id] = zone.timezone
     for person in await session.scalars(select(Employee).where(tuple_(Employee.tenant, Employee.nip).in_(people))):
         facts.employees[(person.tenant, person.nip)] = employee_record(person)
-    days = {(tenant, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch}
-    first, last = min(d for _, d in days), max(d for _, d in days)
+    days = [(tenant, e.employee_id, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch]
+    first, last = min(d for _, _, d in days), max(d for _, _, d in days)
     for version in await versions_between(session, tenants, first, last):
         facts.versions.setdefault(version.tenant, []).append(version)
     await _unit_tree(session, facts, {(t, e.unit_id) for (t, _), e in facts.employees.items()})
-    wanted_days = list({(tenant, e.employee_id, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch})
+    wanted_days = list(set(days))
     for roster in await session.scalars(select(RosterDay).where(
             tuple_(RosterDay.tenant, RosterDay.nip, RosterDay.day).in_(wanted_days))):
         facts.modes[(roster.tenant, roster.nip, roster.day)] = roster.mode  # type: ignore[assignment]
