@@ -74,6 +74,10 @@ def service_env(kafka_bootstrap: str, dev_keys: tuple[Path, Path], mail: MailSer
         "HADIR_NOTIFY_RETRY_HORIZON_SECONDS": "8",
         "HADIR_NOTIFY_LEASE_SECONDS": "5",
         "HADIR_NOTIFY_SEND_TIMEOUT_SECONDS": "3",
+        # No default quiet hours (start = end: none), or a test run at night in WIB would see
+        # every message to a person wait until 06:00. The quiet-hours tests set their own.
+        "HADIR_NOTIFY_QUIET_HOURS_START": "00:00",
+        "HADIR_NOTIFY_QUIET_HOURS_END": "00:00",
     }
     env.update(overrides)
     return env
