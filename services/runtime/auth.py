@@ -163,9 +163,9 @@ async def request_scope() -> rls.Scope:
 
 
 def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
-    """The caller, from a bearer token or an API key. Plain (not async) so that a route may
-    also call it itself (``rt.current_principal(request)``, in the request's task); as a
-    dependency it runs in a worker thread and fills the scope ``request_scope`` opened."""
+    """The caller, from a bearer token or an API key. Plain (not async): the dependency of
+    :mod:`services.runtime.deps` awaits nothing around it and runs it in the request's task; it
+    fills the scope ``request_scope`` opened (a caller in a worker thread would too)."""
 
     def current_principal(request: Request,
                           scope: Annotated[rls.Scope | None, Depends(request_scope)] = None) -> Principal:
@@ -189,7 +189,7 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
     return current_principal
 
 
-def require_roles(current: Callable[..., Principal], *roles: str) -> Callable[..., Any]:
+def require_roles(current: Callable[..., Any], *roles: str) -> Callable[..., Any]:
     """Dependency (a coroutine function returning the Principal): the caller must hold one of
     ``roles``. Async, so that it runs in the request's own task and the row scope it binds
     holds for the route's queries."""

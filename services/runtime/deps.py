@@ -29,12 +29,19 @@ def runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-Runtime = Annotated[ServiceRuntime, Depends(runtime)]
+async def _runtime(request: Request) -> ServiceRuntime:
+    # Async: FastAPI runs a plain dependency in a worker thread, a hop per request.
+    return runtime(request)
 
 
-def current_principal(request: Request,
-                      scope: Annotated[rls.Scope | None, Depends(auth.request_scope)] = None) -> auth.Principal:
-    """The caller, authenticated by the application's own authenticator."""
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
+
+
+async def current_principal(request: Request,
+                            scope: Annotated[rls.Scope | None, Depends(auth.request_scope)] = None) -> auth.Principal:
+    """The caller, authenticated by the application's own authenticator. Async: it runs in the
+    request's own task, not in a worker thread (a verified token is remembered, so this is a
+    dictionary lookup for all but a token's first request)."""
     return runtime(request).current_principal(request, scope)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -11,6 +13,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.contracts.asyncapi import asyncapi_document
 from services.runtime import errors, tracing
@@ -58,21 +61,54 @@ def create_app(
         log.error("unhandled error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse(errors.internal_error_body(request), status_code=500)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    app.add_middleware(Observe, metrics=metrics)
+    return app
+
+
+class Observe:
+    """Every HTTP request: a child of the caller's trace (``traceparent`` in and out), counted and
+    timed by route template, and logged. Plain ASGI (Starlette's ``BaseHTTPMiddleware`` costs a
+    task group and a stream per request).
+
+    Guarantee: what a request binds in context variables (its tenant scope, its trace, its log
+    fields) ends with it. The request runs in a task of its own on a copy of the caller's
+    context: uvicorn gives each request a task anyway, but an in-process caller (an ASGI
+    transport) would otherwise carry one request's tenant into its own later queries."""
+
+    def __init__(self, app: ASGIApp, metrics: RuntimeMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Cancelling the caller cancels the request's task (a client that went away).
+        await asyncio.get_running_loop().create_task(self._observe(scope, receive, send),
+                                                     context=contextvars.copy_context())
+
+    async def _observe(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
-        traceparent = tracing.child_of(request.headers.get("traceparent"))
-        request.state.traceparent = traceparent
+        incoming = next((v for k, v in scope["headers"] if k == b"traceparent"), None)
+        traceparent = tracing.child_of(incoming.decode("latin-1") if incoming is not None else None)
+        scope.setdefault("state", {})["traceparent"] = traceparent  # request.state.traceparent
         tracing.bind(traceparent)
-        response = await call_next(request)
-        response.headers["traceparent"] = traceparent
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics.http_requests.labels(request.method, template, f"{response.status_code // 100}xx").inc()
-        metrics.http_duration.labels(request.method, template).observe(time.perf_counter() - started)
-        log.info("request", method=request.method, route=template, status=response.status_code,
-                 ms=round((time.perf_counter() - started) * 1000, 1))
-        return response
+        status = 500
 
-    return app
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"traceparent", traceparent.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, answer)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            elapsed = time.perf_counter() - started
+            self.metrics.http_requests.labels(method, template, f"{status // 100}xx").inc()
+            self.metrics.http_duration.labels(method, template).observe(elapsed)
+            log.info("request", method=method, route=template, status=status, ms=round(elapsed * 1000, 1))

@@ -4,18 +4,21 @@ JSON logs as ``trace_id``."""
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from contextvars import ContextVar
 
 import structlog
+
+_random = random.Random()  # seeded from the system once; ids need to be unique, not secret
 
 _current: ContextVar[str | None] = ContextVar("traceparent", default=None)
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
 def new_traceparent() -> str:
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    # W3C trace context asks for random ids, not secret ones: no system call per request.
+    return f"00-{_random.getrandbits(128) or 1:032x}-{_random.getrandbits(64) or 1:016x}-01"
 
 
 def parse(traceparent: str | None) -> tuple[str, str] | None:
@@ -33,7 +36,7 @@ def child_of(traceparent: str | None) -> str:
     parsed = parse(traceparent)
     if parsed is None:
         return new_traceparent()
-    return f"00-{parsed[0]}-{secrets.token_hex(8)}-01"
+    return f"00-{parsed[0]}-{_random.getrandbits(64) or 1:016x}-01"
 
 
 def trace_id(traceparent: str | None) -> str | None:

@@ -103,7 +103,7 @@ async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | Non
     headers = cors(request, rt)
     try:
         # Called here, not declared: a refusal must carry the CORS headers too.
-        principal = deps.current_principal(request)
+        principal = await deps.current_principal(request)
         tenant = principal.require_tenant()
         if principal.has("tenant_admin"):
             unit = unit_id

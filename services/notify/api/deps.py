@@ -15,12 +15,12 @@ from services.notify.delivery import DeliveryWorker
 from services.notify.settings import NotifySettings
 
 
-def delivery_worker(request: Request) -> DeliveryWorker:
+async def delivery_worker(request: Request) -> DeliveryWorker:
     """The delivery loop of this application (woken when a row is due again)."""
     return request.app.state.delivery  # type: ignore[no-any-return]
 
 
-def notify_settings(request: Request) -> NotifySettings:
+async def notify_settings(request: Request) -> NotifySettings:
     """The ``HADIR_NOTIFY_*`` settings this application runs with."""
     return request.app.state.notify_settings  # type: ignore[no-any-return]
 
