@@ -8,8 +8,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.checkin import api, handlers, store, web
+from services.checkin.directory import Directory
 from services.checkin.marks import ReceivedMarks
 from services.checkin.settings import CheckinSettings
+from services.checkin.submission import Acceptance
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -22,6 +24,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     rt.consume("main", handlers.subscriptions(rt))
     rt.stamp(ReceivedMarks(timedelta(seconds=settings.mark_margin_seconds)))
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
+    app.state.acceptance = rt.group_commit(Acceptance(Directory(), rt.outbox, rt.source).apply)
     for router in api.ROUTERS:
         app.include_router(router)
     app.include_router(web.router)

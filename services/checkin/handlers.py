@@ -1,46 +1,64 @@
 """Event handlers: the directory and policy read models, and verdicts coming back from policy.
 
-Each runs inside the consumer's transaction together with the inbox row, so a
-redelivered event changes nothing twice; every write is an upsert of a full record.
+Each runs inside the consumer's transaction together with the inbox rows, so a
+redelivered event changes nothing twice; every write is an upsert of full records, set-based
+(one statement per table and batch). A change of the directory or letters raises the read
+models' generation in the same transaction (:mod:`services.checkin.directory`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion
+from services.checkin.store import (
+    Checkin,
+    DirectoryEmployee,
+    DirectoryTenant,
+    PolicyVersion,
+    read_models_changed,
+)
 from services.contracts.base import Event
-from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated
 from services.runtime import sql
 from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
 
-async def on_directory_updated(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
-    if event.tenant is not None:
-        await session.merge(DirectoryTenant(id=envelope.tenant, timezone=event.tenant.timezone))
-    if event.employee is not None:
-        e = event.employee
-        await session.merge(
-            DirectoryEmployee(tenant=envelope.tenant, nip=e.nip, name=e.name, unit_id=e.unit_id,
-                              active=e.active, is_unit_head=e.is_unit_head)
-        )
+async def on_directory_updated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
+    """The tenants' zones and the employees of a batch, one upsert each (a later record of the
+    same tenant or employee in the batch wins, as it would one by one)."""
+    tenants: dict[str, dict[str, Any]] = {}
+    employees: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in batch:
+        event, tenant = cast(DirectoryUpdated, d.event), d.envelope.tenant
+        if event.tenant is not None:
+            tenants[tenant] = {"id": tenant, "timezone": event.tenant.timezone}
+        if event.employee is not None:
+            e = event.employee
+            employees[(tenant, e.nip)] = {"tenant": tenant, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
+                                          "active": e.active, "is_unit_head": e.is_unit_head}
+    await sql.upsert(session, DirectoryTenant, list(tenants.values()), keys=["id"])
+    await sql.upsert(session, DirectoryEmployee, list(employees.values()), keys=["tenant", "nip"])
+    await read_models_changed(session)
 
 
-async def on_policy_updated(session: AsyncSession, envelope: Envelope, event: PolicyUpdated) -> None:
+async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
     """Keep every version: which one applies depends on the day a check-in was captured.
     Producers before ``effective_at`` existed issued a version when it took effect."""
-    await session.merge(
-        PolicyVersion(tenant=envelope.tenant, policy_id=event.policy_id, version=event.version,
-                      number=event.number, valid_from=event.valid_from, valid_until=event.valid_until,
-                      effective_at=event.effective_at or envelope.time, timezone=event.timezone,
-                      late_submission_limit_hours=event.content.late_submission_limit_hours)
-    )
+    versions: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for d in batch:
+        event, tenant = cast(PolicyUpdated, d.event), d.envelope.tenant
+        versions[(tenant, event.policy_id, event.version)] = {
+            "tenant": tenant, "policy_id": event.policy_id, "version": event.version, "number": event.number,
+            "valid_from": event.valid_from, "valid_until": event.valid_until,
+            "effective_at": event.effective_at or d.envelope.time, "timezone": event.timezone,
+            "late_submission_limit_hours": event.content.late_submission_limit_hours}
+    await sql.upsert(session, PolicyVersion, list(versions.values()), keys=["tenant", "policy_id", "version"])
+    await read_models_changed(session)
 
 
 async def on_checkins_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
@@ -62,7 +80,7 @@ def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """What the service consumes, and the handler of each (the common signature: none of
     these handlers needs ``rt``)."""
     return {
-        DirectoryUpdated: on_directory_updated,
-        PolicyUpdated: on_policy_updated,
+        DirectoryUpdated: Batched(on_directory_updated),
+        PolicyUpdated: Batched(on_policy_updated),
         CheckinEvaluated: Batched(on_checkins_evaluated),
     }

@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +98,17 @@ class PolicyVersion(Base):
     late_submission_limit_hours: Mapped[int] = mapped_column(Integer)
 
 
+class ReadModelGeneration(Base):
+    """One row: raised by every transaction that changes the directory or letter read models, so
+    that an in-memory copy of them (:mod:`services.checkin.directory`) knows it is stale. Writers
+    queue on the row's lock, so a reader that sees generation *n* sees every change up to *n*."""
+
+    __tablename__ = "read_model_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
 
@@ -98,3 +122,13 @@ async def directory_zone(session: AsyncSession, tenant: str) -> str | None:
 async def letters(session: AsyncSession, tenant: str) -> Sequence[PolicyVersion]:
     """Every circular-letter version of the tenant the read model holds."""
     return (await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant))).all()
+
+
+async def read_models_changed(session: AsyncSession) -> None:
+    """Raise the read models' generation (in the transaction that changed them)."""
+    await session.execute(update(ReadModelGeneration).where(ReadModelGeneration.id == 1)
+                          .values(generation=ReadModelGeneration.generation + 1))
+
+
+async def read_models_generation(session: AsyncSession) -> int:
+    return int(await session.scalar(select(ReadModelGeneration.generation).where(ReadModelGeneration.id == 1)) or 0)

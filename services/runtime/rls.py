@@ -7,9 +7,10 @@ policy that keeps the rows of the tenant named by the transaction setting ``app.
 when that setting is set. A request binds its caller's tenant (:func:`bind`, called by
 the principal dependency); every transaction a session begins then runs
 ``SELECT set_config('app.tenant', :tenant, true)`` (local to the transaction, so a pooled
-connection never carries it to the next user); a transaction shared by several tenants'
-work confines each part with :func:`confine`. Background work (consumers, schedulers,
-the outbox relay) binds nothing and sees every row, as before.
+connection never carries it to the next user). Background work (consumers, schedulers,
+the outbox relay) and the check-in group commit, which shares one transaction between many
+tenants' requests and writes each row with the tenant of that row's own credentials, bind
+nothing and see every row; :func:`confine` holds the rest of such a transaction to one tenant.
 
 A role with ``SUPERUSER`` or ``BYPASSRLS`` is never subject to row-level security: run the
 services as an ordinary role that owns its database (:func:`install` logs a warning
@@ -101,9 +102,8 @@ async def confine(session: AsyncSession, tenant: str | None) -> None:
     """Confine the rest of the session's open transaction to ``tenant`` (None: every tenant),
     as a request's transaction is confined at its begin.
 
-    For one transaction shared by the work of several tenants (a group commit): each part
-    confines itself before its statements. The setting outlives ``RELEASE SAVEPOINT``, so a
-    part that set none would run as the tenant of the part before it. PostgreSQL only."""
+    The setting outlives ``RELEASE SAVEPOINT``: a transaction that confines one part must
+    confine (or release with None) every part after it. PostgreSQL only."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(_SET_TENANT, {"name": SETTING, "tenant": tenant or ""})
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, outbox
 from services.runtime.consumer import Batched, EventConsumer, Handler
-from services.runtime.group_commit import GroupCommit
+from services.runtime.group_commit import Apply, GroupCommit, I, R
 from services.runtime.http import create_app
 from services.runtime.kafka import Producer, ensure_topics, make_broker, partition_count
 from services.runtime.lag import LagMonitor
@@ -60,9 +61,7 @@ class ServiceRuntime:
             if self.outbox is not None
             else None
         )
-        # Through self.sessions at each group, so that the sessions a test swaps in are used.
-        self.group_commit = GroupCommit(lambda: self.sessions(), workers=settings.group_commit_workers,
-                                        max_jobs=settings.group_commit_max_jobs, metrics=self.metrics)
+        self.group_commits: list[GroupCommit[Any, Any]] = []
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.consumers: list[EventConsumer] = []
@@ -99,6 +98,15 @@ class ServiceRuntime:
             lambda topic: partition_count(bootstrap, topic), ce_source=self.source,
             interval=self.settings.outbox_mark_seconds, timeout=self.settings.publish_timeout_seconds))
 
+    def group_commit(self, apply: Apply[I, R]) -> GroupCommit[I, R]:
+        """Concurrent submissions applied together by ``apply`` in one transaction per group
+        (:mod:`.group_commit`), closed when the service stops."""
+        # Through self.sessions at each group, so that the sessions a test swaps in are used.
+        gc: GroupCommit[I, R] = GroupCommit(lambda: self.sessions(), apply, workers=self.settings.group_commit_workers,
+                                            max_jobs=self.settings.group_commit_max_jobs, metrics=self.metrics)
+        self.group_commits.append(gc)
+        return gc
+
     def loop(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
         """A background coroutine started after Kafka is connected (e.g. a scheduler)."""
         self._loops.append((name, body))
@@ -129,7 +137,8 @@ class ServiceRuntime:
                     task.exception()  # retrieved: a crash was logged by _spawn's guard
             for task in pending:
                 log.warning("background task did not stop in time", task=task.get_name(), seconds=STOP_SECONDS)
-        await self.group_commit.close(grace=STOP_SECONDS)
+        for gc in self.group_commits:
+            await gc.close(grace=STOP_SECONDS)
         # aiokafka's producer.stop() can wait forever after a publish timed out while
         # Kafka was down: bound it so a shutdown always completes.
         for client in (self.producer, self.broker):

@@ -21,7 +21,16 @@ import pytest
 from sqlalchemy import func, select
 
 from services.checkin.app import build
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion, outbox
+from services.checkin.store import (
+    Checkin,
+    DirectoryEmployee,
+    DirectoryTenant,
+    PolicyVersion,
+    outbox,
+    read_models_changed,
+)
+from services.checkin.submission import Result, Submission
+from services.runtime.group_commit import GroupCommit
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import load_settings
 from tests.support import infra
@@ -46,6 +55,7 @@ class CheckinService:
     rt: ServiceRuntime
     client: httpx.AsyncClient
     tokens: Tokens
+    acceptance: GroupCommit[Submission, Result]
 
     # --- tokens -------------------------------------------------------------------
 
@@ -66,6 +76,7 @@ class CheckinService:
             for n in nips:
                 await session.merge(DirectoryEmployee(tenant=tenant, nip=n, name=f"Pegawai {n[-3:]}",
                                                       unit_id=unit, active=active, is_unit_head=False))
+            await read_models_changed(session)  # as the service's own consumer does
 
     async def seed_policy(self, tenant: str, *, limit_hours: int, valid_from: date, version: int = 1,
                           valid_until: date | None = None, effective_at: datetime | None = None) -> None:
@@ -75,6 +86,7 @@ class CheckinService:
                 valid_from=valid_from, valid_until=valid_until,
                 effective_at=effective_at or datetime(2000, 1, 1, tzinfo=UTC),
                 timezone="Asia/Jakarta", late_submission_limit_hours=limit_hours))
+            await read_models_changed(session)
 
     # --- inspection ------------------------------------------------------------------
 
@@ -111,7 +123,7 @@ async def running_checkin(database_url: str, bootstrap: str, jwks: Path, tokens:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://checkin", timeout=30) as client:
-            yield CheckinService(rt, client, tokens)
+            yield CheckinService(rt, client, tokens, app.state.acceptance)
 
 
 @pytest.fixture(scope="session")

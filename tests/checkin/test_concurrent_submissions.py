@@ -4,12 +4,11 @@ own tests show that a group is one transaction), and each is still answered with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.checkin.submission import Submission
 from tests.checkin.conftest import CheckinService, new_tenant, nip
 from tests.checkin.test_submission import location
 from tests.support.group_commit import workers_held
@@ -26,21 +25,21 @@ async def test_concurrent_posts_share_one_commit_and_get_their_own_rows(checkin:
     for tenant in tenants:
         await checkin.seed_employees(tenant, [n for t, n in submitters if t == tenant])
 
-    gc = checkin.rt.group_commit
+    gc = checkin.acceptance
     groups, jobs = group_sizes(checkin)
-    submit = gc.run
+    submit = gc.submit
     arrived = 0
     all_queued = asyncio.Event()
 
-    async def counted(tenant: str | None, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    async def counted(item: Submission) -> Any:
         nonlocal arrived
         arrived += 1
         if arrived == POSTS:
-            all_queued.set()  # the job is queued in the same step, before anyone else runs
-        return await submit(tenant, work)
+            all_queued.set()  # the item is queued in the same step, before anyone else runs
+        return await submit(item)
 
-    async with workers_held(gc):  # every post's job waits until all have arrived
-        monkeypatch.setattr(gc, "run", counted)
+    async with workers_held(gc):  # every post's item waits until all have arrived
+        monkeypatch.setattr(gc, "submit", counted)
         posts = [asyncio.create_task(checkin.client.post(
             "/v1/checkins", json=location(), headers={**checkin.employee(t, n), "Idempotency-Key": f"gc-{n}"}))
             for t, n in submitters]

@@ -9,14 +9,11 @@ as the first answer was, never stored twice."""
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkin import submission
 from services.checkin.api.common import Submitter, forbidden, to_out
 from services.checkin.domain.idempotency import Candidate, fingerprint
 from services.checkin.schemas import (
@@ -30,45 +27,43 @@ from services.checkin.schemas import (
     FieldError,
     ItemResult,
 )
-from services.checkin.store import DirectoryEmployee
-from services.checkin.submission import Outcome
-from services.runtime import errors, outbox, tracing
+from services.checkin.submission import Outcome, Refused, Result, Submission
+from services.runtime import errors, tracing
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime
+from services.runtime.group_commit import GroupCommit
 from services.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/v1", tags=["check-ins"])
 
 
-async def accept(rt: ServiceRuntime, principal: Principal, candidates: list[Candidate],
-                 traceparent: str | None) -> list[Outcome]:
-    """Check the submitter against the directory, then store the candidates in one transaction
-    (a group commit's: concurrent submissions share it, each in a savepoint of its own)."""
+async def acceptance(request: Request) -> GroupCommit[Submission, Result]:
+    """The service's check-in group commit (:func:`services.checkin.app.build` makes it)."""
+    return request.app.state.acceptance  # type: ignore[no-any-return]
+
+
+Acceptor = Annotated[GroupCommit[Submission, Result], Depends(acceptance)]
+
+
+async def accept(rt: ServiceRuntime, gc: GroupCommit[Submission, Result], principal: Principal,
+                 candidates: list[Candidate], traceparent: str | None) -> list[Outcome]:
+    """Store the candidates of the token's employee (checked against the directory, the token's
+    tenant decides) with their events, in the transaction of a group commit that concurrent
+    submissions share (:mod:`services.checkin.submission`)."""
     tenant = principal.require_tenant()
     if not principal.employee_id:
         raise forbidden("missing_nip")
-
-    async def store(session: AsyncSession) -> list[Outcome]:
-        # Accepted now, inside the transaction: a watermark read while the job still queued or ran
-        # counts it as open (services.checkin.domain.watermark), whatever the wait in the queue.
-        now = datetime.now(UTC)
-        # The token's tenant decides: a NIP known only in another tenant is unknown here.
-        employee = await session.get(DirectoryEmployee, (tenant, principal.employee_id))
-        if employee is None:
-            raise forbidden("unknown_employee", nip=principal.employee_id)
-        if not employee.active:
-            raise forbidden("inactive_employee", nip=principal.employee_id)
-        context = await submission.load_context(session, tenant, employee)
-        outcomes, events = await submission.store(session, tenant=tenant, context=context,
-                                                  candidates=candidates, now=now)
-        await outbox.stage_many(session, rt.outbox, events, tenant=tenant, source=rt.source,
-                                traceparent=traceparent)
-        return outcomes
-
-    outcomes = await rt.group_commit.run(principal.row_scope(), store)
-    if any(o.stored for o in outcomes):
+    result = await gc.submit(Submission(tenant, principal.employee_id, candidates, traceparent))
+    if isinstance(result, Refused):
+        raise forbidden(result.kind, nip=principal.employee_id)
+    if any(o.stored for o in result):
         rt.wake_relay()
-    return outcomes
+    return result
+
+
+def problems(outcome: Outcome) -> list[FieldError]:
+    """An outcome's problems in the current request's language."""
+    return [errors.make([p.field], p.type, p.msg or errors.text(p.type)) for p in outcome.problems]
 
 
 @router.post(
@@ -85,15 +80,16 @@ async def submit(
     principal: Submitter,
     response: Response,
     rt: Runtime,
+    gc: Acceptor,
     idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
 ) -> CheckinOut:
     """Store a check-in and publish ``checkin.received``. A retry with the same
     `Idempotency-Key` and payload answers 201 again with the stored check-in and
     `Idempotent-Replayed: true`."""
     key = idempotency_key or str(uuid.uuid4())
-    [outcome] = await accept(rt, principal, [Candidate(0, key, body, fingerprint(body))], tracing.current())
+    [outcome] = await accept(rt, gc, principal, [Candidate(0, key, body, fingerprint(body))], tracing.current())
     if outcome.row is None:
-        raise HTTPException(outcome.status, detail=errors.detail(*(_single_loc(e) for e in outcome.errors)))
+        raise HTTPException(outcome.status, detail=errors.detail(*(_single_loc(e) for e in problems(outcome))))
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return to_out(outcome.row)
@@ -113,25 +109,26 @@ def _batch_openapi() -> dict[str, Any]:
     responses={403: {"description": "the token's NIP is unknown in its tenant, or inactive"},
                422: {"description": "not a list of 1-500 items"}},
 )
-async def submit_batch(body: BatchIn, principal: Submitter, rt: Runtime) -> BatchOut:
+async def submit_batch(body: BatchIn, principal: Submitter, rt: Runtime, gc: Acceptor) -> BatchOut:
     """Up to 500 check-ins, each with its own `idempotency_key`; one result per item
     (201 stored or replayed, 409 key reused with another payload, 422 invalid). Accepted
     items are stored with their events in one transaction; rejected ones store nothing."""
     candidates: list[Candidate] = []
-    outcomes: list[Outcome] = []
+    invalid: list[ItemResult] = []
     for index, raw in enumerate(body.items):
         try:
             item = BatchItemIn.model_validate(raw)
         except ValidationError as exc:
-            outcomes.append(Outcome(index, 422, _raw_key(raw), errors=errors.field_errors(exc.errors())))
+            invalid.append(ItemResult(index=index, status=422, idempotency_key=_raw_key(raw), replayed=False,
+                                      errors=_item_errors(index, errors.field_errors(exc.errors()))))
         else:
             candidates.append(Candidate(index, item.idempotency_key, item, fingerprint(item)))
-    outcomes += await accept(rt, principal, candidates, tracing.current())
-    results = [_item_result(o) for o in sorted(outcomes, key=lambda o: o.index)]
+    outcomes = await accept(rt, gc, principal, candidates, tracing.current())
+    results = sorted([*invalid, *map(_item_result, outcomes)], key=lambda r: r.index)
     return BatchOut(
         accepted=sum(o.stored for o in outcomes),
         replayed=sum(o.replayed for o in outcomes),
-        rejected=sum(o.status != 201 for o in outcomes),
+        rejected=sum(r.status != 201 for r in results),
         results=results,
     )
 
@@ -146,9 +143,12 @@ def _single_loc(error: FieldError) -> FieldError:
 def _item_result(o: Outcome) -> ItemResult:
     return ItemResult(
         index=o.index, status=o.status, idempotency_key=o.key, replayed=o.replayed,
-        checkin=to_out(o.row) if o.row is not None else None,
-        errors=[errors.relocated(e, ["body", "items", o.index, *e.loc]) for e in o.errors] or None,
+        checkin=to_out(o.row) if o.row is not None else None, errors=_item_errors(o.index, problems(o)),
     )
+
+
+def _item_errors(index: int, found: list[FieldError]) -> list[FieldError] | None:
+    return [errors.relocated(e, ["body", "items", index, *e.loc]) for e in found] or None
 
 
 def _raw_key(raw: object) -> str | None:
