@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError, TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+from aiokafka.producer.message_accumulator import BatchBuilder
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
@@ -22,6 +25,11 @@ from services.contracts.envelope import Envelope
 from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+# The largest record a producer hands to Kafka (aiokafka's default; the broker's own default
+# limit, message.max.bytes, is about the same).
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def bootstrap_list(servers: str) -> list[str]:
@@ -33,12 +41,14 @@ def bootstrap_list(servers: str) -> list[str]:
 def producer_config(settings: Settings) -> dict[str, Any]:
     """A producer that never duplicates on retry and waits for all in-sync replicas.
 
-    The outbox relay enqueues up to ``HADIR_OUTBOX_BATCH_SIZE`` records, then waits for them
-    all: ``linger_ms`` lets them gather, and 128 KiB batches (aiokafka's default is 16 KiB)
-    carry a 500-row round in a few produce requests per partition instead of dozens.
+    The outbox relay hands a round of up to ``HADIR_OUTBOX_BATCH_SIZE`` records over as whole
+    batches (:meth:`Producer.send_many`), then waits for them all: 512 KiB batches (aiokafka's
+    default is 16 KiB; the broker takes up to 1 MiB) carry a 2,000-row round in one or two
+    produce requests per partition. ``linger_ms`` lets single sends (marks, dead letters) gather.
     """
     return {"client_id": f"hadir-{settings.service}", "enable_idempotence": True, "acks": "all", "linger_ms": 5,
-            "max_batch_size": 128 * 1024, "request_timeout_ms": int(settings.publish_timeout_seconds * 1000)}
+            "max_batch_size": 512 * 1024, "max_request_size": MAX_REQUEST_BYTES,
+            "request_timeout_ms": int(settings.publish_timeout_seconds * 1000)}
 
 
 def make_broker(settings: Settings, registry: CollectorRegistry) -> KafkaBroker:
@@ -73,10 +83,63 @@ class Producer:
     async def send(self, topic: str, envelope: Envelope, partition: int | None = None) -> asyncio.Future:
         """Enqueue one CloudEvent (on ``partition`` if given, else by its key); the returned
         future resolves when Kafka acknowledges it."""
+        return await self._started().send(topic, envelope.data, key=envelope.key.encode(), partition=partition,
+                                          headers=_headers(envelope))
+
+    async def send_many(self, records: Sequence[tuple[str, Envelope]],
+                        futures: list[asyncio.Future | None]) -> None:
+        """Enqueue ``records`` (topic, CloudEvent) in order as whole record batches, one open batch
+        per partition (the key's partition, as aiokafka's default partitioner picks it): a few
+        produce batches per round instead of a ``send`` per record. ``futures[i]`` is set to the
+        future of record *i*'s batch as soon as that batch is enqueued (a caller cancelled half-way
+        still knows what it handed over); it resolves when Kafka acknowledges the batch.
+
+        A record above the request limit gets a failed future at once and goes nowhere (as
+        ``send`` refuses it before it is queued; in a batch the broker would refuse the batch
+        and, the producer being idempotent, every later batch of the partition). Raises at the
+        first batch that cannot be enqueued and enqueues nothing after it, so each partition's
+        records stay in order."""
+        producer = self._started()
+        partitions: dict[str, list[int]] = {}
+        for topic in dict.fromkeys(topic for topic, _ in records):
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        batches: dict[TopicPartition, list[tuple[BatchBuilder, list[int]]]] = {}
+        for index, (topic, envelope) in enumerate(records):
+            key = envelope.key.encode()
+            headers = _headers(envelope)
+            size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, envelope.data, headers)
+            if size > MAX_REQUEST_BYTES:
+                refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                refused.set_exception(MessageSizeTooLargeError(
+                    f"the record is {size} bytes, above the request limit of {MAX_REQUEST_BYTES}"))
+                futures[index] = refused
+                continue
+            chain = batches.setdefault(TopicPartition(topic, _partition(key, partitions[topic])), [])
+            if not chain or chain[-1][0].append(key=key, value=envelope.data, timestamp=None, headers=headers) is None:
+                chain.append((producer.create_batch(), []))
+                chain[-1][0].append(key=key, value=envelope.data, timestamp=None, headers=headers)
+            chain[-1][1].append(index)
+        for tp, chain in batches.items():
+            for batch, members in chain:
+                batch.close()
+                future = await producer.send_batch(batch, tp.topic, partition=tp.partition)
+                for index in members:
+                    futures[index] = future
+
+    def _started(self) -> AIOKafkaProducer:
         if self._producer is None:
             raise KafkaConnectionError("the producer is not started")
-        return await self._producer.send(topic, envelope.data, key=envelope.key.encode(), partition=partition,
-                                         headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+        return self._producer
+
+
+def _headers(envelope: Envelope) -> list[tuple[str, bytes]]:
+    return [(k, v.encode()) for k, v in envelope.headers().items()]
+
+
+def _partition(key: bytes, partitions: list[int]) -> int:
+    """The partition of ``key`` among ``partitions`` (sorted), as aiokafka's and Java's default
+    partitioners compute it (murmur2), so a key keeps its partition whoever produces it."""
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
 async def partition_count(bootstrap: str, topic: str, timeout: float = 30) -> int:

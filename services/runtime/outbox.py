@@ -11,7 +11,9 @@ topic with watermark marks once a round finds the outbox caught up (:mod:`.marks
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
 (per-key order holds across instances) and rows are claimed with
-``FOR UPDATE SKIP LOCKED``. A round ends only when Kafka has settled every record it
+``FOR UPDATE SKIP LOCKED``. A round hands its rows to the producer as whole record batches
+(one per partition, :meth:`~services.runtime.kafka.Producer.send_many`) and marks what Kafka
+acknowledged in one statement. A round ends only when Kafka has settled every record it
 enqueued, so a row is never handed to the producer twice while an earlier send of it
 may still be delivered (an outage delays the round instead of duplicating its rows).
 A crash between publishing and marking a row sent republishes it: consumers
@@ -24,6 +26,7 @@ import asyncio
 import contextlib
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -58,7 +61,9 @@ log = structlog.get_logger(__name__)
 
 RELAY_LOCK_ID = 0x4861646972  # "Hadir"
 
-SendFn = Callable[[str, Envelope], Awaitable["asyncio.Future[object]"]]
+# Enqueue (topic, envelope) records in order, setting futures[i] once record i is handed over
+# (it resolves on Kafka's acknowledgement); raise at the first that cannot be enqueued.
+SendMany = Callable[[Sequence[tuple[str, Envelope]], "list[asyncio.Future[Any] | None]"], Awaitable[None]]
 
 
 def define_outbox(metadata: MetaData) -> Table:
@@ -189,7 +194,7 @@ class OutboxRelay:
         self,
         sessions: async_sessionmaker[AsyncSession],
         outbox: Table,
-        send: SendFn,
+        send: SendMany,
         metrics: RuntimeMetrics,
         *,
         batch_size: int = 500,
@@ -263,13 +268,13 @@ class OutboxRelay:
             if outcome.sent:
                 await session.execute(
                     update(self._outbox)
-                    .where(self._outbox.c.id.in_(outcome.sent))
+                    .where(sql.among(session, self._outbox.c.id, outcome.sent))
                     .values(published_at=datetime.now(UTC))
                 )
-        if rows:
-            await self._refresh_backlog()
-        else:
-            self._metrics.outbox_backlog.set(0)
+        if len(rows) == self._batch_size:  # more may wait: count them (at most once a second)
+            await self._refresh_backlog(at_most_every=1.0)
+        else:  # the claim saw every pending row: what it left is the backlog (no count query)
+            self._metrics.outbox_backlog.set(len(rows) - len(outcome.sent))
         if outcome.cancelled:
             raise asyncio.CancelledError
         if len(outcome.sent) < len(rows):
@@ -288,40 +293,43 @@ class OutboxRelay:
         (its rows locked, the backlog gauge refreshed) and completes when Kafka returns.
         On cancellation (shutdown) the acknowledgements get a short grace period so that what
         was written is marked, not sent again by the next process."""
-        pending: list[tuple[Any, asyncio.Future[object]]] = []
+        futures: list[asyncio.Future[Any] | None] = [None] * len(rows)
         error: BaseException | None = None
         cancelled = False
         try:
-            for row in rows:
-                try:
-                    async with asyncio.timeout(self._publish_timeout):
-                        future = await self._send(row.topic, _row_envelope(row))
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # not enqueued (cancelling send() drops the record)
-                    log.warning("outbox enqueue stopped", error=repr(exc), enqueued=len(pending))
-                    error = exc
-                    break
-                pending.append((row, future))
-            await self._settle([f for _, f in pending])
+            try:
+                async with asyncio.timeout(self._publish_timeout):
+                    await self._send([(row.topic, _row_envelope(row)) for row in rows], futures)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # what was not enqueued stays pending (its futures are None)
+                log.warning("outbox enqueue stopped", error=repr(exc),
+                            enqueued=sum(f is not None for f in futures), rows=len(rows))
+                error = exc
+            await self._settle({f for f in futures if f is not None})
         except asyncio.CancelledError:
             cancelled = True
-            if pending:
-                await asyncio.wait([f for _, f in pending], timeout=self._shutdown_grace)
+            if handed := {f for f in futures if f is not None}:
+                await asyncio.wait(handed, timeout=self._shutdown_grace)
         sent: list[int] = []
-        for row, future in pending:
+        published: Counter[str] = Counter()
+        for row, future in zip(rows, futures, strict=True):
+            if future is None:
+                continue
             if future.done() and not future.cancelled() and future.exception() is None:
                 sent.append(row.id)
-                self._metrics.outbox_published.labels(row.topic).inc()
+                published[row.topic] += 1
             elif error is None:
                 settled = future.done() and not future.cancelled()
                 error = future.exception() if settled else RuntimeError("not acknowledged")
+        for topic, count in published.items():
+            self._metrics.outbox_published.labels(topic).inc(count)
         # A refused row stays pending and is retried; rows after it that Kafka did take are
         # marked: sending them again would duplicate them, not restore their order.
         return _Round(sent, error, cancelled)
 
-    async def _settle(self, futures: list[asyncio.Future[object]]) -> None:
-        waiting = set(futures)
+    async def _settle(self, futures: set[asyncio.Future[Any]]) -> None:
+        waiting = futures
         started = time.monotonic()
         warned_at = started
         while waiting:

@@ -52,7 +52,7 @@ class ServiceRuntime:
             outbox.OutboxRelay(
                 self.sessions,
                 self.outbox,
-                self.producer.send,
+                self.producer.send_many,
                 self.metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,

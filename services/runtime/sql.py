@@ -4,6 +4,7 @@ SQLite's ``INSERT … ON CONFLICT`` and splits large batches into chunks.
 Every function runs inside the caller's transaction and costs a fixed number of
 statements per chunk, never one per row:
 
+- :func:`among` is ``IN`` for many values (PostgreSQL: one array parameter);
 - :func:`insert` is the dialect's ``INSERT`` construct (with ``on_conflict_*``);
 - :func:`insert_ignore` inserts rows whose key is free and returns what went in;
 - :func:`upsert` / :func:`upsert_statement` insert or overwrite by key;
@@ -32,6 +33,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    any_,
     bindparam,
     text,
 )
@@ -52,6 +54,15 @@ def chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     """``rows`` in consecutive slices of at most ``size``."""
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
+
+
+def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:values)``, one array parameter instead
+    of one parameter per value (thousands of ids cost no statement expansion)."""
+    if dialect_name(session) == "postgresql":
+        return cast(ColumnElement[bool],
+                    column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type))))
+    return cast(ColumnElement[bool], column.in_(values))
 
 
 def insert(session: AsyncSession, table: FromClause | Any) -> Any:

@@ -71,7 +71,7 @@ async def test_many_expected_close_once_and_publish_every_notice(pg_url: str, mo
     await ensure_topics(kafka_bootstrap, topics.ALL, 6, 1)
     before = await end_offsets(kafka_bootstrap, topics.REPORT_OVERDUE)
     producer = Producer(rt.settings)
-    relay = OutboxRelay(rt.sessions, rt.outbox, producer.send, rt.metrics,
+    relay = OutboxRelay(rt.sessions, rt.outbox, producer.send_many, rt.metrics,
                         batch_size=rt.settings.outbox_batch_size, publish_timeout=10)
     await producer.start()
     try:

@@ -63,7 +63,7 @@ async def test_marks_follow_the_published_rows_on_every_partition(
     stamping = Stamping(source, producer.send,
                         lambda t: partition_count(kafka_bootstrap, t), ce_source="/hadir/test", interval=0,
                         timeout=10)
-    relay = OutboxRelay(runtime_db.sessions, runtime_db.outbox, producer.send, metrics,
+    relay = OutboxRelay(runtime_db.sessions, runtime_db.outbox, producer.send_many, metrics,
                         batch_size=4, stamping=stamping)
     subjects = spread_subjects(3, probe_topic.partitions)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -70,7 +70,7 @@ async def test_two_relays_on_one_database_publish_each_row_exactly_once(
                                      publish_timeout_seconds=10))
         await producer.start()
         relay = OutboxRelay(db.make_sessions(engine), runtime_db.outbox,
-                            producer.send, metrics,
+                            producer.send_many, metrics,
                             batch_size=7, poll_seconds=0.01)
         relays.append((relay, metrics, producer, engine))
     tasks = [asyncio.create_task(relay.run()) for relay, *_ in relays]
@@ -126,6 +126,11 @@ class FakeKafka:
             self._settle(len(self.futures) - 1, future)
         return future
 
+    async def send_many(self, records: Sequence[tuple[str, Envelope]],
+                        futures: list[asyncio.Future[Any] | None]) -> None:
+        for index, (topic, envelope) in enumerate(records):
+            futures[index] = await self.send(topic, envelope)
+
     def ack_all(self) -> None:
         for future in self.futures:
             if not future.done():
@@ -134,7 +139,7 @@ class FakeKafka:
 
 def relay_for(rdb: RuntimeDb, kafka: FakeKafka, **options: Any) -> tuple[OutboxRelay, RuntimeMetrics]:
     metrics = RuntimeMetrics(CollectorRegistry())
-    return OutboxRelay(rdb.sessions, rdb.outbox, kafka.send, metrics, **options), metrics
+    return OutboxRelay(rdb.sessions, rdb.outbox, kafka.send_many, metrics, **options), metrics
 
 
 async def test_unacknowledged_records_are_awaited_not_resent(runtime_db: RuntimeDb, probe_topic: ProbeTopic) -> None:

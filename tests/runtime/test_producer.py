@@ -70,6 +70,49 @@ async def test_the_outbox_producer_is_idempotent_and_waits_for_every_in_sync_rep
         await asyncio.wait_for(outbox_producer.stop(), 30)
 
 
+async def test_send_many_keeps_each_keys_partition_and_order_and_refuses_an_oversized_record_alone(
+        kafka_bootstrap: str) -> None:
+    producer = Producer(Settings(service="producer-test", kafka_bootstrap_servers=kafka_bootstrap,
+                                 publish_timeout_seconds=TIMEOUT))
+    await producer.start()
+    try:
+        topic = unique("test.send-many") + ".v1"
+        await ensure_topics(kafka_bootstrap, [topic], partitions=3, replication=1)
+        # 600 records over 20 keys (several batches per partition), then one above the 1 MiB
+        # request limit, then more of the same keys.
+        def envelope(n: int, data: bytes | None = None) -> Envelope:
+            return Envelope(type="hadir.test.v1", source="/hadir/test", tenant="t", subject=f"s{n % 20}",
+                            data=data or b'{"seq": %d, "pad": "%s"}' % (n, b"x" * 400))
+        records = [(topic, envelope(n)) for n in range(600)]
+        records.append((topic, envelope(600, b'{"pad": "%s"}' % (b"y" * 1_200_000))))
+        records += [(topic, envelope(n)) for n in range(601, 700)]
+        futures: list[asyncio.Future[Any] | None] = [None] * len(records)
+        await producer.send_many(records, futures)
+        outcomes = await asyncio.gather(*(f for f in futures if f is not None), return_exceptions=True)
+        assert len(outcomes) == len(records), "every record was handed over"
+        refused = [i for i, f in enumerate(futures) if f is not None and f.exception() is not None]
+        assert refused == [600], "only the oversized record is refused"
+        assert "above the request limit" in str(futures[600].exception())
+        assert len({id(f) for f in futures}) < len(records) / 10, "records travel in shared batches"
+
+        # The partition of each key is the one aiokafka's own send picks.
+        expected: dict[str, int] = {}
+        for n in range(20):
+            one = await producer.send(topic, envelope(1000 + n))
+            expected[f"t/s{n}"] = (await one).partition
+        got = [r for r in await read_topic(kafka_bootstrap, topic, min_count=719) if r.key.decode() in expected]
+        assert len(got) == 719
+        seqs: dict[str, list[int]] = {}
+        for record in got:
+            key = record.key.decode()
+            assert record.partition == expected[key], f"{key} left its partition"
+            seqs.setdefault(key, []).append(int(record.value.split(b",")[0].split(b":")[1]))
+        assert all(s == sorted(s) for s in seqs.values()), "a key's records arrived out of order"
+        assert sum(len(s) for s in seqs.values()) == 719 and 600 not in {x for s in seqs.values() for x in s}
+    finally:
+        await asyncio.wait_for(producer.stop(), 30)
+
+
 async def test_publish_gives_up_within_its_timeout_while_kafka_is_down_and_the_batch_arrives_once_after() -> None:
     with tempfile.TemporaryDirectory(prefix="hadir-test-kafka-down-") as tmp:
         try:
