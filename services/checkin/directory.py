@@ -12,11 +12,9 @@ least recently used go first (an employee unknown to the directory is remembered
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, TypeVar
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.checkin.domain.days import tenant_zone
 from services.checkin.store import DirectoryEmployee, DirectoryTenant, PolicyVersion, read_models_generation
 from services.runtime import sql
-
-K = TypeVar("K")
-V = TypeVar("V")
+from services.runtime.lru import LRU
 
 MAX_EMPLOYEES = 200_000
 MAX_TENANTS = 10_000
@@ -67,34 +63,10 @@ class Context:
     letters: Sequence[Letter]
 
 
-class _Bounded(Generic[K, V]):
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> tuple[bool, V | None]:
-        if key not in self._entries:
-            return False, None
-        self._entries.move_to_end(key)
-        return True, self._entries[key]
-
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 class Directory:
     def __init__(self, max_employees: int = MAX_EMPLOYEES, max_tenants: int = MAX_TENANTS) -> None:
-        self._employees: _Bounded[tuple[str, str], Employee | None] = _Bounded(max_employees)
-        self._tenants: _Bounded[str, Tenant] = _Bounded(max_tenants)
+        self._employees: LRU[tuple[str, str], Employee | None] = LRU(max_employees)
+        self._tenants: LRU[str, Tenant] = LRU(max_tenants)
         self._generation: int | None = None
 
     def __len__(self) -> int:
@@ -112,9 +84,8 @@ class Directory:
         employees: dict[tuple[str, str], Employee | None] = {}
         missing: list[tuple[str, str]] = []
         for key in wanted:
-            known, employee = self._employees.get(key)
-            if known:
-                employees[key] = employee
+            if key in self._employees:
+                employees[key] = self._employees.get(key)
             else:
                 missing.append(key)
         if missing:
@@ -130,8 +101,8 @@ class Directory:
         found: dict[str, Tenant] = {}
         missing: list[str] = []
         for name in sorted(names):
-            known, tenant = self._tenants.get(name)
-            if known and tenant is not None:
+            tenant = self._tenants.get(name)
+            if tenant is not None:
                 found[name] = tenant
             else:
                 missing.append(name)

@@ -10,16 +10,17 @@ first. A token that fails verification is never remembered.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from typing import Generic, TypeVar
+
+from services.runtime.lru import LRU
 
 P = TypeVar("P")
 
 
 class TokenCache(Generic[P]):
     def __init__(self, size: int, leeway_seconds: float) -> None:
-        self._size, self._leeway = size, leeway_seconds
-        self._entries: OrderedDict[str, tuple[float, P]] = OrderedDict()
+        self._leeway = leeway_seconds
+        self._entries: LRU[str, tuple[float, P]] = LRU(size)
         self._keys_stamp: object = None
 
     def get(self, token: str, keys_stamp: object, now: float | None = None) -> P | None:
@@ -33,19 +34,15 @@ class TokenCache(Generic[P]):
             return None
         expires, principal = entry
         if (time.time() if now is None else now) >= expires + self._leeway:
-            del self._entries[token]
+            self._entries.pop(token)
             return None
-        self._entries.move_to_end(token)
         return principal
 
     def put(self, token: str, keys_stamp: object, expires: float, principal: P) -> None:
         if keys_stamp != self._keys_stamp:
             self._entries.clear()
             self._keys_stamp = keys_stamp
-        self._entries[token] = (expires, principal)
-        self._entries.move_to_end(token)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(token, (expires, principal))
 
     def __len__(self) -> int:
         return len(self._entries)
