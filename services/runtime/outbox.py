@@ -13,7 +13,10 @@ takes a transaction-scoped advisory lock, so only one instance publishes at a ti
 (per-key order holds across instances) and rows are claimed with
 ``FOR UPDATE SKIP LOCKED``. A round hands its rows to the producer as whole record batches
 (one per partition, :meth:`~services.runtime.kafka.Producer.send_many`) and marks what Kafka
-acknowledged in one statement. A round ends only when Kafka has settled every record it
+acknowledged in one statement. Under a backlog a round goes on with further chunks, pipelined
+(the next chunk is read, and the previous one marked, while Kafka acknowledges the current
+one), but a chunk is handed over only once Kafka took every record of the one before.
+A round ends only when Kafka has settled every record it
 enqueued, so a row is never handed to the producer twice while an earlier send of it
 may still be delivered (an outage delays the round instead of duplicating its rows).
 A crash between publishing and marking a row sent republishes it: consumers
@@ -48,6 +51,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
@@ -60,6 +64,7 @@ from services.runtime.wakeup import Wakeup
 log = structlog.get_logger(__name__)
 
 RELAY_LOCK_ID = 0x4861646972  # "Hadir"
+ROUND_SECONDS = 1.0  # a round starts no further chunk after this long (its rows stay locked meanwhile)
 
 # Enqueue (topic, envelope) records in order, setting futures[i] once record i is handed over
 # (it resolves on Kafka's acknowledgement); raise at the first that cannot be enqueued.
@@ -198,6 +203,7 @@ class OutboxRelay:
         metrics: RuntimeMetrics,
         *,
         batch_size: int = 500,
+        round_chunks: int = 1,
         poll_seconds: float = 0.5,
         publish_timeout: float = 10.0,
         shutdown_grace: float = 5.0,
@@ -208,6 +214,8 @@ class OutboxRelay:
         self._send = send
         self._metrics = metrics
         self._batch_size = batch_size
+        self._round_chunks = round_chunks
+        self.caught_up = True  # whether the last round saw every pending row
         self._poll_seconds = poll_seconds
         self._publish_timeout = publish_timeout
         self._shutdown_grace = shutdown_grace
@@ -225,7 +233,7 @@ class OutboxRelay:
         failures = 0
         while True:
             try:
-                published = await self.publish_batch()
+                await self.publish_batch()
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -236,52 +244,91 @@ class OutboxRelay:
                 log.warning("outbox relay round failed", error=repr(exc), retry_in=round(delay, 2))
                 await asyncio.sleep(delay)
                 continue
-            if published >= self._batch_size:
+            if not self.caught_up:
                 continue
             await self._wakeup.sleep(self._poll_seconds)
 
     async def publish_batch(self) -> int:
-        """One relay round: claim up to ``batch_size`` rows, publish them in id order, wait
-        until Kafka has settled every one, mark the acknowledged rows sent. With watermark
-        marks (:mod:`.marks`): read them before the rows, send them once the round is caught up."""
+        """One relay round, in one transaction: claim up to ``batch_size`` rows, publish them in
+        id order, wait until Kafka has settled every one, mark the acknowledged rows sent.
+        A full chunk is followed by the next one (up to ``round_chunks`` chunks, about a
+        second), pipelined: while Kafka acknowledges a chunk, the round's connection marks the
+        previous chunk sent and claims the next. A chunk is handed to the producer only once
+        the one before it is settled and wholly taken, so order and the no-resend guarantee are
+        those of a single chunk. With watermark marks (:mod:`.marks`): read them before the
+        rows, send them once the round is caught up. Returns how many rows were published."""
         marks: Sequence[MarkFor] = ()
         outcome = _Round([], None, False)
+        rows: Sequence[Any] = ()
+        published = 0
         async with self._sessions() as session, session.begin():
             if dialect_name(session) == "postgresql":
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
                 if not locked:  # another instance is publishing; keep this replica's gauge fresh
                     await self._refresh_backlog(at_most_every=5.0)
+                    self.caught_up = True
                     return 0
             if self._stamping is not None:
                 marks = await self._stamping.read(session)
-            rows = (
-                await session.execute(
-                    select(self._outbox)
-                    .where(self._outbox.c.published_at.is_(None))
-                    .order_by(self._outbox.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if rows:
-                outcome = await self._publish_rows(rows)
+            rows = following = await self._claim(session, after=None)
+            started, chunks = time.monotonic(), 1
+            while following:
+                rows = following
+                more = (len(rows) == self._batch_size and chunks < self._round_chunks
+                        and time.monotonic() - started < ROUND_SECONDS)
+                outcome, following = await self._chunk(session, rows, outcome.sent,
+                                                       read_after=rows[-1].id if more else None)
+                published += len(outcome.sent)
+                chunks += 1
+                if outcome.cancelled or len(outcome.sent) < len(rows):
+                    break
             if outcome.sent:
-                await session.execute(
-                    update(self._outbox)
-                    .where(sql.among(session, self._outbox.c.id, outcome.sent))
-                    .values(published_at=datetime.now(UTC))
-                )
-        if len(rows) == self._batch_size:  # more may wait: count them (at most once a second)
-            await self._refresh_backlog(at_most_every=1.0)
-        else:  # the claim saw every pending row: what it left is the backlog (no count query)
+                await self._mark(session, outcome.sent)
+        self.caught_up = len(rows) < self._batch_size
+        if self.caught_up:  # the last claim saw every pending row: what it left is the backlog (no count query)
             self._metrics.outbox_backlog.set(len(rows) - len(outcome.sent))
+        else:  # more may wait: count them (at most once a second)
+            await self._refresh_backlog(at_most_every=1.0)
         if outcome.cancelled:
             raise asyncio.CancelledError
         if len(outcome.sent) < len(rows):
             raise RuntimeError(f"published {len(outcome.sent)} of {len(rows)} outbox rows: {outcome.error!r}")
-        if marks and len(rows) < self._batch_size and self._stamping is not None:
+        if marks and self.caught_up and self._stamping is not None:
             await self._stamping.send(marks)
-        return len(outcome.sent)
+        return published
+
+    async def _claim(self, session: AsyncSession, *, after: int | None) -> Sequence[Any]:
+        """The next pending rows in id order (after ``after``), locked for this round."""
+        pending: list[ColumnElement[bool]] = [self._outbox.c.published_at.is_(None)]
+        if after is not None:
+            pending.append(self._outbox.c.id > after)
+        return (await session.execute(
+            select(self._outbox).where(*pending).order_by(self._outbox.c.id).limit(self._batch_size)
+            .with_for_update(skip_locked=True))).all()
+
+    async def _mark(self, session: AsyncSession, ids: list[int]) -> None:
+        await session.execute(update(self._outbox).where(sql.among(session, self._outbox.c.id, ids))
+                              .values(published_at=datetime.now(UTC)))
+
+    async def _chunk(self, session: AsyncSession, rows: Sequence[Any], previous: list[int], *,
+                     read_after: int | None) -> tuple[_Round, Sequence[Any]]:
+        """Publish ``rows``; meanwhile, on the round's connection, mark ``previous`` (the chunk
+        before, acknowledged) sent and claim the rows after ``read_after``. The database work is
+        never cut short by a shutdown: what Kafka acknowledged is still marked."""
+
+        async def meanwhile() -> Sequence[Any]:
+            if previous:
+                await self._mark(session, previous)
+            return await self._claim(session, after=read_after) if read_after is not None else ()
+
+        side = asyncio.ensure_future(meanwhile())
+        outcome = await self._publish_rows(rows)
+        try:
+            following = await asyncio.shield(side)
+        except asyncio.CancelledError:
+            await asyncio.wait({side})
+            following, outcome = side.result(), replace(outcome, cancelled=True)
+        return outcome, following
 
     async def _publish_rows(self, rows: Sequence[Any]) -> _Round:
         """Enqueue rows in id order, stopping at the first that cannot be enqueued; then wait

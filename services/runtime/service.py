@@ -55,6 +55,7 @@ class ServiceRuntime:
                 self.producer.send_many,
                 self.metrics,
                 batch_size=settings.outbox_batch_size,
+                round_chunks=settings.outbox_round_chunks,
                 poll_seconds=settings.outbox_poll_seconds,
                 publish_timeout=settings.publish_timeout_seconds,
             )

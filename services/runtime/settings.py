@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     consumer_batch_size: int = Field(default=500, ge=1)
     outbox_batch_size: int = Field(default=2000, ge=1, le=20_000)
+    outbox_round_chunks: int = Field(
+        default=8, ge=1, le=100, description="a relay round publishes up to this many full batches, pipelined")
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_mark_seconds: float = Field(default=1.0, gt=0, description="at most one watermark mark round this often")
     mark_margin_seconds: float = Field(

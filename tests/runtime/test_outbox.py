@@ -5,6 +5,7 @@
   (the idempotent producer would deliver both copies once Kafka is back).
 - On shutdown, what Kafka acknowledged is marked, so the next process does not resend it.
 - A record Kafka refuses stays pending; the rows after it that Kafka took are marked.
+- A round of several chunks hands a chunk over only once the one before is wholly taken.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ async def test_two_relays_on_one_database_publish_each_row_exactly_once(
         await producer.start()
         relay = OutboxRelay(db.make_sessions(engine), runtime_db.outbox,
                             producer.send_many, metrics,
-                            batch_size=7, poll_seconds=0.01)
+                            batch_size=7, round_chunks=3, poll_seconds=0.01)
         relays.append((relay, metrics, producer, engine))
     tasks = [asyncio.create_task(relay.run()) for relay, *_ in relays]
     subjects = [f"1990010120150310{n:02d}" for n in range(10)]
@@ -165,11 +166,13 @@ async def test_unacknowledged_records_are_awaited_not_resent(runtime_db: Runtime
     assert await published_ids(runtime_db) == set(ids) and backlog(metrics) == 0
 
 
-async def test_shutdown_marks_what_kafka_acknowledged(runtime_db: RuntimeDb, probe_topic: ProbeTopic) -> None:
+@pytest.mark.parametrize("chunking", [{}, {"batch_size": 2, "round_chunks": 3}], ids=["one-chunk", "chunks"])
+async def test_shutdown_marks_what_kafka_acknowledged(runtime_db: RuntimeDb, probe_topic: ProbeTopic,
+                                                      chunking: dict[str, int]) -> None:
     ids = await stage_rows(runtime_db, probe_topic, ["a", "b", "c", "d"])
     loop = asyncio.get_running_loop()
     kafka = FakeKafka(lambda _, f: loop.call_later(0.3, lambda: f.done() or f.set_result(None)))
-    relay, _ = relay_for(runtime_db, kafka, shutdown_grace=5)
+    relay, _ = relay_for(runtime_db, kafka, shutdown_grace=5, **chunking)
     round_ = asyncio.create_task(relay.publish_batch())
     await wait_for_value(kafka.count, lambda n: n == 4, timeout=10, what="4 sends")
     round_.cancel()  # the service stops while the acknowledgements are on their way
@@ -200,3 +203,51 @@ async def test_a_refused_record_stays_pending_and_is_retried_alone(runtime_db: R
     retry, _ = relay_for(runtime_db, retry_kafka)
     assert await retry.publish_batch() == 1
     assert retry_kafka.sent == [ids[1]] and await pending(runtime_db) == 0
+
+
+async def test_a_round_publishes_full_chunks_in_order_and_says_when_more_wait(runtime_db: RuntimeDb,
+                                                                             probe_topic: ProbeTopic) -> None:
+    ids = await stage_rows(runtime_db, probe_topic, ["a", "b", "a", "c", "a", "b", "a"])
+    kafka = FakeKafka(lambda _, f: f.set_result(None))
+    relay, metrics = relay_for(runtime_db, kafka, batch_size=2, round_chunks=3)
+    assert await relay.publish_batch() == 6
+    assert kafka.sent == ids[:6] and await published_ids(runtime_db) == set(ids[:6])
+    assert not relay.caught_up and backlog(metrics) == 1
+    assert await relay.publish_batch() == 1 and relay.caught_up
+    assert kafka.sent == ids and await pending(runtime_db) == 0 and backlog(metrics) == 0
+
+
+async def test_a_chunk_is_not_handed_over_while_the_one_before_is_unacknowledged(runtime_db: RuntimeDb,
+                                                                                 probe_topic: ProbeTopic) -> None:
+    ids = await stage_rows(runtime_db, probe_topic, ["a", "b", "c", "d", "e"])
+    kafka = FakeKafka()
+    relay, _ = relay_for(runtime_db, kafka, batch_size=2, round_chunks=3)
+    round_ = asyncio.create_task(relay.publish_batch())
+    await wait_for_value(kafka.count, lambda n: n == 2, timeout=10, what="the first chunk")
+    await asyncio.sleep(0.3)
+    assert kafka.sent == ids[:2], "the next chunk went out before Kafka settled the first"
+    kafka.ack_all()
+    await wait_for_value(kafka.count, lambda n: n == 4, timeout=10, what="the second chunk")
+    kafka.ack_all()
+    await wait_for_value(kafka.count, lambda n: n == 5, timeout=10, what="the third chunk")
+    kafka.ack_all()
+    assert await asyncio.wait_for(round_, 5) == 5 and relay.caught_up
+    assert kafka.sent == ids and await pending(runtime_db) == 0
+
+
+async def test_a_refused_record_ends_the_round_at_its_chunk(runtime_db: RuntimeDb, probe_topic: ProbeTopic) -> None:
+    ids = await stage_rows(runtime_db, probe_topic, ["a", "a", "a", "a", "a", "a"])
+
+    def settle(index: int, future: asyncio.Future[object]) -> None:
+        if index == 2:
+            future.set_exception(RuntimeError("MessageSizeTooLarge"))
+        else:
+            future.set_result(None)
+
+    kafka = FakeKafka(settle)
+    relay, metrics = relay_for(runtime_db, kafka, batch_size=2, round_chunks=3)
+    with pytest.raises(RuntimeError, match="published 1 of 2"):
+        await relay.publish_batch()
+    assert kafka.sent == ids[:4], "no chunk may follow one Kafka did not wholly take"
+    assert await published_ids(runtime_db) == {ids[0], ids[1], ids[3]}
+    assert await pending(runtime_db) == 3 and backlog(metrics) == 3, "a full last chunk: the backlog is counted"
