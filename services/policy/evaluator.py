@@ -13,7 +13,7 @@ check-ins one by one would give. A stored fix is only replaced by a later captur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -88,7 +88,7 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
     """The verdicts on ``batch`` ((tenant, check-in) in order); remembers each employee's latest fix."""
     facts = await gather(session, batch)
     verdicts: list[CheckinEvaluated] = []
-    moved: dict[Key, LastFix] = {}
+    moved: dict[Key, dict[str, object]] = {}
     for tenant, event in batch:
         tz = facts.zone(tenant)
         day = local_date(event.captured_at, tz)
@@ -110,9 +110,9 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
         ))
         if event.location is not None and (previous is None or event.captured_at >= previous.captured_at):
             facts.fixes[who] = PreviousFix(event.captured_at, event.location.latitude, event.location.longitude)
-            moved[who] = LastFix(tenant=tenant, nip=event.employee_id, captured_at=event.captured_at,
-                                 latitude=event.location.latitude, longitude=event.location.longitude)
-    await remember_fixes(session, moved.values())
+            moved[who] = {"tenant": tenant, "nip": event.employee_id, "captured_at": event.captured_at,
+                          "latitude": event.location.latitude, "longitude": event.location.longitude}
+    await remember_fixes(session, list(moved.values()))
     return verdicts
 
 
@@ -148,8 +148,6 @@ async def _unit_tree(session: AsyncSession, facts: Facts, wanted: set[Key]) -> N
                   if u.parent_id is not None and (u.tenant, u.parent_id) not in facts.units}
 
 
-async def remember_fixes(session: AsyncSession, fixes: Iterable[LastFix]) -> None:
-    """Store each employee's latest fix (one statement); a stored later capture is kept."""
-    rows = [{"tenant": f.tenant, "nip": f.nip, "captured_at": f.captured_at, "latitude": f.latitude,
-             "longitude": f.longitude} for f in fixes]
-    await sql.upsert(session, LastFix.__table__, rows, ("tenant", "nip"), keep_newer="captured_at")
+async def remember_fixes(session: AsyncSession, fixes: Sequence[dict[str, object]]) -> None:
+    """Store each employee's latest fix (rows of ``last_fixes``, one statement); a stored later capture is kept."""
+    await sql.upsert(session, LastFix.__table__, fixes, ("tenant", "nip"), keep_newer="captured_at")

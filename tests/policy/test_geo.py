@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.contracts.events import Place
-from services.policy.domain.geo import distance_m, is_valid_on, nearest_place
+from services.policy.domain.geo import SHORT_M, distance_m, is_valid_on, nearest_place
 
 SERANG = (-6.1200, 106.1503)  # Kantor Gubernur Banten, KP3B Curug
 MAKASSAR = (-5.1477, 119.4327)
@@ -234,3 +234,13 @@ def test_nearest_place_is_consistent_with_distances(lat, lon, specs):
     containing = [d for d, p in zip(distances, places, strict=True) if d <= p.radius_m]
     assert match.inside == bool(containing)
     assert match.distance_m == (min(containing) if containing else min(distances))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(-90, 90), st.floats(-180, 180), st.floats(0, 360), st.floats(0, SHORT_M * 1.05))
+def test_short_distances_are_within_a_tenth_of_a_millimetre_of_the_geodesic(lat, lon, azimuth, metres):
+    """The chord formula used below 20 km (and the switch to Karney's algorithm above it)."""
+    end = Geodesic.WGS84.Direct(lat, lon, azimuth, metres)
+    lon2 = (end["lon2"] + 180) % 360 - 180
+    assert distance_m(lat, lon, end["lat2"], lon2) == pytest.approx(
+        reference_m(lat, lon, end["lat2"], lon2), abs=1e-4)
