@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,7 +21,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = CheckinSettings.of(settings or load_settings("checkin", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("main", handlers.subscriptions(rt))
-    rt.stamp(ReceivedMarks(timedelta(seconds=settings.mark_margin_seconds)))
+    rt.stamp(ReceivedMarks())
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
     app.state.acceptance = rt.group_commit(Acceptance(Directory(), rt.outbox, rt.source).apply)
     for router in api.ROUTERS:

@@ -3,13 +3,14 @@
 
 Read in the relay's round before its rows: the database's clock and the start of its
 oldest other open transaction (PostgreSQL; SQLite has one writer and uses the clock)
-give :func:`.domain.watermark.accepted_until`.
+give :func:`.domain.watermark.accepted_until`. Check-ins are stamped with the same clock
+(:func:`services.runtime.db.clock`), so no margin for clock differences is needed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy import text
@@ -29,15 +30,12 @@ OLDEST_OPEN = text(
 class ReceivedMarks:
     topic = topics.CHECKIN_RECEIVED
 
-    def __init__(self, margin: timedelta) -> None:
-        self.margin = margin
-
     async def read(self, session: AsyncSession) -> Sequence[MarkFor]:
         if dialect_name(session) == "postgresql":
             row = (await session.execute(OLDEST_OPEN)).one()
-            until = accepted_until(row.now, row.oldest, self.margin)
+            until = accepted_until(row.now, row.oldest)
         else:
-            until = accepted_until(datetime.now(UTC), None, self.margin)
+            until = accepted_until(datetime.now(UTC), None)
         return [partial(_mark, until)]
 
 

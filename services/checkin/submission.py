@@ -47,7 +47,7 @@ from services.checkin.domain.idempotency import CHECKIN_FIELDS, Candidate, first
 from services.checkin.schemas import CheckinIn
 from services.checkin.store import Checkin
 from services.contracts.events import CheckinReceived, Location
-from services.runtime import outbox, sql
+from services.runtime import db, outbox, sql
 
 CONFLICT = Rejection("idempotency_key", "idempotency_conflict", "")  # its message: errors.text(type)
 
@@ -95,7 +95,7 @@ class Acceptance:
         self._source = source
 
     async def apply(self, session: AsyncSession, group: Sequence[Submission]) -> list[Result]:
-        now = datetime.now(UTC)  # inside the transaction: a watermark read meanwhile counts it open
+        now = await db.clock(session)  # after the transaction began: a watermark read meanwhile counts it open
         contexts = await self.directory.contexts(session, [(s.tenant, s.nip) for s in group])
         plans: list[_Plan | Refused] = []
         for s in group:

@@ -84,6 +84,17 @@ async def begin_now(session: AsyncSession) -> None:
         await session.execute(text("BEGIN IMMEDIATE"))
 
 
+async def clock(session: AsyncSession) -> datetime:
+    """The database's clock, read in the session's transaction (PostgreSQL ``clock_timestamp()``;
+    SQLite: this process's clock — its one writer at a time is on this machine). Several replicas
+    stamping with it share one clock, the one ``pg_stat_activity`` reports transactions on."""
+    if dialect_name(session) == "postgresql":
+        now = await session.scalar(text("SELECT clock_timestamp()"))
+        assert isinstance(now, datetime)
+        return now.astimezone(UTC)
+    return datetime.now(UTC)
+
+
 async def ping(engine: AsyncEngine) -> None:
     """Raise if the database cannot answer a trivial query."""
     async with engine.connect() as conn:

@@ -43,9 +43,6 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100, description="a relay round publishes up to this many full batches, pipelined")
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_mark_seconds: float = Field(default=1.0, gt=0, description="at most one watermark mark round this often")
-    mark_margin_seconds: float = Field(
-        default=2.0, ge=0, description="a check-in mark lags the oldest open transaction by this much (clock skew "
-                                       "between the service and the database)")
     group_commit_workers: int = Field(default=4, ge=1, le=32)  # group_commit.MAX_WORKERS
     group_commit_max_jobs: int = Field(default=200, ge=1, le=5000)  # group_commit.MAX_JOBS
     lag_interval_seconds: float = Field(default=15.0, gt=0)
