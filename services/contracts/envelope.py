@@ -8,7 +8,7 @@ one employee's events stay in one partition and in order.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,24 @@ _REQUIRED = ("ce_id", "ce_source", "ce_type", "ce_specversion", "ce_tenant")
 
 class EnvelopeError(ValueError):
     """A Kafka record that is not a valid Hadir CloudEvent."""
+
+
+_IDS: list[str] = []  # random ids drawn ahead, one urandom read per 256 (cleared in a forked child)
+os.register_at_fork(after_in_child=_IDS.clear)
+
+
+def new_event_id() -> str:
+    """A random (version 4) UUID as text, like ``str(uuid.uuid4())`` at a third of the cost."""
+    try:
+        return _IDS.pop()
+    except IndexError:
+        raw = bytearray(os.urandom(16 * 256))
+        for at in range(0, len(raw), 16):
+            raw[at + 6] = raw[at + 6] & 0x0F | 0x40  # version 4
+            raw[at + 8] = raw[at + 8] & 0x3F | 0x80  # RFC 4122 variant
+            h = raw[at:at + 16].hex()
+            _IDS.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        return _IDS.pop()
 
 
 def event_key(tenant: str, subject: str | None) -> str:
@@ -37,7 +55,7 @@ class Envelope:
     tenant: str
     subject: str
     data: bytes
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_event_id)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     traceparent: str | None = None
 

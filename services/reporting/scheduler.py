@@ -178,8 +178,8 @@ class WindowScheduler:
             else:
                 absent = [(p.person.nip, p.person.unit_id) for p in expected if p.person.nip not in facts]
             notice = ReportOverdue if phase == "overdue" else ReportDueSoon
-            payload = payload_factory(notice, local_date=day, window_id=window.id, window_name=window.name,
-                                      deadline=deadline, timezone=tenant.timezone)
+            payload = payload_factory(notice, ("employee_id", "unit_id"), local_date=day, window_id=window.id,
+                                      window_name=window.name, deadline=deadline, timezone=tenant.timezone)
             await outbox.stage_many(session, self.rt.outbox, [
                 outbox.Encoded(notice, nip, payload(employee_id=nip, unit_id=unit_id)) for nip, unit_id in absent],
                 tenant=tenant.id, source=self.rt.source)

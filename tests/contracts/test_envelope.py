@@ -1,10 +1,12 @@
 """CloudEvents binary-mode envelope: headers, key, parsing errors."""
 
+import os
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from services.contracts.envelope import Envelope, EnvelopeError, event_key
+from services.contracts.envelope import Envelope, EnvelopeError, event_key, new_event_id
 
 
 def test_round_trip_through_kafka_headers() -> None:
@@ -37,3 +39,26 @@ def test_key_is_tenant_plus_subject() -> None:
 def test_bad_headers_are_rejected_with_a_reason(headers: list, message: str) -> None:
     with pytest.raises(EnvelopeError, match=message):
         Envelope.from_headers(headers, b"{}")
+
+
+def test_event_ids_are_random_version_4_uuids_and_unique() -> None:
+    ids = [new_event_id() for _ in range(5000)]
+    ids.append(Envelope(type="t", source="s", tenant="x", subject="y", data=b"{}").id)
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_a_forked_child_does_not_reuse_the_parents_drawn_ids() -> None:
+    new_event_id()  # the parent has ids drawn ahead
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write, ",".join(new_event_id() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    childs = set(os.read(read, 4096).decode().split(","))
+    os.close(read)
+    assert len(childs) == 5 and not childs & {new_event_id() for _ in range(300)}
