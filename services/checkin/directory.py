@@ -3,7 +3,8 @@ versions — the lookups every check-in needs, without a query each.
 
 Guarantee: a group of submissions is answered from what the read-model tables held when its
 transaction asked for their generation (``read_model_generation``, raised in the same
-transaction as every change to them, by whichever replica's consumer made it): a changed
+transaction as every change to them, by whichever replica's consumer made it; the caller reads
+it in its transaction's first statement and passes it on): a changed
 generation empties the copy first, so a directory or letter change is seen by every replica's
 next group, never later. What is missing is loaded for the whole group at once (one query per
 kind). Bounded: at most ``max_employees`` employees and ``max_tenants`` tenants are kept, the
@@ -20,7 +21,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin.domain.days import tenant_zone
-from services.checkin.store import DirectoryEmployee, DirectoryTenant, PolicyVersion, read_models_generation
+from services.checkin.store import DirectoryEmployee, DirectoryTenant, PolicyVersion
 from services.runtime import sql
 from services.runtime.lru import LRU
 
@@ -72,10 +73,10 @@ class Directory:
     def __len__(self) -> int:
         return len(self._employees)
 
-    async def contexts(self, session: AsyncSession,
-                       submitters: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Context | None]:
-        """Each (tenant, NIP)'s context; None for a NIP the tenant's directory does not know."""
-        generation = await read_models_generation(session)
+    async def contexts(self, session: AsyncSession, submitters: Iterable[tuple[str, str]],
+                       generation: int) -> dict[tuple[str, str], Context | None]:
+        """Each (tenant, NIP)'s context; None for a NIP the tenant's directory does not know.
+        ``generation``: the read models' generation as this transaction read it."""
         if generation != self._generation:
             self._employees.clear()
             self._tenants.clear()

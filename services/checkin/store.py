@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
@@ -130,5 +131,6 @@ async def read_models_changed(session: AsyncSession) -> None:
                           .values(generation=ReadModelGeneration.generation + 1))
 
 
-async def read_models_generation(session: AsyncSession) -> int:
-    return int(await session.scalar(select(ReadModelGeneration.generation).where(ReadModelGeneration.id == 1)) or 0)
+def read_models_generation() -> ScalarSelect[int]:
+    """The read models' generation, as a scalar subquery (read with the group's clock: :func:`.submission`)."""
+    return select(ReadModelGeneration.generation).where(ReadModelGeneration.id == 1).scalar_subquery()

@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.checkin import store
 from services.checkin.directory import Context, Directory, Employee
 from services.checkin.domain.capture import Rejection, screen
 from services.checkin.domain.idempotency import CHECKIN_FIELDS, Candidate, first_per_key
@@ -95,8 +96,9 @@ class Acceptance:
         self._source = source
 
     async def apply(self, session: AsyncSession, group: Sequence[Submission]) -> list[Result]:
-        now = await db.clock(session)  # after the transaction began: a watermark read meanwhile counts it open
-        contexts = await self.directory.contexts(session, [(s.tenant, s.nip) for s in group])
+        # after the transaction began: a watermark read meanwhile counts it open
+        now, (generation,) = await db.clock(session, store.read_models_generation())
+        contexts = await self.directory.contexts(session, [(s.tenant, s.nip) for s in group], int(generation or 0))
         plans: list[_Plan | Refused] = []
         for s in group:
             context = contexts[(s.tenant, s.nip)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, event, text
+from sqlalchemy import DateTime, Dialect, event, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -84,15 +84,17 @@ async def begin_now(session: AsyncSession) -> None:
         await session.execute(text("BEGIN IMMEDIATE"))
 
 
-async def clock(session: AsyncSession) -> datetime:
-    """The database's clock, read in the session's transaction (PostgreSQL ``clock_timestamp()``;
-    SQLite: this process's clock — its one writer at a time is on this machine). Several replicas
-    stamping with it share one clock, the one ``pg_stat_activity`` reports transactions on."""
-    if dialect_name(session) == "postgresql":
-        now = await session.scalar(text("SELECT clock_timestamp()"))
-        assert isinstance(now, datetime)
-        return now.astimezone(UTC)
-    return datetime.now(UTC)
+async def clock(session: AsyncSession, *also: Any) -> tuple[datetime, Any]:
+    """The database's clock, read in the session's transaction, with ``also`` (columns or scalar
+    subqueries, e.g. a generation to check) in the same statement: ``(now, row)``. PostgreSQL:
+    ``clock_timestamp()``; SQLite: this process's clock (its one writer at a time is on this
+    machine). Several replicas stamping with it share one clock, the one ``pg_stat_activity``
+    reports transactions on."""
+    postgres = dialect_name(session) == "postgresql"
+    columns = [func.clock_timestamp() if postgres else literal(None), *also]
+    row = (await session.execute(select(*columns))).one()
+    now = row[0].astimezone(UTC) if postgres else datetime.now(UTC)
+    return now, row[1:]
 
 
 async def ping(engine: AsyncEngine) -> None:

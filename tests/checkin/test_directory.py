@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkin import handlers
+from services.checkin import handlers, store
 from services.checkin.directory import Directory
 from services.contracts.events import DirectoryUpdated, EmployeeRecord, PolicyUpdated, TenantRecord
 from services.contracts.policy import PolicyContent
+from services.runtime import db
 from services.runtime.consumer import Decoded
 from services.runtime.outbox import envelope_for
 from tests.checkin.conftest import CheckinService, new_tenant, nip
@@ -47,9 +49,15 @@ async def consumed(checkin: CheckinService, tenant: str, *events: DirectoryUpdat
                 await handlers.on_policy_updated(session, decoded)
 
 
+async def contexts(session: AsyncSession, directory: Directory, keys: list[tuple[str, str]]) -> dict[Any, Any]:
+    """As a group does: the generation read with the clock in its first statement."""
+    _, (generation,) = await db.clock(session, store.read_models_generation())
+    return await directory.contexts(session, keys, int(generation or 0))
+
+
 async def lookup(checkin: CheckinService, directory: Directory, tenant: str, who: str) -> Any:
     async with checkin.rt.sessions() as session, session.begin():
-        return (await directory.contexts(session, [(tenant, who)]))[(tenant, who)]
+        return (await contexts(session, directory, [(tenant, who)]))[(tenant, who)]
 
 
 async def test_a_change_through_one_replica_reaches_the_other_replicas_copy(checkin: CheckinService) -> None:
@@ -85,9 +93,9 @@ async def test_a_group_loads_what_it_misses_at_once_and_then_asks_only_the_gener
         def seen(state: Any) -> None:
             statements.append(str(state.statement).split()[0])
 
-        first = await directory.contexts(session, [(tenant, n) for n in people])
+        first = await contexts(session, directory, [(tenant, n) for n in people])
         cold = len(statements)
-        second = await directory.contexts(session, [(tenant, n) for n in people])
+        second = await contexts(session, directory, [(tenant, n) for n in people])
     assert all(c is not None and c.employee.active for c in first.values()) and first == second
-    assert cold == 4, f"the generation, the employees, the zone, the letters: {statements[:cold]}"
-    assert len(statements) - cold == 1, "warm: the generation alone"
+    assert cold == 4, f"the clock with the generation, the employees, the zone, the letters: {statements[:cold]}"
+    assert len(statements) - cold == 1, "warm: the clock with the generation alone"
