@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, event, func, literal, select, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -39,17 +41,44 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+IDLE_PING_SECONDS = 1.0
+
+
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """Create the engine; SQLite gets WAL mode and a busy timeout, PostgreSQL a pool."""
+    """Create the engine; SQLite gets WAL mode and a busy timeout, PostgreSQL a pool whose
+    connections are tested before use when they sat idle (:func:`_ping_if_idle`)."""
     kwargs: dict[str, Any] = {}
     if is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine, "checkin", _idle_from)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
     return engine
+
+
+def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_from"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection back from the pool after more than ``IDLE_PING_SECONDS`` is pinged first
+    (a database restart meanwhile would break it); a dead one is replaced, the caller never sees
+    it. One in steady use is not: the asyncpg ping is three round trips (a transaction around
+    an empty query), which ``pool_pre_ping`` paid before every transaction. A database lost
+    while a connection is in use fails that transaction (retried as transient) and SQLAlchemy
+    then discards every connection of the pool made before."""
+    idle_from = record.info.get("idle_from")
+    if idle_from is None or time.monotonic() - idle_from <= IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        raise DisconnectionError(f"connection idle {time.monotonic() - idle_from:.0f} s failed its ping") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
