@@ -20,7 +20,6 @@ PORT = 8004
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = ReportingSettings.of(settings or load_settings("reporting", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    rt.consume("projections", handlers.subscriptions(rt))
     metrics = ReportingMetrics(rt.registry)
     scheduler = WindowScheduler(
         rt,
@@ -32,6 +31,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
         metrics=metrics,
         metrics_every=settings.reporting_metrics_seconds,
     )
+    rt.consume("projections", handlers.subscriptions(rt), after_commit=scheduler.wake)
     rt.loop("window-scheduler", scheduler.run)
     app = rt.app(title="Hadir reporting",
                  description="Expected versus received check-ins, overdue, daily and monthly reports, "

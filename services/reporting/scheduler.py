@@ -11,7 +11,9 @@ at its opening, the version policy judges its check-ins by
   employee gets a ledger row (``expectations``) and each one without a qualifying
   check-in gets one ``report.overdue``. A stalled pipeline holds the closure for at most
   ``max_hold``; then the window closes anyway, *forced* (flag on the closure and the
-  report, a metric, an alert);
+  report, a metric, an alert). While a window waits for the watermark, every batch the
+  projections consumer commits (marks among them) wakes the scheduler (:meth:`WindowScheduler.wake`,
+  at most ``MIN_GAP`` apart) instead of it waiting out its interval;
 - in ``[deadline - due_soon_before, deadline)`` each expected employee not yet
   checked in gets one ``report.due_soon``.
 
@@ -55,9 +57,11 @@ from services.reporting.store import Expectation, PolicyVersion, Tenant, UnitDay
 from services.reporting.window_lock import lock_window
 from services.runtime import outbox, sql
 from services.runtime.service import ServiceRuntime
+from services.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
+MIN_GAP = 0.2  # seconds between two scans' starts, however often a wake comes
 LEDGER_COLUMNS = ("tenant", "day", "window_id", "nip", "unit_id", "sector", "status", "late_minutes",
                   "outside_geofence", "suspicious", "checkin_at", "overdue", "deadline")
 
@@ -77,16 +81,29 @@ class WindowScheduler:
         self._metrics_at = 0.0
         self._months_done: set[tuple[str, date]] = set()
         self._held = 0  # windows past deadline + settle waiting for the watermark, in the last scan
+        self._wakeup = Wakeup()
+
+    def wake(self) -> None:
+        """A projections batch committed (it may carry the mark a held window waits for): look
+        again now rather than at the next interval — only while some window is held."""
+        if self._held:
+            self._wakeup.ring()
 
     async def run(self) -> None:
         while True:
+            started = time.monotonic()
             try:
                 await self.scan(datetime.now(UTC))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # database down: try again next round
                 log.warning("window scan failed", error=repr(exc))
-            await asyncio.sleep(self.interval)
+            await self.pause(started)
+
+    async def pause(self, started: float) -> None:
+        """Until the next scan: the interval, or a wake (not sooner than ``MIN_GAP`` after ``started``)."""
+        await self._wakeup.sleep(self.interval)
+        await asyncio.sleep(max(0.0, started + MIN_GAP - time.monotonic()))
 
     async def scan(self, now: datetime) -> int:
         """One pass over every tenant; returns how many notices were staged."""

@@ -72,7 +72,9 @@ class ServiceRuntime:
 
     # --- wiring ----------------------------------------------------------------
 
-    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler | Batched]) -> EventConsumer:
+    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler | Batched],
+                after_commit: Callable[[], None] | None = None) -> EventConsumer:
+        """Consume with ``handlers``; after each committed batch the relay is woken (and ``after_commit`` called)."""
         if self.inbox is None:
             raise RuntimeError("a consuming service needs an inbox table")
         consumer = EventConsumer(
@@ -82,7 +84,7 @@ class ServiceRuntime:
             inbox_table=self.inbox,
             broker=self.broker,
             metrics=self.metrics,
-            after_commit=self.wake_relay,
+            after_commit=self.wake_relay if after_commit is None else _both(self.wake_relay, after_commit),
             batch_size=self.settings.consumer_batch_size,
             publish_timeout=self.settings.publish_timeout_seconds,
         )
@@ -241,3 +243,10 @@ def serve(app: FastAPI, settings: Settings) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                 loop="uvloop" if fast["uvloop"] else "asyncio", http="httptools" if fast["httptools"] else "h11",
                 timeout_graceful_shutdown=15)
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def call() -> None:
+        first()
+        second()
+    return call

@@ -5,6 +5,8 @@ closes anyway and says so (closure row, daily report, metric)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,3 +104,22 @@ async def closure_of(inst: Instance, window_id: str) -> WindowClosure:
         return (await session.scalars(select(WindowClosure).where(
             WindowClosure.tenant == "lebak", WindowClosure.window_id == window_id,
             WindowClosure.phase == "overdue"))).one()
+
+
+async def test_while_a_window_is_held_a_committed_batch_wakes_the_scheduler_at_once(behind: Instance) -> None:
+    rt, scheduler = behind.rt, behind.scheduler
+    scheduler.interval = 60.0
+    assert await scheduler.scan(at(7, 45, 11)) == 0  # held: the pipeline is behind
+    pause = asyncio.create_task(scheduler.pause(time.monotonic()))
+    await asyncio.sleep(0.3)
+    assert not pause.done()
+    scheduler.wake()  # as the projections consumer does after each committed batch
+    await asyncio.wait_for(pause, 5)
+
+    await pipeline_evaluated_until(rt, at(7, 46), partitions=2, sources=3)
+    assert await scheduler.scan(at(7, 45, 11)) > 0  # closed: nothing is held any more
+    scheduler.wake()
+    pause = asyncio.create_task(scheduler.pause(time.monotonic()))
+    await asyncio.sleep(0.5)
+    assert not pause.done(), "with nothing held a committed batch does not make the scheduler scan"
+    pause.cancel()
