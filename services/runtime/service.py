@@ -16,7 +16,7 @@ from sqlalchemy import MetaData
 
 from services.contracts import topics
 from services.contracts.base import Event
-from services.runtime import auth, db, migrations, outbox
+from services.runtime import auth, db, migrations, relay
 from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.group_commit import Apply, GroupCommit, I, R
 from services.runtime.http import create_app
@@ -49,7 +49,7 @@ class ServiceRuntime:
         self.outbox = metadata.tables.get("outbox")
         self.inbox = metadata.tables.get("inbox")
         self.relay = (
-            outbox.OutboxRelay(
+            relay.OutboxRelay(
                 self.sessions,
                 self.outbox,
                 self.producer.send_many,

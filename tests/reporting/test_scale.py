@@ -19,7 +19,7 @@ from services.reporting import store
 from services.reporting.store import Employee, PolicyVersion, Tenant, Unit
 from services.runtime import migrations, sql
 from services.runtime.kafka import Producer, ensure_topics
-from services.runtime.outbox import OutboxRelay
+from services.runtime.relay import OutboxRelay
 from tests.reporting.conftest import CAUGHT_UP, DAY, TZ, at, count, instance, pipeline_evaluated_until
 from tests.support.records import stop_consumer
 

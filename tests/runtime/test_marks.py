@@ -17,7 +17,7 @@ from services.contracts.registry import EVENT_TYPES
 from services.runtime.kafka import Producer, partition_count
 from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
-from services.runtime.outbox import OutboxRelay
+from services.runtime.relay import OutboxRelay
 from services.runtime.settings import Settings
 from tests.runtime.conftest import ProbeTopic, RuntimeDb, headers_of, read_topic, spread_subjects
 from tests.runtime.test_outbox import stage_rows

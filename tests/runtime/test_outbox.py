@@ -23,7 +23,8 @@ from services.contracts.envelope import Envelope
 from services.runtime import db
 from services.runtime.kafka import Producer
 from services.runtime.metrics import RuntimeMetrics
-from services.runtime.outbox import OutboxRelay, stage
+from services.runtime.outbox import stage
+from services.runtime.relay import OutboxRelay
 from services.runtime.settings import Settings
 from tests.checkin import kafka_io
 from tests.runtime.conftest import ProbeTopic, RuntimeDb, wait_for_value
@@ -138,6 +139,18 @@ class FakeKafka:
                 future.set_result(None)
 
 
+def refusing(refused: int) -> Callable[[int, asyncio.Future[object]], None]:
+    """Acknowledgements where Kafka refuses the record sent ``refused``-th (from 0) for good."""
+
+    def settle(index: int, future: asyncio.Future[object]) -> None:
+        if index == refused:
+            future.set_exception(RuntimeError("MessageSizeTooLarge"))
+        else:
+            future.set_result(None)
+
+    return settle
+
+
 def relay_for(rdb: RuntimeDb, kafka: FakeKafka, **options: Any) -> tuple[OutboxRelay, RuntimeMetrics]:
     metrics = RuntimeMetrics(CollectorRegistry())
     return OutboxRelay(rdb.sessions, rdb.outbox, kafka.send_many, metrics, **options), metrics
@@ -184,14 +197,7 @@ async def test_shutdown_marks_what_kafka_acknowledged(runtime_db: RuntimeDb, pro
 async def test_a_refused_record_stays_pending_and_is_retried_alone(runtime_db: RuntimeDb,
                                                                    probe_topic: ProbeTopic) -> None:
     ids = await stage_rows(runtime_db, probe_topic, ["a", "a", "a"])
-
-    def settle(index: int, future: asyncio.Future[object]) -> None:
-        if index == 1:
-            future.set_exception(RuntimeError("MessageSizeTooLarge"))
-        else:
-            future.set_result(None)
-
-    kafka = FakeKafka(settle)
+    kafka = FakeKafka(refusing(1))
     relay, metrics = relay_for(runtime_db, kafka)
     with pytest.raises(RuntimeError, match="published 2 of 3"):
         await relay.publish_batch()
@@ -237,14 +243,7 @@ async def test_a_chunk_is_not_handed_over_while_the_one_before_is_unacknowledged
 
 async def test_a_refused_record_ends_the_round_at_its_chunk(runtime_db: RuntimeDb, probe_topic: ProbeTopic) -> None:
     ids = await stage_rows(runtime_db, probe_topic, ["a", "a", "a", "a", "a", "a"])
-
-    def settle(index: int, future: asyncio.Future[object]) -> None:
-        if index == 2:
-            future.set_exception(RuntimeError("MessageSizeTooLarge"))
-        else:
-            future.set_result(None)
-
-    kafka = FakeKafka(settle)
+    kafka = FakeKafka(refusing(2))
     relay, metrics = relay_for(runtime_db, kafka, batch_size=2, round_chunks=3)
     with pytest.raises(RuntimeError, match="published 1 of 2"):
         await relay.publish_batch()
