@@ -19,7 +19,7 @@ from services.contracts.events import (
     UnitRecord,
     WorkMode,
 )
-from services.contracts.policy import PolicyContent, Sector
+from services.contracts.policy import Exemptions, PolicyContent, Sector, Window, default_windows
 from services.policy.domain.letters import VersionStatus
 from services.policy.domain.places import overlaps
 from services.runtime.errors import FieldError
@@ -111,16 +111,50 @@ class PlaceIn(_In):
         return self
 
 
+MAX_WINDOWS = 24
+MAX_HOLIDAYS = 1_000
+MAX_UNIT_ENTRIES = 5_000
+# A letter travels whole in one policy.updated event, and Kafka takes records up to 1 MiB: a
+# larger letter could never be published (its event would be parked, see runtime.relay).
+MAX_CONTENT_BYTES = 512 * 1024
+UnitKey = Annotated[str, Field(min_length=1, max_length=100)]
+BasisText = Annotated[Text, Field(max_length=500)]
+
+
+class LetterExemptions(Exemptions):
+    unit_ids: list[UnitKey] = Field(default_factory=list, max_length=MAX_UNIT_ENTRIES)
+
+
+class LetterContent(PolicyContent):
+    """A letter's content as the API takes it: :class:`PolicyContent` within bounds that keep
+    its ``policy.updated`` event well under Kafka's record limit (each list bounded, and the
+    whole at most ``MAX_CONTENT_BYTES`` as JSON)."""
+
+    unit_sectors: dict[UnitKey, Sector] = Field(default_factory=dict, max_length=MAX_UNIT_ENTRIES)
+    exemptions: LetterExemptions = Field(default_factory=LetterExemptions)
+    windows: list[Window] = Field(default_factory=default_windows, max_length=MAX_WINDOWS)
+    working_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], max_length=7)
+    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS)
+
+    @model_validator(mode="after")
+    def _fits_one_event(self) -> LetterContent:
+        size = len(self.model_dump_json())
+        if size > MAX_CONTENT_BYTES:
+            raise ValueError(f"isi surat {size} byte, paling besar {MAX_CONTENT_BYTES} byte / the content is "
+                             f"{size} bytes, at most {MAX_CONTENT_BYTES} (a letter travels as one event)")
+        return self
+
+
 class PolicyIn(_In):
     """A new circular letter (version 1) or, under an existing id, a new version."""
 
     number: Text = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"])
     title: Text = Field(min_length=1, max_length=300)
     signatory: Text = Field(default="", max_length=200)
-    legal_basis: list[Text] = Field(default_factory=list, max_length=50)
+    legal_basis: list[BasisText] = Field(default_factory=list, max_length=50)
     valid_from: Day
     valid_until: Day | None = None
-    content: PolicyContent = Field(default_factory=PolicyContent)
+    content: LetterContent = Field(default_factory=LetterContent)
 
     @model_validator(mode="after")
     def _range(self) -> PolicyIn:
@@ -141,7 +175,7 @@ class ExtensionIn(_In):
                                description="the extending letter's own number, if it has one")
     title: Text | None = Field(default=None, min_length=1, max_length=300)
     signatory: Text | None = Field(default=None, max_length=200)
-    legal_basis: list[Text] | None = Field(default=None, max_length=50)
+    legal_basis: list[BasisText] | None = Field(default=None, max_length=50)
 
 
 class PolicyVersionOut(PolicyUpdated):

@@ -32,6 +32,11 @@ log = structlog.get_logger(__name__)
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
+class UnsendableRecord(MessageSizeTooLargeError):
+    """A record Kafka will never take as it is (above the request limit, or headers that cannot
+    be encoded): sending it again cannot help, so the outbox parks its row (:mod:`.relay`)."""
+
+
 def bootstrap_list(servers: str) -> list[str]:
     """``"h1:9092, h2:9092"`` → ``["h1:9092", "h2:9092"]``. FastStream wraps a string in a
     one-element list, so a comma-separated string would reach aiokafka as one host name."""
@@ -94,9 +99,10 @@ class Producer:
         future of record *i*'s batch as soon as that batch is enqueued (a caller cancelled half-way
         still knows what it handed over); it resolves when Kafka acknowledges the batch.
 
-        A record above the request limit gets a failed future at once and goes nowhere (as
-        ``send`` refuses it before it is queued; in a batch the broker would refuse the batch
-        and, the producer being idempotent, every later batch of the partition). Raises at the
+        A record above the request limit, or one that cannot be encoded, gets a future failed
+        with :class:`UnsendableRecord` at once and goes nowhere (as ``send`` refuses it before it
+        is queued; in a batch the broker would refuse the batch and, the producer being
+        idempotent, every later batch of the partition). Raises at the
         first batch that cannot be enqueued and enqueues nothing after it, so each partition's
         records stay in order."""
         producer = self._started()
@@ -105,14 +111,15 @@ class Producer:
             partitions[topic] = sorted(await producer.partitions_for(topic))
         batches: dict[TopicPartition, list[tuple[BatchBuilder, list[int]]]] = {}
         for index, (topic, envelope) in enumerate(records):
-            key = envelope.key.encode()
-            headers = _headers(envelope)
-            size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, envelope.data, headers)
+            try:
+                key = envelope.key.encode()
+                headers = _headers(envelope)
+                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, envelope.data, headers)
+            except Exception as exc:  # noqa: BLE001 — whatever a row holds, it must not stop the others
+                futures[index] = _refused(f"the record cannot be encoded: {exc!r}")
+                continue
             if size > MAX_REQUEST_BYTES:
-                refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-                refused.set_exception(MessageSizeTooLargeError(
-                    f"the record is {size} bytes, above the request limit of {MAX_REQUEST_BYTES}"))
-                futures[index] = refused
+                futures[index] = _refused(f"the record is {size} bytes, above the request limit of {MAX_REQUEST_BYTES}")
                 continue
             chain = batches.setdefault(TopicPartition(topic, _partition(key, partitions[topic])), [])
             if not chain or chain[-1][0].append(key=key, value=envelope.data, timestamp=None, headers=headers) is None:
@@ -130,6 +137,12 @@ class Producer:
         if self._producer is None:
             raise KafkaConnectionError("the producer is not started")
         return self._producer
+
+
+def _refused(reason: str) -> asyncio.Future[Any]:
+    refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    refused.set_exception(UnsendableRecord(reason))
+    return refused
 
 
 def _headers(envelope: Envelope) -> list[tuple[str, bytes]]:

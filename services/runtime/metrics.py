@@ -18,6 +18,11 @@ class RuntimeMetrics:
         self.outbox_published = Counter(
             "hadir_outbox_published_total", "Outbox rows published", ["topic"], registry=registry
         )
+        self.outbox_parked = Counter(
+            "hadir_outbox_parked_total",
+            "Outbox rows Kafka will never take (too large, unencodable), parked with their reason",
+            ["topic"], registry=registry,
+        )
         self.outbox_publish_failures = Counter(
             "hadir_outbox_publish_failures_total",
             "Relay rounds that failed to publish (Kafka unreachable, timeouts)",

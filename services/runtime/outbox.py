@@ -1,5 +1,7 @@
 """Transactional outbox: an event row commits with the state change that caused it; the
-relay (:mod:`.relay`) publishes pending rows in id order with the idempotent producer.
+relay (:mod:`.relay`) publishes pending rows in id order with the idempotent producer, and
+parks (``parked_at``, ``park_reason``) a row Kafka will never take, so it does not hold up the
+rows behind it.
 
 :func:`stage` (one event), :func:`stage_many` (a batch of one tenant) and :func:`stage_each`
 (a batch whose events have their own tenant and trace, as a consumer's batch does) are the
@@ -11,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
+    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -49,6 +53,9 @@ def define_outbox(metadata: MetaData) -> Table:
         Column("payload", LargeBinary, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False),
         Column("published_at", UTCDateTime()),
+        # A row Kafka refuses for good is parked, not retried: it leaves the queue with its reason.
+        Column("parked_at", UTCDateTime()),
+        Column("park_reason", String(500)),
         Index(
             "ix_outbox_pending",
             "id",
@@ -56,6 +63,17 @@ def define_outbox(metadata: MetaData) -> Table:
             sqlite_where=text("published_at IS NULL"),
         ),
     )
+
+
+def add_parking_columns(batch_op: Any) -> None:
+    """The migration step every service's outbox takes for parking (``outbox parked rows``)."""
+    batch_op.add_column(Column("parked_at", DateTime(timezone=True), nullable=True))
+    batch_op.add_column(Column("park_reason", String(length=500), nullable=True))
+
+
+def drop_parking_columns(batch_op: Any) -> None:
+    batch_op.drop_column("park_reason")
+    batch_op.drop_column("parked_at")
 
 
 def envelope_for(event: Event, *, tenant: str, source: str, traceparent: str | None = None) -> Envelope:

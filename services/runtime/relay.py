@@ -17,6 +17,12 @@ enqueued, so a row is never handed to the producer twice while an earlier send o
 may still be delivered (an outage delays the round instead of duplicating its rows).
 A crash between publishing and marking a row sent republishes it: consumers
 deduplicate by event id.
+
+A row Kafka will never take (:class:`~services.runtime.kafka.UnsendableRecord`: above the
+request limit, unencodable) is parked in the same statement-per-chunk way, with its reason:
+logged at error level, counted (``hadir_outbox_parked_total``, alert ``HadirOutboxRowParked``)
+and never claimed again, so the rows behind it go on in order. Any other refusal keeps the row
+pending and ends the round at its chunk (retried with backoff).
 """
 
 from __future__ import annotations
@@ -32,13 +38,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.envelope import Envelope
 from services.runtime import sql
 from services.runtime.db import dialect_name
+from services.runtime.kafka import UnsendableRecord
 from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
 from services.runtime.wakeup import Wakeup
@@ -133,7 +140,7 @@ class OutboxRelay:
         those of a single chunk. With watermark marks (:mod:`.marks`): read them before the
         rows, send them once the round is caught up. Returns how many rows were published."""
         marks: Sequence[MarkFor] = ()
-        outcome = _Round([], None, False)
+        outcome = _Round([], {}, None, False)
         rows: Sequence[Any] = ()
         published = 0
         async with self._sessions() as session, session.begin():
@@ -151,22 +158,21 @@ class OutboxRelay:
                 rows = following
                 more = (len(rows) == self._batch_size and chunks < self._round_chunks
                         and time.monotonic() - started < ROUND_SECONDS)
-                outcome, following = await self._chunk(session, rows, outcome.sent,
+                outcome, following = await self._chunk(session, rows, outcome,
                                                        read_after=rows[-1].id if more else None)
                 published += len(outcome.sent)
                 chunks += 1
-                if outcome.cancelled or len(outcome.sent) < len(rows):
+                if outcome.cancelled or outcome.settled < len(rows):
                     break
-            if outcome.sent:
-                await self._mark(session, outcome.sent)
+            await self._settled(session, outcome)
         self.caught_up = len(rows) < self._batch_size
         if self.caught_up:  # the last claim saw every pending row: what it left is the backlog (no count query)
-            self._metrics.outbox_backlog.set(len(rows) - len(outcome.sent))
+            self._metrics.outbox_backlog.set(len(rows) - outcome.settled)
         else:  # more may wait: count them (at most once a second)
             await self._refresh_backlog(at_most_every=1.0)
         if outcome.cancelled:
             raise asyncio.CancelledError
-        if len(outcome.sent) < len(rows):
+        if outcome.settled < len(rows):
             raise RuntimeError(f"published {len(outcome.sent)} of {len(rows)} outbox rows: {outcome.error!r}")
         if marks and self.caught_up and self._stamping is not None:
             await self._stamping.send(marks)
@@ -174,26 +180,33 @@ class OutboxRelay:
 
     async def _claim(self, session: AsyncSession, *, after: int | None) -> Sequence[Any]:
         """The next pending rows in id order (after ``after``), locked for this round."""
-        pending: list[ColumnElement[bool]] = [self._outbox.c.published_at.is_(None)]
+        pending: list[ColumnElement[bool]] = [*_pending(self._outbox)]
         if after is not None:
             pending.append(self._outbox.c.id > after)
         return (await session.execute(
             select(self._outbox).where(*pending).order_by(self._outbox.c.id).limit(self._batch_size)
             .with_for_update(skip_locked=True))).all()
 
-    async def _mark(self, session: AsyncSession, ids: list[int]) -> None:
-        await session.execute(update(self._outbox).where(sql.among(session, self._outbox.c.id, ids))
-                              .values(published_at=datetime.now(UTC)))
+    async def _settled(self, session: AsyncSession, outcome: _Round) -> None:
+        """Mark what Kafka acknowledged sent (one statement) and park what it will never take."""
+        now = datetime.now(UTC)
+        if outcome.sent:
+            await session.execute(update(self._outbox).where(sql.among(session, self._outbox.c.id, outcome.sent))
+                                  .values(published_at=now))
+        if outcome.parked:
+            await session.execute(
+                update(self._outbox).where(self._outbox.c.id == bindparam("row_id"))
+                .values(parked_at=now, park_reason=bindparam("reason")),
+                [{"row_id": row_id, "reason": reason[:500]} for row_id, reason in outcome.parked.items()])
 
-    async def _chunk(self, session: AsyncSession, rows: Sequence[Any], previous: list[int], *,
+    async def _chunk(self, session: AsyncSession, rows: Sequence[Any], previous: _Round, *,
                      read_after: int | None) -> tuple[_Round, Sequence[Any]]:
         """Publish ``rows``; meanwhile, on the round's connection, mark ``previous`` (the chunk
-        before, acknowledged) sent and claim the rows after ``read_after``. The database work is
+        before, settled) and claim the rows after ``read_after``. The database work is
         never cut short by a shutdown: what Kafka acknowledged is still marked."""
 
         async def meanwhile() -> Sequence[Any]:
-            if previous:
-                await self._mark(session, previous)
+            await self._settled(session, previous)
             return await self._claim(session, after=read_after) if read_after is not None else ()
 
         side = asyncio.ensure_future(meanwhile())
@@ -234,21 +247,28 @@ class OutboxRelay:
             if handed := {f for f in futures if f is not None}:
                 await asyncio.wait(handed, timeout=self._shutdown_grace)
         sent: list[int] = []
+        parked: dict[int, str] = {}
         published: Counter[str] = Counter()
         for row, future in zip(rows, futures, strict=True):
             if future is None:
                 continue
-            if future.done() and not future.cancelled() and future.exception() is None:
+            settled = future.done() and not future.cancelled()
+            refusal = future.exception() if settled else None
+            if settled and refusal is None:
                 sent.append(row.id)
                 published[row.topic] += 1
+            elif isinstance(refusal, UnsendableRecord):
+                parked[row.id] = str(refusal.args[0] if refusal.args else refusal)
+                self._metrics.outbox_parked.labels(row.topic).inc()
+                log.error("outbox row parked: Kafka will never take it", event_id=row.event_id, topic=row.topic,
+                          ce_type=row.ce_type, tenant=row.tenant, reason=parked[row.id])
             elif error is None:
-                settled = future.done() and not future.cancelled()
-                error = future.exception() if settled else RuntimeError("not acknowledged")
+                error = refusal or RuntimeError("not acknowledged")
         for topic, count in published.items():
             self._metrics.outbox_published.labels(topic).inc(count)
         # A refused row stays pending and is retried; rows after it that Kafka did take are
         # marked: sending them again would duplicate them, not restore their order.
-        return _Round(sent, error, cancelled)
+        return _Round(sent, parked, error, cancelled)
 
     async def _settle(self, futures: set[asyncio.Future[Any]]) -> None:
         waiting = futures
@@ -271,14 +291,21 @@ class OutboxRelay:
             return
         self._backlog_refreshed = now
         async with self._sessions() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
-            )
+            count = await session.scalar(select(func.count()).select_from(self._outbox).where(*_pending(self._outbox)))
         self._metrics.outbox_backlog.set(count or 0)
+
+
+def _pending(outbox: Table) -> tuple[ColumnElement[bool], ...]:
+    return outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None)
 
 
 @dataclass(frozen=True)
 class _Round:
-    sent: list[int]
+    sent: list[int]  # acknowledged by Kafka
+    parked: dict[int, str]  # refused for good, with the reason
     error: BaseException | None
     cancelled: bool
+
+    @property
+    def settled(self) -> int:
+        return len(self.sent) + len(self.parked)

@@ -25,6 +25,7 @@ HADIR_METRICS = {
     "hadir_outbox_backlog": set(),
     "hadir_outbox_publish_failures_total": set(),
     "hadir_outbox_published_total": {"topic"},
+    "hadir_outbox_parked_total": {"topic"},
     "hadir_consumer_lag": {"group", "topic", "partition"},
     "hadir_dead_letters_total": {"group", "topic"},
     "hadir_events_handled_total": {"group", "type"},

@@ -82,7 +82,8 @@ async def outbox_drained(dsn: str, timeout: float = 120) -> bool:
     while time.monotonic() - started < timeout:
         conn = await asyncpg.connect(dsn)
         try:
-            pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            pending = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL")
         finally:
             await conn.close()
         if pending == 0:
