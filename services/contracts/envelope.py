@@ -72,7 +72,7 @@ class Envelope:
             "ce_source": self.source,
             "ce_type": self.type,
             "ce_specversion": SPEC_VERSION,
-            "ce_time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "ce_time": _utc_text(self.time),
             "ce_subject": self.subject,
             "ce_tenant": self.tenant,
             "content-type": CONTENT_TYPE,
@@ -127,4 +127,16 @@ def _parse_time(value: str | None) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError("ce_time has no UTC offset")
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC
+        raise ValueError(f"{value!r} is outside the years 1-9999 in UTC") from exc
     return parsed
+
+
+def _utc_text(instant: datetime) -> str:
+    """``ce_time`` as UTC text; an instant UTC cannot hold (built in code, not parsed) keeps its offset."""
+    try:
+        return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except OverflowError:
+        return instant.isoformat()

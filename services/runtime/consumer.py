@@ -1,8 +1,9 @@
 """Consumers that never lose a message and apply each event once.
 
 A batch subscriber with manual acknowledgement: records are decoded into
-CloudEvents and validated against the contracts; what cannot be decoded goes to
-the consumer's dead-letter topic with the reason and the original headers; the
+CloudEvents and validated against the contracts; whatever cannot be decoded goes to
+the consumer's dead-letter topic with its raw bytes, the reason and the original headers
+(:mod:`.dead_letters`: that path never raises and never wedges the partition); the
 rest is applied in one database transaction together with the inbox rows; only
 then are the offsets committed. A :class:`Batched` handler receives each run of
 consecutive events of its type in one call, so it can apply them with a number of
@@ -39,6 +40,7 @@ from services.contracts.base import Event
 from services.contracts.envelope import Envelope, EnvelopeError
 from services.contracts.registry import event_class_for
 from services.runtime import inbox, tracing
+from services.runtime.dead_letters import DeadLetters
 from services.runtime.errors import transient_database_error
 from services.runtime.kafka import publish_envelope
 from services.runtime.metrics import RuntimeMetrics
@@ -119,9 +121,13 @@ class EventConsumer:
         self._metrics = metrics
         self._after_commit = after_commit
         self._batch_size = batch_size
-        self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
         self._failures = 0
+        self._dead = DeadLetters(self._publish_dead_letter, group=group_id, metrics=metrics,
+                                 timeout=publish_timeout, max_backoff=max_backoff)
+
+    async def _publish_dead_letter(self, value: bytes, key: bytes | None, headers: dict[str, str]) -> None:
+        await self._broker.publish(value, self.dead_letter_topic, key=key, headers=headers)
 
     def register(self) -> None:
         """Attach a batch subscriber with manual acks to the broker."""
@@ -163,6 +169,9 @@ class EventConsumer:
                 item = self._decode(record)
             except Poison as exc:
                 await self._dead_letter(record, str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 — whatever a record holds, it must not wedge its partition
+                await self._dead_letter(record, f"cannot be decoded: {exc!r}")
                 continue
             if item is not None:
                 decoded.append(item)
@@ -237,38 +246,17 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
         headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
-        headers.update(
-            dlq_reason=reason[:2000],
-            dlq_group=self.group_id,
-            dlq_topic=record.topic,
-            dlq_partition=str(record.partition),
-            dlq_offset=str(record.offset),
-        )
+        headers.update(dlq_partition=str(record.partition), dlq_offset=str(record.offset))
         log.warning("dead letter", group=self.group_id, topic=record.topic,
                     offset=record.offset, reason=reason[:300])
-        await self._publish_until_done(record.value or b"", record.key, headers, record.topic)
+        await self._dead.store(record.value or b"", record.key, headers, topic=record.topic, reason=reason)
 
     async def _dead_letter_envelope(self, envelope: Envelope, topic: str, reason: str) -> None:
-        headers = envelope.headers()
-        headers.update(dlq_reason=reason[:2000], dlq_group=self.group_id, dlq_topic=topic)
-        await self._publish_until_done(envelope.data, envelope.key.encode(), headers, topic)
-
-    async def _publish_until_done(self, value: bytes, key: bytes | None, headers: dict[str, str], topic: str) -> None:
-        """A dead letter must be stored before the offset moves on: retry until it is."""
-        attempt = 0
-        while True:
-            try:
-                async with asyncio.timeout(self._publish_timeout):
-                    await self._broker.publish(value, self.dead_letter_topic, key=key, headers=headers)
-                self._metrics.dead_letters.labels(self.group_id, topic).inc()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                attempt += 1
-                delay = min(self._max_backoff, 0.2 * 2**attempt)
-                log.warning("dead-letter publish failed", error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
+        try:
+            headers, key = envelope.headers(), envelope.key.encode(errors="replace")
+        except Exception as exc:  # noqa: BLE001 — the dead-letter path must not raise, whatever the event holds
+            headers, key = {"ce_id": envelope.id, "ce_type": envelope.type, "dlq_headers_lost": repr(exc)}, None
+        await self._dead.store(envelope.data, key, headers, topic=topic, reason=reason)
 
 
 async def _parse_batch(

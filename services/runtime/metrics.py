@@ -46,6 +46,12 @@ class RuntimeMetrics:
             ["group", "topic"],
             registry=registry,
         )
+        self.dead_letter_failures = Counter(
+            "hadir_dead_letter_failures_total",
+            "Records Kafka refused even as a dead letter in parts: left on their topic, logged at error level",
+            ["group", "topic"],
+            registry=registry,
+        )
         self.consumer_retries = Counter(
             "hadir_consumer_retries_total",
             "Batches retried after a transient failure",

@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -62,3 +62,15 @@ def test_a_forked_child_does_not_reuse_the_parents_drawn_ids() -> None:
     childs = set(os.read(read, 4096).decode().split(","))
     os.close(read)
     assert len(childs) == 5 and not childs & {new_event_id() for _ in range(300)}
+
+
+def test_a_ce_time_utc_cannot_hold_is_an_invalid_cloudevent_and_headers_never_raise() -> None:
+    """9999-12-31T23:59:59-01:00 is in the year 10000 in UTC: refused as a poison record with a
+    reason, never an OverflowError; an envelope built in code with such a time still has headers."""
+    headers = {"ce_id": "x", "ce_source": "/s", "ce_type": "t", "ce_specversion": "1.0", "ce_tenant": "a",
+               "ce_time": "9999-12-31T23:59:59-01:00"}
+    with pytest.raises(EnvelopeError, match="ce_time"):
+        Envelope.from_headers(headers, b"{}")
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1)))
+    assert Envelope(type="t", source="/s", tenant="a", subject="", data=b"{}", time=far).headers()["ce_time"] \
+        == "9999-12-31T23:59:59-01:00"

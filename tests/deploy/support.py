@@ -28,6 +28,7 @@ HADIR_METRICS = {
     "hadir_outbox_parked_total": {"topic"},
     "hadir_consumer_lag": {"group", "topic", "partition"},
     "hadir_dead_letters_total": {"group", "topic"},
+    "hadir_dead_letter_failures_total": {"group", "topic"},
     "hadir_events_handled_total": {"group", "type"},
     "hadir_ready": set(),
     "hadir_overdue_emitted_total": {"tenant"},
