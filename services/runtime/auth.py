@@ -29,10 +29,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
+import structlog
 from fastapi import Depends, HTTPException, Request, status
 
 from services.runtime import apikeys, errors, rls
 from services.runtime.token_cache import TokenCache
+
+log = structlog.get_logger(__name__)
 
 ALGORITHMS = ("ES256", "RS256")
 ROLES = frozenset(
@@ -100,7 +103,8 @@ class Authenticator:
                 data = json.loads(self._jwks_file.read_text())
                 keys = jwt.PyJWKSet.from_dict(data).keys
             except (OSError, ValueError, jwt.PyJWKSetError) as exc:
-                raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_unreadable", reason=exc) from None
+                log.error("JWKS unreadable", file=str(self._jwks_file), reason=repr(exc))
+                raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_unreadable") from None
             self._keys = {k.key_id: k for k in keys if k.key_id and k.algorithm_name in ALGORITHMS}
             self._stamp = stamp
         return self._keys
@@ -126,7 +130,9 @@ class Authenticator:
             )
             principal = _principal(claims)
         except jwt.InvalidTokenError as exc:
-            raise unauthorized("invalid_token", reason=exc) from exc
+            # Why stays in the log: the client is told only that the token does not verify.
+            log.info("token refused", reason=str(exc)[:200])
+            raise unauthorized("invalid_token") from None
         self._verified.put(token, self._stamp, float(claims["exp"]), principal)
         return principal
 
@@ -134,7 +140,8 @@ class Authenticator:
         try:
             key = self.api_keys.verify(secret)
         except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "api_keys_unreadable", reason=repr(exc)) from None
+            log.error("API keys unreadable", reason=repr(exc))
+            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "api_keys_unreadable") from None
         if key is None:
             raise unauthorized("invalid_api_key")
         roles = frozenset(key.roles) & apikeys.KEY_ROLES

@@ -75,14 +75,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "change, retry the request"),
     # --- credentials -------------------------------------------------------------------
     "token_without_tenant": ("Token tanpa tenant", "token has no tenant"),
-    "invalid_token": ("Token tidak valid ({reason})", "invalid token: {reason}"),
+    "invalid_token": ("Token tidak valid", "invalid token"),
     "invalid_api_key": ("Kunci API tidak valid", "invalid API key"),
     "one_credential_only": ("Kirim satu kredensial saja", "send either a bearer token or an API key"),
     "credentials_required": ("Perlu token Bearer atau kunci API", "bearer token or API key required"),
     "role_required": ("Peran tidak cukup; perlu salah satu dari: {roles}", "requires one of: {roles}"),
     "jwks_missing": ("Kunci penanda token belum dikonfigurasi", "JWKS not configured"),
-    "jwks_unreadable": ("Kunci penanda token tidak terbaca ({reason})", "JWKS unreadable: {reason}"),
-    "api_keys_unreadable": ("Daftar kunci API tidak terbaca ({reason})", "API keys unreadable: {reason}"),
+    "jwks_unreadable": ("Kunci penanda token tidak terbaca", "JWKS unreadable"),
+    "api_keys_unreadable": ("Daftar kunci API tidak terbaca", "API keys unreadable"),
     # --- the services' own ---------------------------------------------------------------
     "not_found": ("{what_id} tidak ditemukan", "{what_en} not found"),
     "not_your_unit": ("Bukan unit Anda", "not your unit"),
