@@ -64,6 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http_405": ("Metode tidak diizinkan", "method not allowed"),
     "http_409": ("Bertentangan dengan data yang ada", "conflict"),
     "http_413": ("Isi permintaan terlalu besar", "content too large"),
+    "body_too_large": ("Isi permintaan lebih dari {limit}", "request body larger than {limit}"),
     "http_415": ("Jenis isi tidak didukung", "unsupported media type"),
     "http_422": ("Isian tidak valid", "invalid input"),
     "http_429": ("Terlalu banyak permintaan", "too many requests"),

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, relay
+from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.group_commit import Apply, GroupCommit, I, R
 from services.runtime.http import create_app
@@ -65,6 +66,7 @@ class ServiceRuntime:
         self.group_commits: list[GroupCommit[Any, Any]] = []
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
         self.current_principal = auth.principal_dependency(self.authenticator)
+        self.body_limits = BodyLimits(settings.max_body_bytes)  # a service allows its larger bodies here
         self.consumers: list[EventConsumer] = []
         self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -226,7 +228,7 @@ class ServiceRuntime:
                 await self.stop()
 
         app = create_app(title=title, description=description, metrics=self.metrics,
-                         readiness=self.readiness, lifespan=lifespan)
+                         readiness=self.readiness, lifespan=lifespan, body_limits=self.body_limits)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
         return app
 

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"
     api_keys_file: Path | None = None  # see apikeys.default_path
+    # Requests (services.runtime.body_limit): a larger body for a few routes is the service's own
+    # (ServiceRuntime.body_limits).
+    max_body_bytes: int = Field(default=2**20, ge=1024, description="largest request body unless its route allows more")
 
     @field_validator("api_keys_file", "var_dir", mode="before")
     @classmethod
