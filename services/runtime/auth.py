@@ -47,6 +47,7 @@ PUBLIC_PATHS = frozenset({
     "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json",
 })
 API_KEY_HEADER = "x-api-key"
+PRINCIPAL_STATE = "hadir_principal"  # where a request's caller, once authenticated, is kept (scope["state"])
 LEEWAY_SECONDS = 30
 TOKEN_CACHE_SIZE = 20_000  # verified tokens remembered (a few hundred bytes each)
 
@@ -164,6 +165,19 @@ def _principal(claims: dict[str, Any]) -> Principal:
     )
 
 
+def authenticate(auth: Authenticator, authorization: str, api_key: str) -> Principal:
+    """The caller of an ``Authorization`` and an ``X-API-Key`` header (either may be empty);
+    401 when they do not name one valid credential."""
+    scheme, _, token = authorization.partition(" ")
+    if authorization and api_key:
+        raise unauthorized("one_credential_only")
+    if api_key:
+        return auth.verify_api_key(api_key.strip())
+    if scheme.lower() == "bearer" and token.strip():
+        return auth.verify(token.strip())
+    raise unauthorized("credentials_required")
+
+
 async def request_scope() -> rls.Scope:
     """Runs in the request's task (async), before the principal: the request's row scope."""
     return rls.open_scope()
@@ -176,17 +190,9 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
 
     def current_principal(request: Request,
                           scope: Annotated[rls.Scope | None, Depends(request_scope)] = None) -> Principal:
-        header = request.headers.get("authorization", "")
-        api_key = request.headers.get(API_KEY_HEADER, "")
-        scheme, _, token = header.partition(" ")
-        if header and api_key:
-            raise unauthorized("one_credential_only")
-        if api_key:
-            principal = auth.verify_api_key(api_key.strip())
-        elif scheme.lower() == "bearer" and token.strip():
-            principal = auth.verify(token.strip())
-        else:
-            raise unauthorized("credentials_required")
+        known = request.scope.get("state", {}).get(PRINCIPAL_STATE)  # the gate's (services.runtime.gate)
+        principal = known if isinstance(known, Principal) else authenticate(
+            auth, request.headers.get("authorization", ""), request.headers.get(API_KEY_HEADER, ""))
         if isinstance(scope, rls.Scope):
             scope.tenant = principal.row_scope()
         else:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.contracts.asyncapi import asyncapi_document
 from services.runtime import errors, tracing
 from services.runtime.body_limit import BodyLimit, BodyLimits
+from services.runtime.gate import Gate, Gatekeeper
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -33,9 +34,10 @@ def create_app(
     readiness: ReadinessCheck,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     body_limits: BodyLimits | None = None,
+    gatekeeper: Gatekeeper | None = None,
 ) -> FastAPI:
     """The application with its ops routes and, outermost first: request observation, the
-    request's language and the body limit."""
+    request's language, the gate (credentials and rates, before any body is read) and the body limit."""
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
@@ -60,6 +62,8 @@ def create_app(
 
     if body_limits is not None:
         app.add_middleware(BodyLimit, limits=body_limits, refused=metrics.http_refused)
+    if gatekeeper is not None:
+        app.add_middleware(Gate, keeper=gatekeeper, refused=metrics.http_refused)
     errors.install(app)
 
     @app.exception_handler(Exception)

@@ -84,6 +84,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "jwks_missing": ("Kunci penanda token belum dikonfigurasi", "JWKS not configured"),
     "jwks_unreadable": ("Kunci penanda token tidak terbaca", "JWKS unreadable"),
     "api_keys_unreadable": ("Daftar kunci API tidak terbaca", "API keys unreadable"),
+    "rate_limited": ("Terlalu banyak permintaan; coba lagi dalam {seconds} detik",
+                     "too many requests; retry in {seconds} s"),
     # --- the services' own ---------------------------------------------------------------
     "not_found": ("{what_id} tidak ditemukan", "{what_en} not found"),
     "not_your_unit": ("Bukan unit Anda", "not your unit"),

@@ -73,7 +73,8 @@ class RuntimeMetrics:
         )
         self.http_refused = Counter(
             "hadir_http_refused_total",
-            "HTTP requests refused before their route read them, by reason (body_too_large)",
+            "HTTP requests refused before their route read them, by reason (body_too_large, unauthenticated, "
+            "rate_limited_principal, rate_limited_address)",
             ["reason"],
             registry=registry,
         )

@@ -297,7 +297,8 @@ async def test_every_route_needs_credentials(tmp_path: Path, keys: dict[str, Any
     public: list[str] = []
     failures: list[str] = []
     for name in SERVICES:
-        built = build(name, tmp_path, jwt_jwks_file=keys["jwks"])
+        # Every refusal below comes from one address: no per-address limit (tests/security/test_guard.py).
+        built = build(name, tmp_path, jwt_jwks_file=keys["jwks"], rate_limit_address_per_second=0)
         transport = httpx.ASGITransport(app=built.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             for route in routes(built.app):
