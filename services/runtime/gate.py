@@ -47,7 +47,7 @@ def rate_limited(seconds: int) -> HTTPException:
 
 
 class Gate:
-    """ASGI middleware of :class:`Gatekeeper`; ``refused`` counts what it answers itself
+    """ASGI middleware of :class:`Gatekeeper`; ``refused`` counts the refusals it decides
     (``hadir_http_refused_total`` by reason, never by tenant)."""
 
     def __init__(self, app: ASGIApp, keeper: Gatekeeper, refused: Counter) -> None:
@@ -62,9 +62,9 @@ class Gate:
             return
         authorization = api_key = b""
         for name, value in scope["headers"]:
-            if name == b"authorization":
+            if name == b"authorization" and not authorization:  # the first, as the route reads headers
                 authorization = value
-            elif name == b"x-api-key":
+            elif name == b"x-api-key" and not api_key:
                 api_key = value
         if not authorization and not api_key and scope["method"] in UNREAD_METHODS:
             await self.app(scope, receive, send)
