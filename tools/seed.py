@@ -22,24 +22,34 @@ import httpx
 EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]  # working days of a letter that runs whatever the weekday
 
 
+RATE_LIMITED_WAITS = 30  # a service's rate limit (services.runtime.gate) is waited out this many times
+
+
 class SeedError(RuntimeError):
     """A service refused or failed a set-up request."""
 
 
 async def request(http: httpx.AsyncClient, method: str, url: str, *, expect: Iterable[int] = (200, 201),
                   retries: int = 0, **kwargs: Any) -> httpx.Response:
-    """One checked request; sent again up to ``retries`` times on connection errors and 5xx."""
+    """One checked request; sent again up to ``retries`` times on connection errors and 5xx, and
+    after the wait a 429 asks for (``Retry-After``, up to :data:`RATE_LIMITED_WAITS` times)."""
     expected = tuple(expect)
-    for attempt in range(retries + 1):
+    attempt = waits = 0
+    while True:
         try:
             response = await http.request(method, url, **kwargs)
         except httpx.HTTPError:
             if attempt == retries:
                 raise
         else:
+            if response.status_code == 429 and waits < RATE_LIMITED_WAITS:
+                waits += 1
+                await asyncio.sleep(min(10, int(response.headers.get("retry-after", "1"))))
+                continue
             if response.status_code < 500 or attempt == retries:
                 break
         await asyncio.sleep(0.5 * (attempt + 1))
+        attempt += 1
     if response.status_code not in expected:
         raise SeedError(f"{method} {url} → {response.status_code}: {response.text[:500]}")
     return response

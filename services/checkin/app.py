@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.checkin import api, handlers, store, web
 from services.checkin.directory import Directory
 from services.checkin.marks import ReceivedMarks
+from services.checkin.schemas import MAX_BATCH_BYTES
 from services.checkin.settings import CheckinSettings
 from services.checkin.submission import Acceptance
 from services.runtime.service import ServiceRuntime
@@ -22,6 +23,7 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
     rt.consume("main", handlers.subscriptions(rt))
     rt.stamp(ReceivedMarks())
+    rt.body_limits.allow("/v1/checkins/batch", MAX_BATCH_BYTES)
     app = rt.app(title="Hadir check-in", description="Check-ins of civil servants working from home")
     app.state.acceptance = rt.group_commit(Acceptance(Directory(), rt.outbox, rt.source).apply)
     for router in api.ROUTERS:

@@ -16,6 +16,9 @@ __all__ = ["FieldError"]
 
 MAX_BATCH_ITEMS = 500
 MAX_ACTIVITY_TEXT = 5000
+# Body of a batch: 500 items with an activity report of up to 5,000 characters each (UTF-8, JSON-escaped
+# at worst ~16 KB an item). Any other request of the service stays under HADIR_MAX_BODY_BYTES.
+MAX_BATCH_BYTES = 8 * 2**20
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable ASCII, no spaces (UUIDs, ULIDs, …)
 explain_pattern(IDEMPOTENCY_KEY_PATTERN, "idempotency_key_format")
 

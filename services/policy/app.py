@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.policy import api, handlers, store
+from services.policy.domain import csv_import
 from services.policy.marks import EvaluatedMarks
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
@@ -32,6 +33,8 @@ def build(settings: Settings | None = None, *,
     rt.stamp(EvaluatedMarks())
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
+    # CSV uploads: the route itself answers file_too_large above csv_import.MAX_BYTES; beyond the margin, this.
+    rt.body_limits.allow("/v1/imports/", csv_import.MAX_BYTES + 2**20)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)
     for router in api.ROUTERS:
         app.include_router(router)

@@ -29,10 +29,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
+import structlog
 from fastapi import Depends, HTTPException, Request, status
 
 from services.runtime import apikeys, errors, rls
 from services.runtime.token_cache import TokenCache
+
+log = structlog.get_logger(__name__)
 
 ALGORITHMS = ("ES256", "RS256")
 ROLES = frozenset(
@@ -44,6 +47,7 @@ PUBLIC_PATHS = frozenset({
     "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json",
 })
 API_KEY_HEADER = "x-api-key"
+PRINCIPAL_STATE = "hadir_principal"  # where a request's caller, once authenticated, is kept (scope["state"])
 LEEWAY_SECONDS = 30
 TOKEN_CACHE_SIZE = 20_000  # verified tokens remembered (a few hundred bytes each)
 
@@ -100,7 +104,8 @@ class Authenticator:
                 data = json.loads(self._jwks_file.read_text())
                 keys = jwt.PyJWKSet.from_dict(data).keys
             except (OSError, ValueError, jwt.PyJWKSetError) as exc:
-                raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_unreadable", reason=exc) from None
+                log.error("JWKS unreadable", file=str(self._jwks_file), reason=repr(exc))
+                raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "jwks_unreadable") from None
             self._keys = {k.key_id: k for k in keys if k.key_id and k.algorithm_name in ALGORITHMS}
             self._stamp = stamp
         return self._keys
@@ -126,7 +131,9 @@ class Authenticator:
             )
             principal = _principal(claims)
         except jwt.InvalidTokenError as exc:
-            raise unauthorized("invalid_token", reason=exc) from exc
+            # Why stays in the log: the client is told only that the token does not verify.
+            log.info("token refused", reason=str(exc)[:200])
+            raise unauthorized("invalid_token") from None
         self._verified.put(token, self._stamp, float(claims["exp"]), principal)
         return principal
 
@@ -134,7 +141,8 @@ class Authenticator:
         try:
             key = self.api_keys.verify(secret)
         except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "api_keys_unreadable", reason=repr(exc)) from None
+            log.error("API keys unreadable", reason=repr(exc))
+            raise errors.error(status.HTTP_503_SERVICE_UNAVAILABLE, "api_keys_unreadable") from None
         if key is None:
             raise unauthorized("invalid_api_key")
         roles = frozenset(key.roles) & apikeys.KEY_ROLES
@@ -157,6 +165,19 @@ def _principal(claims: dict[str, Any]) -> Principal:
     )
 
 
+def authenticate(auth: Authenticator, authorization: str, api_key: str) -> Principal:
+    """The caller of an ``Authorization`` and an ``X-API-Key`` header (either may be empty);
+    401 when they do not name one valid credential."""
+    scheme, _, token = authorization.partition(" ")
+    if authorization and api_key:
+        raise unauthorized("one_credential_only")
+    if api_key:
+        return auth.verify_api_key(api_key.strip())
+    if scheme.lower() == "bearer" and token.strip():
+        return auth.verify(token.strip())
+    raise unauthorized("credentials_required")
+
+
 async def request_scope() -> rls.Scope:
     """Runs in the request's task (async), before the principal: the request's row scope."""
     return rls.open_scope()
@@ -169,17 +190,9 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
 
     def current_principal(request: Request,
                           scope: Annotated[rls.Scope | None, Depends(request_scope)] = None) -> Principal:
-        header = request.headers.get("authorization", "")
-        api_key = request.headers.get(API_KEY_HEADER, "")
-        scheme, _, token = header.partition(" ")
-        if header and api_key:
-            raise unauthorized("one_credential_only")
-        if api_key:
-            principal = auth.verify_api_key(api_key.strip())
-        elif scheme.lower() == "bearer" and token.strip():
-            principal = auth.verify(token.strip())
-        else:
-            raise unauthorized("credentials_required")
+        known = request.scope.get("state", {}).get(PRINCIPAL_STATE)  # the gate's (services.runtime.gate)
+        principal = known if isinstance(known, Principal) else authenticate(
+            auth, request.headers.get("authorization", ""), request.headers.get(API_KEY_HEADER, ""))
         if isinstance(scope, rls.Scope):
             scope.tenant = principal.row_scope()
         else:

@@ -303,6 +303,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, on_database_error)
 
 
+async def answer(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer ``exc`` from an ASGI middleware, in the list shape, without calling the application."""
+    response = JSONResponse(http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
+                            headers=exc.headers)
+    await response(scope, receive, send)
+
+
 def internal_error_body(request: Request) -> dict[str, Any]:
     """The 500 answer (rendered outside the request's middleware, so its language is read here)."""
     token = _language.set(language_of(request.headers.get("accept-language")))

@@ -1,4 +1,4 @@
-"""FastAPI application shell: health, readiness, metrics and request metrics."""
+"""FastAPI application shell: health, readiness, metrics, request metrics and the request guards."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.contracts.asyncapi import asyncapi_document
 from services.runtime import errors, tracing
+from services.runtime.body_limit import BodyLimit, BodyLimits
+from services.runtime.gate import Gate, Gatekeeper
 from services.runtime.metrics import RuntimeMetrics
 
 log = structlog.get_logger(__name__)
@@ -31,7 +33,11 @@ def create_app(
     metrics: RuntimeMetrics,
     readiness: ReadinessCheck,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
+    body_limits: BodyLimits | None = None,
+    gatekeeper: Gatekeeper | None = None,
 ) -> FastAPI:
+    """The application with its ops routes and, outermost first: request observation, the
+    request's language, the gate (credentials and rates, before any body is read) and the body limit."""
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
@@ -54,6 +60,10 @@ def create_app(
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    if body_limits is not None:
+        app.add_middleware(BodyLimit, limits=body_limits, refused=metrics.http_refused)
+    if gatekeeper is not None:
+        app.add_middleware(Gate, keeper=gatekeeper, refused=metrics.http_refused)
     errors.install(app)
 
     @app.exception_handler(Exception)

@@ -82,6 +82,13 @@ class RuntimeMetrics:
             ["method", "route", "status"],
             registry=registry,
         )
+        self.http_refused = Counter(
+            "hadir_http_refused_total",
+            "HTTP requests refused before their route read them, by reason (body_too_large, unauthenticated, "
+            "rate_limited_principal, rate_limited_address)",
+            ["reason"],
+            registry=registry,
+        )
         self.http_duration = Histogram(
             "hadir_http_request_duration_seconds",
             "HTTP request duration",

@@ -17,7 +17,9 @@ from sqlalchemy import MetaData
 from services.contracts import topics
 from services.contracts.base import Event
 from services.runtime import auth, db, migrations, relay
+from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import Batched, EventConsumer, Handler
+from services.runtime.gate import Gatekeeper
 from services.runtime.group_commit import Apply, GroupCommit, I, R
 from services.runtime.http import create_app
 from services.runtime.kafka import Producer, ensure_topics, make_broker, partition_count
@@ -25,6 +27,7 @@ from services.runtime.lag import LagMonitor
 from services.runtime.logging import configure_logging
 from services.runtime.marks import MarkSource, Stamping
 from services.runtime.metrics import RuntimeMetrics
+from services.runtime.rate_limit import RateLimiter
 from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -65,6 +68,11 @@ class ServiceRuntime:
         self.group_commits: list[GroupCommit[Any, Any]] = []
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
         self.current_principal = auth.principal_dependency(self.authenticator)
+        self.body_limits = BodyLimits(settings.max_body_bytes)  # a service allows its larger bodies here
+        self.gatekeeper = Gatekeeper(
+            self.authenticator,
+            principals=RateLimiter(settings.rate_limit_principal_per_second, settings.rate_limit_principal_burst),
+            addresses=RateLimiter(settings.rate_limit_address_per_second, settings.rate_limit_address_burst))
         self.consumers: list[EventConsumer] = []
         self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -226,7 +234,8 @@ class ServiceRuntime:
                 await self.stop()
 
         app = create_app(title=title, description=description, metrics=self.metrics,
-                         readiness=self.readiness, lifespan=lifespan)
+                         readiness=self.readiness, lifespan=lifespan, body_limits=self.body_limits,
+                         gatekeeper=self.gatekeeper)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
         return app
 

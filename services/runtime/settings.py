@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"
     api_keys_file: Path | None = None  # see apikeys.default_path
+    # Requests (services.runtime.body_limit, services.runtime.gate): a larger body for a few routes is
+    # the service's own (ServiceRuntime.body_limits); a per-second rate of 0 turns that limit off.
+    max_body_bytes: int = Field(default=2**20, ge=1024, description="largest request body unless its route allows more")
+    rate_limit_principal_per_second: float = Field(
+        default=50.0, ge=0, description="requests one caller (token subject or API key) may send a second, on average")
+    rate_limit_principal_burst: int = Field(default=500, ge=1, description="... and at once")
+    rate_limit_address_per_second: float = Field(
+        default=1.0, ge=0, description="requests without valid credentials one client address may send a second")
+    rate_limit_address_burst: int = Field(default=60, ge=1, description="... and at once")
 
     @field_validator("api_keys_file", "var_dir", mode="before")
     @classmethod
