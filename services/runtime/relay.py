@@ -7,7 +7,9 @@ topic with watermark marks once a round finds the outbox caught up (:mod:`.marks
 Several relay instances may run (one per replica). In PostgreSQL each relay round
 takes a transaction-scoped advisory lock, so only one instance publishes at a time
 (per-key order holds across instances) and rows are claimed with
-``FOR UPDATE SKIP LOCKED``. A round hands its rows to the producer as whole record batches
+``FOR UPDATE SKIP LOCKED``. A round that waits for Kafka longer than the publish timeout
+(an outage) holds the lock at session level instead and ends its transaction, so no
+transaction or row lock stays open for the outage. A round hands its rows to the producer as whole record batches
 (one per partition, :meth:`~services.runtime.kafka.Producer.send_many`) and marks what Kafka
 acknowledged in one statement. Under a backlog a round goes on with further chunks, pipelined
 (the next chunk is read, and the previous one marked, while Kafka acknowledges the current
@@ -39,12 +41,11 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.envelope import Envelope
 from services.runtime import sql
-from services.runtime.db import dialect_name
 from services.runtime.kafka import UnsendableRecord
 from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
@@ -131,8 +132,9 @@ class OutboxRelay:
             await self._wakeup.sleep(self._poll_seconds)
 
     async def publish_batch(self) -> int:
-        """One relay round, in one transaction: claim up to ``batch_size`` rows, publish them in
-        id order, wait until Kafka has settled every one, mark the acknowledged rows sent.
+        """One relay round, in one transaction while Kafka answers (:class:`RoundConnection`):
+        claim up to ``batch_size`` rows, publish them in id order, wait until Kafka has settled
+        every one, mark the acknowledged rows sent.
         A full chunk is followed by the next one (up to ``round_chunks`` chunks, about a
         second), pipelined: while Kafka acknowledges a chunk, the round's connection marks the
         previous chunk sent and claims the next. A chunk is handed to the producer only once
@@ -143,8 +145,9 @@ class OutboxRelay:
         outcome = _Round([], {}, None, False)
         rows: Sequence[Any] = ()
         published = 0
-        async with self._sessions() as session, session.begin():
-            if dialect_name(session) == "postgresql":
+        async with self._round() as round_:
+            session = round_.session
+            if round_.postgres:
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
                 if not locked:  # another instance is publishing; keep this replica's gauge fresh
                     await self._refresh_backlog(at_most_every=5.0)
@@ -158,7 +161,7 @@ class OutboxRelay:
                 rows = following
                 more = (len(rows) == self._batch_size and chunks < self._round_chunks
                         and time.monotonic() - started < ROUND_SECONDS)
-                outcome, following = await self._chunk(session, rows, outcome,
+                outcome, following = await self._chunk(round_, rows, outcome,
                                                        read_after=rows[-1].id if more else None)
                 published += len(outcome.sent)
                 chunks += 1
@@ -177,6 +180,9 @@ class OutboxRelay:
         if marks and self.caught_up and self._stamping is not None:
             await self._stamping.send(marks)
         return published
+
+    def _round(self) -> RoundConnection:
+        return RoundConnection(self._sessions)
 
     async def _claim(self, session: AsyncSession, *, after: int | None) -> Sequence[Any]:
         """The next pending rows in id order (after ``after``), locked for this round."""
@@ -199,18 +205,26 @@ class OutboxRelay:
                 .values(parked_at=now, park_reason=bindparam("reason")),
                 [{"row_id": row_id, "reason": reason[:500]} for row_id, reason in outcome.parked.items()])
 
-    async def _chunk(self, session: AsyncSession, rows: Sequence[Any], previous: _Round, *,
+    async def _chunk(self, round_: RoundConnection, rows: Sequence[Any], previous: _Round, *,
                      read_after: int | None) -> tuple[_Round, Sequence[Any]]:
         """Publish ``rows``; meanwhile, on the round's connection, mark ``previous`` (the chunk
         before, settled) and claim the rows after ``read_after``. The database work is
-        never cut short by a shutdown: what Kafka acknowledged is still marked."""
+        never cut short by a shutdown: what Kafka acknowledged is still marked. Should Kafka
+        not answer within the publish timeout, the round's transaction is ended once that work
+        is done (:meth:`RoundConnection.detach`) while the wait goes on."""
 
         async def meanwhile() -> Sequence[Any]:
-            await self._settled(session, previous)
-            return await self._claim(session, after=read_after) if read_after is not None else ()
+            await self._settled(round_.session, previous)
+            return await self._claim(round_.session, after=read_after) if read_after is not None else ()
 
         side = asyncio.ensure_future(meanwhile())
-        outcome = await self._publish_rows(rows)
+
+        async def detach() -> None:
+            await asyncio.wait({side})
+            if not side.exception():
+                await round_.detach()
+
+        outcome = await self._publish_rows(rows, on_silence=detach)
         try:
             following = await asyncio.shield(side)
         except asyncio.CancelledError:
@@ -218,14 +232,16 @@ class OutboxRelay:
             following, outcome = side.result(), replace(outcome, cancelled=True)
         return outcome, following
 
-    async def _publish_rows(self, rows: Sequence[Any]) -> _Round:
+    async def _publish_rows(self, rows: Sequence[Any],
+                            on_silence: Callable[[], Awaitable[None]] | None = None) -> _Round:
         """Enqueue rows in id order, stopping at the first that cannot be enqueued; then wait
         for every enqueued one to be acknowledged or refused.
 
         No timeout ends that wait: the idempotent producer retries a record until the broker
         takes it, so a record given up on here could still be written later, and sending its
-        row again would write it twice. While Kafka is down the round therefore stays open
-        (its rows locked, the backlog gauge refreshed) and completes when Kafka returns.
+        row again would write it twice. While Kafka is down the round therefore waits (the
+        backlog gauge refreshed; after the publish timeout ``on_silence`` ends its transaction,
+        the session lock keeping other relays out) and completes when Kafka returns.
         On cancellation (shutdown) the acknowledgements get a short grace period so that what
         was written is marked, not sent again by the next process."""
         futures: list[asyncio.Future[Any] | None] = [None] * len(rows)
@@ -241,7 +257,7 @@ class OutboxRelay:
                 log.warning("outbox enqueue stopped", error=repr(exc),
                             enqueued=sum(f is not None for f in futures), rows=len(rows))
                 error = exc
-            await self._settle({f for f in futures if f is not None})
+            await self._settle({f for f in futures if f is not None}, on_silence)
         except asyncio.CancelledError:
             cancelled = True
             if handed := {f for f in futures if f is not None}:
@@ -270,7 +286,8 @@ class OutboxRelay:
         # marked: sending them again would duplicate them, not restore their order.
         return _Round(sent, parked, error, cancelled)
 
-    async def _settle(self, futures: set[asyncio.Future[Any]]) -> None:
+    async def _settle(self, futures: set[asyncio.Future[Any]],
+                      on_silence: Callable[[], Awaitable[None]] | None = None) -> None:
         waiting = futures
         started = time.monotonic()
         warned_at = started
@@ -278,6 +295,9 @@ class OutboxRelay:
             _, waiting = await asyncio.wait(waiting, timeout=max(1.0, self._poll_seconds))
             if not waiting:
                 break
+            if on_silence is not None and time.monotonic() - started >= self._publish_timeout:
+                await on_silence()
+                on_silence = None
             with contextlib.suppress(Exception):
                 await self._refresh_backlog()
             if time.monotonic() - warned_at >= self._publish_timeout:
@@ -293,6 +313,53 @@ class OutboxRelay:
         async with self._sessions() as session:
             count = await session.scalar(select(func.count()).select_from(self._outbox).where(*_pending(self._outbox)))
         self._metrics.outbox_backlog.set(count or 0)
+
+
+class RoundConnection:
+    """One relay round's connection and session. The round runs in one transaction (its
+    advisory lock and row locks end with it) unless Kafka stops answering: then
+    :meth:`detach` takes the same lock at session level and commits, so no transaction (no
+    row lock, no snapshot holding back vacuum or the check-in watermark) stays open for the
+    outage, while other relays are still kept out; what follows runs in short transactions and
+    the lock is released when the round ends (the connection is dropped if that fails)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._engine = sessions.kw["bind"]
+        self._sessions = sessions
+        self._conn: AsyncConnection | None = None
+        self.postgres = self._engine.dialect.name == "postgresql"
+        self.detached = False
+
+    async def __aenter__(self) -> RoundConnection:
+        self._conn = await self._engine.connect()
+        self.session = self._sessions(bind=self._conn)
+        await self.session.begin()
+        return self
+
+    async def detach(self) -> None:
+        if not self.detached and self.postgres:
+            await self.session.execute(select(func.pg_advisory_lock(RELAY_LOCK_ID)))
+        self.detached = True
+        await self.session.commit()
+        log.info("outbox relay waits for Kafka outside a transaction")
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self._conn is not None
+        unlocked = not (self.detached and self.postgres)
+        try:
+            if kind is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+            if not unlocked:
+                await self.session.execute(select(func.pg_advisory_unlock(RELAY_LOCK_ID)))
+                await self.session.commit()
+                unlocked = True
+        finally:
+            await self.session.close()
+            if not unlocked:  # a session lock must not go back to the pool: closing the connection ends it
+                await self._conn.invalidate()
+            await self._conn.close()
 
 
 def _pending(outbox: Table) -> tuple[ColumnElement[bool], ...]:
