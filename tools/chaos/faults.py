@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from tools.chaos import hostile
 from tools.chaos.environment import Environment
 from tools.chaos.parameters import DOWNTIME, SERVICES, VICTIM_GROUP, say
 
-FAULTS = ("broker-kill", "checkin-kill", "policy-kill", "reporting-kill", "notify-kill", "postgres-restart")
+FAULTS = ("broker-kill", "checkin-kill", "policy-kill", "reporting-kill", "notify-kill", "postgres-restart",
+          "hostile")
 EXTRA_FAULTS = ("postgres-crash",)  # on request (--fault) only
 
 
@@ -69,6 +71,8 @@ def fault_action(name: str) -> Callable[[Environment], Awaitable[None]]:
         return _restart_postgres
     if name == "postgres-crash":
         return _crash_postgres
+    if name == "hostile":
+        return hostile.strike
     service = name.removesuffix("-kill")
     if name.endswith("-kill") and service in SERVICES:
         return lambda env: _kill_service(env, service)
