@@ -13,10 +13,10 @@ import httpx
 from fastapi import FastAPI
 
 from services.notify import api, handlers, store
+from services.notify.channels import webhook
 from services.notify.channels.base import Sender
 from services.notify.channels.email import EmailSender
 from services.notify.channels.log import LogSender
-from services.notify.channels.webhook import WebhookSender
 from services.notify.channels.whatsapp import WhatsAppSender
 from services.notify.delivery import DeliveryWorker
 from services.notify.settings import NotifyServiceSettings, NotifySettings
@@ -34,13 +34,15 @@ def build(settings: Settings | None = None,
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"
     client = httpx.AsyncClient(follow_redirects=False, headers={"user-agent": "Hadir-Notify/1"})
-    worker = DeliveryWorker(rt, ns, senders(rt, ns, client))
+    hooks = webhook.client()
+    worker = DeliveryWorker(rt, ns, senders(rt, ns, client, hooks))
 
     async def deliver_forever() -> None:
         try:
             await worker.run()
         finally:
             await client.aclose()
+            await hooks.aclose()
 
     rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake))
     rt.loop("delivery", deliver_forever)
@@ -53,7 +55,8 @@ def build(settings: Settings | None = None,
     return app, rt
 
 
-def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient) -> dict[str, Sender]:
+def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient,
+            hooks: httpx.AsyncClient) -> dict[str, Sender]:
     """A sender for every channel the settings turn on (``log`` always)."""
     out: dict[str, Sender] = {"log": LogSender()}
     if ns.smtp_enabled:
@@ -61,5 +64,5 @@ def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient) -
     if ns.whatsapp_enabled:
         out["whatsapp"] = WhatsAppSender(ns, client)
     if ns.webhooks_enabled:
-        out["webhook"] = WebhookSender(ns, client, rt.sessions)
+        out["webhook"] = webhook.WebhookSender(ns, hooks, rt.sessions)
     return out

@@ -2,7 +2,9 @@
 
 The signing secret (``whsec_…``) is shown once, when created or rotated. Rotating
 keeps the previous secret valid for a grace period, during which every delivery is
-signed with both.
+signed with both. A URL whose host is, or resolves to, an internal address is refused
+(422) unless private targets are allowed; a host that does not resolve yet is accepted
+(every delivery resolves and checks it again).
 """
 
 import uuid
@@ -13,8 +15,10 @@ from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify import targets
 from services.notify.api.deps import IdPath, Settings
 from services.notify.domain import signing, webhooks
+from services.notify.domain.addresses import UnsafeTarget
 from services.notify.schemas import (
     EventTypeOut,
     Rotated,
@@ -24,6 +28,7 @@ from services.notify.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
+from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret, WebhookSubscription, utc
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -38,6 +43,16 @@ async def load(session: AsyncSession, tenant: str, subscription_id: str) -> Webh
     if row is None or row.tenant != tenant:
         raise errors.not_found(errors.text("subscription"))
     return row
+
+
+async def check_target(url: str, settings: NotifySettings) -> None:
+    """422 when ``url`` is or resolves to an internal address (SSRF)."""
+    try:
+        await targets.vet(url, targets.system_resolve, settings.webhook_allow_private_targets)
+    except UnsafeTarget as exc:
+        raise errors.invalid(("body", "url"), str(exc)) from exc
+    except targets.Unresolvable:
+        pass  # not in the DNS yet: every delivery resolves and checks it again
 
 
 async def out(session: AsyncSession, row: WebhookSubscription) -> SubscriptionOut:
@@ -57,8 +72,9 @@ async def event_types(principal: Manager) -> list[EventTypeOut]:
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
-async def create(body: SubscriptionIn, rt: Runtime, principal: Manager) -> SubscriptionCreated:
+async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, principal: Manager) -> SubscriptionCreated:
     tenant = principal.require_tenant()
+    await check_target(body.url, settings)
     now = datetime.now(UTC)
     secret = signing.new_secret()
     async with rt.sessions() as session, session.begin():
@@ -89,7 +105,10 @@ async def get(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Subsc
 
 
 @router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut)
-async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, principal: Manager) -> SubscriptionOut:
+async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, settings: Settings,
+                principal: Manager) -> SubscriptionOut:
+    if body.url is not None:
+        await check_target(body.url, settings)
     async with rt.sessions() as session, session.begin():
         row = await load(session, principal.require_tenant(), subscription_id)
         changes = body.model_dump(exclude_none=True)
