@@ -37,10 +37,10 @@ class NotificationOut(_Out):
     recipient: str
     unit_id: str | None
     channel: str
-    address: str | None
+    address: str | None = Field(description="a webhook URL: only scheme://host[:port]/*** for all but the tenant admin")
     language: str
     subject: str
-    body: str
+    body: str | None = Field(description="withheld (null) on webhook rows for all but the tenant admin")
     status: str
     attempts: int
     next_attempt_at: datetime | None

@@ -138,3 +138,28 @@ async def test_dead_after_horizon_visible_and_retryable(
     assert r.status_code == 200, r.text
     await notify.wait_for(tenant, "sent after a manual retry", lambda rows: rows and rows[0]["status"] == "sent",
                           source_event_id=ce_id)
+
+
+async def test_only_the_tenant_admin_reads_a_webhook_url_and_body_in_the_log(
+    notify: NotifyService, bus: Bus, receiver: HttpReceiver, tokens: Tokens
+) -> None:
+    tenant = tenant_id("mask")
+    path = f"/hooks/{tenant}/tok_s3cr3t"
+    await notify.configure(tenant)
+    await notify.subscribe(tenant, f"{receiver.url}{path}?token=abc123", ["report.*"])
+    ce_id = await bus.publish(tenant, overdue(nip(5), "bpkad", "w1"))
+    query = {"source_event_id": ce_id, "channel": "webhook"}
+    [full] = await notify.wait_for(tenant, "the webhook row", bool, **query)
+    assert full["address"] == f"{receiver.url}{path}?token=abc123" and '"report.overdue"' in full["body"]
+
+    head = tokens.headers(tenant=tenant, roles=["unit_head"], unit="bpkad", subject="kadis-bpkad")
+    integrator = tokens.headers(tenant=tenant, roles=["integrator"], subject="siak")
+    for reader in (head, integrator):
+        listed = await notify.http.get("/v1/notifications", headers=reader, params=query)
+        detail = await notify.http.get(f"/v1/notifications/{full['id']}", headers=reader)
+        for r in (listed, detail):
+            assert r.status_code == 200, r.text
+            assert "tok_s3cr3t" not in r.text and "abc123" not in r.text
+        [row] = listed.json()
+        assert (row["id"], row["address"], row["body"]) == (full["id"], f"{receiver.url}/***", None)
+        assert (detail.json()["address"], detail.json()["body"]) == (f"{receiver.url}/***", None)

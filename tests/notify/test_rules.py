@@ -10,7 +10,7 @@ import pytest
 from services.notify import targets
 from services.notify.channels.base import http_outcome
 from services.notify.channels.whatsapp import normalise_phone
-from services.notify.domain import signing, webhooks
+from services.notify.domain import masking, signing, webhooks
 from services.notify.domain.addresses import UnsafeTarget
 from services.notify.domain.quiet import QuietHours
 from services.notify.domain.retry import backoff, next_attempt
@@ -136,6 +136,21 @@ async def test_a_webhook_target_is_resolved_once_and_pinned_to_its_checked_addre
                                                              "2606:4700::1111"))
     assert str(url) == "https://[2606:4700::1111]:8443/h?t=1"
     assert headers == {"host": "public.example:8443"} and extensions == {"sni_hostname": "public.example"}
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://user:pw@hooks.example.go.id:8443/h/abc?token=s3cret#f", "https://hooks.example.go.id:8443/***"),
+    ("https://hooks.example.go.id/T0KEN/x", "https://hooks.example.go.id/***"),
+    ("https://hooks.example.go.id/?token=s3cret", "https://hooks.example.go.id/***"),
+    ("http://[2001:db8::1]:81/", "http://[2001:db8::1]:81/"),
+    ("not a url", "***"),
+])
+def test_a_webhook_url_keeps_only_scheme_host_and_port_for_readers_other_than_the_admin(url: str,
+                                                                                       shown: str) -> None:
+    assert masking.mask_url(url) == shown
+    assert masking.visible("webhook", url, "{}", full=False) == (shown, None)
+    assert masking.visible("webhook", url, "{}", full=True) == (url, "{}")
+    assert masking.visible("email", "a@b.go.id", "hi", full=False) == ("a@b.go.id", "hi")
 
 
 DEADLINE = datetime(2025, 11, 24, 1, 45, tzinfo=UTC)  # 08:45 WIB, 09:45 WITA, 10:45 WIT
