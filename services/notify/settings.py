@@ -43,6 +43,9 @@ class NotifySettings(BaseSettings):
     webhook_allow_private_targets: bool = Field(
         default=False, description="allow loopback/private addresses (tests, on-premise integrators)")
     webhook_rotation_grace_seconds: float = Field(default=24 * 3600, ge=0)
+    secret_keys: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, newest first: webhook signing secrets are "
+        "encrypted with the first and read with any (unset: a development key under var/dev-keys)")
     webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0,
                                             description="read at most this much of a receiver's answer")
 

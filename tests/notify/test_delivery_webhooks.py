@@ -14,7 +14,9 @@ import itertools
 import time
 
 import pytest
+from cryptography.fernet import Fernet
 
+from tests.notify.conftest import SECRET_KEY
 from tests.notify.harness import Bus, NotifyService, nip, overdue, settle, tenant_id
 from tests.notify.receivers import BadSignature, HttpReceiver, Request, verify_standard_webhook
 from tests.support.tokens import Tokens
@@ -163,3 +165,20 @@ async def test_only_the_tenant_admin_reads_a_webhook_url_and_body_in_the_log(
         [row] = listed.json()
         assert (row["id"], row["address"], row["body"]) == (full["id"], f"{receiver.url}/***", None)
         assert (detail.json()["address"], detail.json()["body"]) == (f"{receiver.url}/***", None)
+
+
+async def test_signing_secrets_are_stored_encrypted_with_the_configured_key(
+    notify: NotifyService, tokens: Tokens
+) -> None:
+    tenant = tenant_id("seal")
+    created = await notify.subscribe(tenant, "https://93.184.216.34/hook", ["*"])
+    r = await notify.http.post(f"/v1/webhooks/{created['id']}/rotate-secret", headers=tokens.admin(tenant))
+    assert r.status_code == 200, r.text
+    issued = {created["secret"], r.json()["secret"]}
+
+    rows = await notify.query("SELECT secret FROM webhook_secrets WHERE subscription_id = $1", created["id"])
+    stored = [row["secret"] for row in rows]
+    assert len(stored) == 2
+    for value in stored:  # the raw column: no secret in it, in any form
+        assert not value.startswith("whsec_") and all(s not in value and s[6:] not in value for s in issued)
+    assert {Fernet(SECRET_KEY).decrypt(value.encode()).decode() for value in stored} == issued

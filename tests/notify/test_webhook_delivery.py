@@ -17,31 +17,24 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from services.notify.channels import webhook
 from services.notify.channels.base import Message
 from services.notify.delivery import DeliveryWorker
-from services.notify.domain import signing
+from services.notify.sealing import SecretBox
 from services.notify.settings import NotifySettings
-from services.notify.store import Base, Notification, WebhookSecret, WebhookSubscription
-from services.runtime import migrations
+from services.notify.store import Notification
 from services.runtime.service import ServiceRuntime
-from tests.notify.inprocess import MIGRATIONS, row, runtime
+from tests.notify.inprocess import row, subscribe
 from tests.notify.receivers import HttpReceiver
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.infra
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-async def rt(pg_url: str) -> AsyncIterator[ServiceRuntime]:
-    await migrations.upgrade_async(MIGRATIONS, pg_url, Base.metadata)
-    one = runtime(pg_url)
-    yield one
-    await one.engine.dispose()
+BOX = SecretBox([Fernet.generate_key()])
 
 
 @pytest.fixture
@@ -56,17 +49,6 @@ def receiver() -> Iterator[HttpReceiver]:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with webhook.client() as hooks:
         yield hooks
-
-
-async def subscribe(rt: ServiceRuntime, tenant: str, url: str) -> str:
-    now = datetime.now(UTC)
-    async with rt.sessions() as session, session.begin():
-        session.add(sub := WebhookSubscription(id=str(uuid.uuid4()), tenant=tenant, url=url, event_types=["*"],
-                                               description="", active=True, created_by="test", created_at=now,
-                                               updated_at=now))
-        await session.flush()
-        session.add(WebhookSecret(subscription_id=sub.id, secret=signing.new_secret(), created_at=now))
-    return sub.id
 
 
 def polled(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
@@ -93,9 +75,9 @@ async def test_delivery_resolves_once_and_connects_to_the_address_it_checked(
         asked.append(host)  # first answer: the receiver; any later one: the metadata service
         return ["127.0.0.1"] if len(asked) == 1 else ["169.254.169.254"]
 
-    subscription = await subscribe(rt, "t1", f"http://hooks.rebind.test:{port}/pinned?token=s3cret")
+    subscription = await subscribe(rt, BOX, "t1", f"http://hooks.rebind.test:{port}/pinned?token=s3cret")
     sender = webhook.WebhookSender(NotifySettings(webhook_allow_private_targets=True), client, rt.sessions,
-                                   resolve=rebinding_dns)
+                                   BOX, resolve=rebinding_dns)
     outcome = await sender.send(message("t1", subscription))
 
     assert (outcome.result, outcome.status_code) == ("ok", 200), outcome
@@ -103,7 +85,7 @@ async def test_delivery_resolves_once_and_connects_to_the_address_it_checked(
     [request] = receiver.at("/pinned?token=s3cret")
     assert request.headers["host"] == f"hooks.rebind.test:{port}"  # sent to the checked address, for the name
 
-    strict = webhook.WebhookSender(NotifySettings(), client, rt.sessions, resolve=rebinding_dns)
+    strict = webhook.WebhookSender(NotifySettings(), client, rt.sessions, BOX, resolve=rebinding_dns)
     refused = await strict.send(message("t1", subscription))  # this time the answer is the metadata address
     assert refused.result == "failed" and "169.254.169.254" in (refused.error or "")
     assert len(receiver.at("/pinned?token=s3cret")) == 1
@@ -113,9 +95,9 @@ async def test_an_answer_that_never_ends_is_read_only_up_to_the_cap(
     rt: ServiceRuntime, receiver: HttpReceiver, client: httpx.AsyncClient
 ) -> None:
     receiver.endless("/endless")
-    subscription = await subscribe(rt, "t2", receiver.url + "/endless")
+    subscription = await subscribe(rt, BOX, "t2", receiver.url + "/endless")
     sender = webhook.WebhookSender(NotifySettings(webhook_allow_private_targets=True, webhook_max_response_bytes=1000,
-                                                  send_timeout_seconds=60), client, rt.sessions)
+                                                  send_timeout_seconds=60), client, rt.sessions, BOX)
 
     outcome = await asyncio.wait_for(sender.send(message("t2", subscription)), timeout=30)
 
@@ -128,11 +110,11 @@ async def test_a_slow_tenant_endpoint_does_not_hold_another_tenants_notice(
     rt: ServiceRuntime, receiver: HttpReceiver, client: httpx.AsyncClient
 ) -> None:
     release = receiver.hold("/slow")
-    slow = await subscribe(rt, "slow", receiver.url + "/slow")
-    fast = await subscribe(rt, "fast", receiver.url + "/fast")
+    slow = await subscribe(rt, BOX, "slow", receiver.url + "/slow")
+    fast = await subscribe(rt, BOX, "fast", receiver.url + "/fast")
     settings = NotifySettings(webhook_allow_private_targets=True, delivery_concurrency=2,
                               delivery_tenant_concurrency=1, delivery_poll_seconds=0.1, send_timeout_seconds=60)
-    worker = DeliveryWorker(rt, settings, {"webhook": webhook.WebhookSender(settings, client, rt.sessions)})
+    worker = DeliveryWorker(rt, settings, {"webhook": webhook.WebhookSender(settings, client, rt.sessions, BOX)})
     async with rt.sessions() as session, session.begin():
         session.add_all([row("slow", recipient=slow) for _ in range(3)])
 

@@ -1,6 +1,7 @@
 """Webhook subscriptions of a tenant, managed by its administrators and integrators.
 
-The signing secret (``whsec_…``) is shown once, when created or rotated. Rotating
+The signing secret (``whsec_…``) is shown once, when created or rotated, and stored
+encrypted (:mod:`services.notify.sealing`). Rotating
 keeps the previous secret valid for a grace period, during which every delivery is
 signed with both. A URL whose host is, or resolves to, an internal address is refused
 (422) unless private targets are allowed; a host that does not resolve yet is accepted
@@ -16,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify import targets
-from services.notify.api.deps import IdPath, Settings
+from services.notify.api.deps import Box, IdPath, Settings
 from services.notify.domain import signing, webhooks
 from services.notify.domain.addresses import UnsafeTarget
 from services.notify.schemas import (
@@ -72,7 +73,8 @@ async def event_types(principal: Manager) -> list[EventTypeOut]:
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
-async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, principal: Manager) -> SubscriptionCreated:
+async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, box: Box,
+                 principal: Manager) -> SubscriptionCreated:
     tenant = principal.require_tenant()
     await check_target(body.url, settings)
     now = datetime.now(UTC)
@@ -83,7 +85,7 @@ async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, principa
                                   created_by=principal.subject, created_at=now, updated_at=now)
         session.add(row)
         await session.flush()
-        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        session.add(WebhookSecret(subscription_id=row.id, secret=box.seal(secret), created_at=now))
         await session.flush()
         result = await out(session, row)
     return SubscriptionCreated(**result.model_dump(), secret=secret)
@@ -132,7 +134,7 @@ async def remove(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Re
 
 @router.post("/webhooks/{subscription_id}/rotate-secret", response_model=Rotated,
              summary="New secret now; the previous ones stay valid for the grace period")
-async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, principal: Manager,
+async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, box: Box, principal: Manager,
                  body: RotateIn | None = None) -> Rotated:
     now = datetime.now(UTC)
     grace = settings.webhook_rotation_grace_seconds
@@ -147,5 +149,5 @@ async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, princ
             .where(WebhookSecret.subscription_id == row.id,
                    or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > until))
             .values(expires_at=until))
-        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        session.add(WebhookSecret(subscription_id=row.id, secret=box.seal(secret), created_at=now))
     return Rotated(secret=secret, previous_valid_until=until)

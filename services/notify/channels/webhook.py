@@ -22,19 +22,21 @@ from services.notify import targets
 from services.notify.channels.base import Message, Outcome, http_outcome
 from services.notify.domain import signing
 from services.notify.domain.addresses import UnsafeTarget
+from services.notify.sealing import InvalidToken, SecretBox
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret, WebhookSubscription
 
 USER_AGENT = "Hadir-Webhooks/1"
 
 
-async def valid_secrets(session: AsyncSession, subscription_id: str, now: datetime) -> list[str]:
+async def valid_secrets(session: AsyncSession, subscription_id: str, now: datetime, box: SecretBox) -> list[str]:
+    """The subscription's secrets still valid, newest first, decrypted (raises ``InvalidToken``)."""
     rows = await session.scalars(
         select(WebhookSecret.secret)
         .where(WebhookSecret.subscription_id == subscription_id,
                or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now))
         .order_by(WebhookSecret.id.desc()))
-    return list(rows)
+    return [box.open(stored) for stored in rows]
 
 
 async def read_capped(response: httpx.Response, limit: int) -> str:
@@ -56,12 +58,13 @@ def client() -> httpx.AsyncClient:
 
 class WebhookSender:
     def __init__(self, settings: NotifySettings, client: httpx.AsyncClient,
-                 sessions: async_sessionmaker[AsyncSession],
+                 sessions: async_sessionmaker[AsyncSession], box: SecretBox,
                  resolve: targets.Resolver = targets.system_resolve) -> None:
         self._s = settings
         self._client = client
         self._sessions = sessions
         self._resolve = resolve
+        self._box = box
 
     async def send(self, message: Message) -> Outcome:
         now = datetime.now(UTC)
@@ -69,7 +72,10 @@ class WebhookSender:
             subscription = await session.get(WebhookSubscription, message.recipient)
             if subscription is None or not subscription.active or subscription.tenant != message.tenant:
                 return Outcome.cancelled("subscription removed or disabled")
-            secrets = await valid_secrets(session, subscription.id, now)
+            try:
+                secrets = await valid_secrets(session, subscription.id, now, self._box)
+            except InvalidToken:
+                return Outcome.retry("a signing secret cannot be decrypted with HADIR_NOTIFY_SECRET_KEYS")
         if not secrets:
             return Outcome.retry("subscription has no valid secret")
         try:
