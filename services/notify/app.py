@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.notify import api, handlers, store
+from services.notify import api, handlers, sealing, store
+from services.notify.channels import webhook
 from services.notify.channels.base import Sender
 from services.notify.channels.email import EmailSender
 from services.notify.channels.log import LogSender
-from services.notify.channels.webhook import WebhookSender
 from services.notify.channels.whatsapp import WhatsAppSender
 from services.notify.delivery import DeliveryWorker
 from services.notify.settings import NotifyServiceSettings, NotifySettings
@@ -34,13 +34,17 @@ def build(settings: Settings | None = None,
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"
     client = httpx.AsyncClient(follow_redirects=False, headers={"user-agent": "Hadir-Notify/1"})
-    worker = DeliveryWorker(rt, ns, senders(rt, ns, client))
+    hooks = webhook.client()
+    box = sealing.from_settings(ns, settings.var_dir)
+    worker = DeliveryWorker(rt, ns, senders(rt, ns, client, hooks, box))
 
     async def deliver_forever() -> None:
         try:
+            await reseal(rt, box)
             await worker.run()
         finally:
             await client.aclose()
+            await hooks.aclose()
 
     rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake))
     rt.loop("delivery", deliver_forever)
@@ -48,12 +52,22 @@ def build(settings: Settings | None = None,
                  description="Reminders, overdue notices, escalations and signed webhooks; the delivery log")
     app.state.delivery = worker
     app.state.notify_settings = ns
+    app.state.secret_box = box
     for router in api.ROUTERS:
         app.include_router(router)
     return app, rt
 
 
-def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient) -> dict[str, Sender]:
+async def reseal(rt: ServiceRuntime, box: sealing.SecretBox) -> None:
+    """Encrypt what the previous keys (or no key) left; a failure waits for the next start."""
+    try:
+        await sealing.reseal(rt.sessions, box)
+    except Exception as exc:  # noqa: BLE001 — the secrets stay readable; the next start tries again
+        logging.getLogger(__name__).warning("webhook secrets not resealed: %r", exc)
+
+
+def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient, hooks: httpx.AsyncClient,
+            box: sealing.SecretBox) -> dict[str, Sender]:
     """A sender for every channel the settings turn on (``log`` always)."""
     out: dict[str, Sender] = {"log": LogSender()}
     if ns.smtp_enabled:
@@ -61,5 +75,5 @@ def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient) -
     if ns.whatsapp_enabled:
         out["whatsapp"] = WhatsAppSender(ns, client)
     if ns.webhooks_enabled:
-        out["webhook"] = WebhookSender(ns, client, rt.sessions)
+        out["webhook"] = webhook.WebhookSender(ns, hooks, rt.sessions, box)
     return out

@@ -12,6 +12,12 @@ Failures are retried with exponential backoff and jitter, the time stored in the
 row (a restart resumes the schedule); past the horizon the row is ``dead``. Rows
 for people wait out the tenant's quiet hours; webhooks do not. Every final outcome
 (``sent``, ``failed``, ``dead``) is published as ``notification.sent`` through the outbox.
+
+Fair share: at most ``delivery_concurrency`` sends are in flight, at most
+``delivery_tenant_concurrency`` of them for one tenant, and a claim takes only rows that
+fit those limits (per tenant, its oldest due rows first). The loop does not wait for a
+round's sends before claiming again: a free slot is filled at once, so one tenant's slow
+endpoint holds only its own slots and never another tenant's notices.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import NotificationSent
@@ -64,18 +70,26 @@ class DeliveryWorker:
         self.senders = senders
         self.metrics = DeliveryMetrics(rt)
         self._wakeup = Wakeup()
-        self._limit = asyncio.Semaphore(settings.delivery_concurrency)
+        self._in_flight: dict[asyncio.Task[None], str] = {}  # each send and its tenant
 
     def wake(self, *_: Any) -> None:
         self._wakeup.ring()
 
     async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:  # stopping: sends in flight give their rows back (``deliver`` handles the cancellation)
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _loop(self) -> None:
         failures = 0
         gauged = 0.0
         loop = asyncio.get_running_loop()
         while True:
             try:
-                worked = await self.round()
+                worked = await self.dispatch()
                 failures = 0
                 if loop.time() - gauged > 10:
                     await self.due_count()
@@ -88,29 +102,55 @@ class DeliveryWorker:
                 log.warning("delivery round failed", error=repr(exc), retry_in=delay)
                 await asyncio.sleep(delay)
                 continue
-            if worked >= self.settings.delivery_batch_size:
-                continue
+            if worked and len(self._in_flight) < self.settings.delivery_concurrency:
+                continue  # there may be more due rows and there is room for them
             await self._wakeup.sleep(self.settings.delivery_poll_seconds)
 
-    async def round(self, now: datetime | None = None) -> int:
-        """Claim due rows and deliver them concurrently; return how many were claimed."""
-        claims = await self.claim(now or datetime.now(UTC))
-        if claims:
-            await asyncio.gather(*(self._deliver_limited(c) for c in claims))
+    async def dispatch(self, now: datetime | None = None) -> int:
+        """Claim due rows that fit the free slots and start sending them; return how many were claimed."""
+        free = self.settings.delivery_concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        claims = await self.claim(now or datetime.now(UTC), limit=free)
+        for claim in claims:
+            task = asyncio.create_task(self.deliver(claim), name=f"deliver-{claim.message.id}")
+            self._in_flight[task] = claim.message.tenant
+            task.add_done_callback(self._done)
         return len(claims)
+
+    async def round(self, now: datetime | None = None) -> int:
+        """Claim due rows and deliver them, waiting for the sends; return how many were claimed."""
+        claimed = await self.dispatch(now)
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        return claimed
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
+        self._wakeup.ring()  # a slot is free
 
     # --- claiming ------------------------------------------------------------------
 
-    async def claim(self, now: datetime) -> list[Claim]:
+    async def claim(self, now: datetime, limit: int | None = None) -> list[Claim]:
+        """Claim up to ``limit`` due rows (the batch size), each tenant's oldest first and no more
+        of a tenant's than its free slots."""
         s = self.settings
+        per_tenant = s.delivery_tenant_concurrency
+        room: dict[str, int] = {}  # free slots of each tenant with sends in flight
+        for tenant in self._in_flight.values():
+            room[tenant] = room.get(tenant, per_tenant) - 1
         claims: list[Claim] = []
         finals: list[Notification] = []
+        due = (Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now)
+        full = [tenant for tenant, n in room.items() if n <= 0]
+        ranked = (select(Notification.id, func.row_number().over(
+            partition_by=Notification.tenant, order_by=Notification.next_attempt_at).label("rank"))
+            .where(*due, Notification.tenant.not_in(full) if full else true()).subquery())
         async with self.rt.sessions() as session, session.begin():
             rows = (await session.scalars(
                 select(Notification)
-                .where(Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now)
+                .where(*due, Notification.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_tenant)))
                 .order_by(Notification.next_attempt_at)
-                .limit(s.delivery_batch_size)
+                .limit(min(limit or s.delivery_batch_size, s.delivery_batch_size))
                 .with_for_update(skip_locked=True))).all()
             views: dict[str, audience.TenantView] = {}
             for row in rows:
@@ -127,6 +167,9 @@ class DeliveryWorker:
                     if release is not None:  # night in the tenant's zone: wait, no attempt counted
                         row.status, row.next_attempt_at, row.updated_at = "pending", release, now
                         continue
+                if room.setdefault(row.tenant, per_tenant) <= 0:
+                    continue  # the tenant's slots are taken: a later claim
+                room[row.tenant] -= 1
                 row.status = "sending"
                 row.attempts += 1
                 row.first_attempt_at = row.first_attempt_at or now
@@ -143,10 +186,6 @@ class DeliveryWorker:
         return claims
 
     # --- delivering ----------------------------------------------------------------
-
-    async def _deliver_limited(self, claim: Claim) -> None:
-        async with self._limit:
-            await self.deliver(claim)
 
     async def deliver(self, claim: Claim) -> None:
         message = claim.message

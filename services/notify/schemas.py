@@ -1,9 +1,9 @@
 """HTTP models of the notify API: what routes accept and return.
 
 Datetimes of the delivery log are always answered in UTC; a webhook URL and its event
-filters are checked on the way in (:func:`~services.notify.channels.webhook.check_url`,
-:func:`~services.notify.domain.webhooks.valid_filter`), so a subscription that is stored
-can be delivered to.
+filters are checked on the way in (:func:`~services.notify.domain.addresses.check_url`,
+:func:`~services.notify.domain.webhooks.valid_filter`; the route checks the URL's addresses),
+so a subscription that is stored can be delivered to.
 """
 
 from datetime import datetime, time
@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from services.notify.channels.webhook import UnsafeTarget, check_url
 from services.notify.domain import webhooks
+from services.notify.domain.addresses import UnsafeTarget, check_url
 from services.notify.store import utc
 
 # --- the delivery log --------------------------------------------------------------
@@ -37,10 +37,10 @@ class NotificationOut(_Out):
     recipient: str
     unit_id: str | None
     channel: str
-    address: str | None
+    address: str | None = Field(description="a webhook URL: only scheme://host[:port]/*** for all but the tenant admin")
     language: str
     subject: str
-    body: str
+    body: str | None = Field(description="withheld (null) on webhook rows for all but the tenant admin")
     status: str
     attempts: int
     next_attempt_at: datetime | None

@@ -43,11 +43,17 @@ class NotifySettings(BaseSettings):
     webhook_allow_private_targets: bool = Field(
         default=False, description="allow loopback/private addresses (tests, on-premise integrators)")
     webhook_rotation_grace_seconds: float = Field(default=24 * 3600, ge=0)
+    secret_keys: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, newest first: webhook signing secrets are "
+        "encrypted with the first and read with any (unset: a development key under var/dev-keys)")
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0,
+                                            description="read at most this much of a receiver's answer")
 
     # the delivery loop
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     delivery_batch_size: int = Field(default=50, ge=1)
-    delivery_concurrency: int = Field(default=10, ge=1)
+    delivery_concurrency: int = Field(default=10, ge=1, description="sends in flight at once")
+    delivery_tenant_concurrency: int = Field(default=3, ge=1, description="of those, at most this many per tenant")
     send_timeout_seconds: float = Field(default=15.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0, description="a claimed row is retried after this")
     retry_base_seconds: float = Field(default=30.0, gt=0)

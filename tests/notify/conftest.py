@@ -1,5 +1,6 @@
 """Fixtures of the notify tests: real Kafka and PostgreSQL (session fixtures of the
-suite), a real SMTP server, a real HTTP receiver, and notify running as a process.
+suite), a real SMTP server, a real HTTP receiver, and notify running as a process (or its
+runtime in the test's process, ``rt``, on a fresh database).
 
 The servers and the notify process are started once for the package (not per module): the
 ``test_delivery_*`` modules share them, each test with a tenant, addresses and receiver
@@ -14,18 +15,32 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from services.notify.store import Base
+from services.runtime import migrations
+from services.runtime.service import ServiceRuntime
 from tests.notify.harness import Bus, NotifyService, free_port
+from tests.notify.inprocess import MIGRATIONS, runtime
 from tests.notify.receivers import HttpReceiver, MailServer
 from tests.support import infra
 from tests.support.tokens import Tokens
 
 WHATSAPP_PHONE_ID = "106540352242922"
 WHATSAPP_TOKEN = "test-whatsapp-token"
+SECRET_KEY = "mpyDvmwtsu9lZRBXosrnCbZ1qTDH41BEUz_0vbEnJ7c="  # Fernet key of webhook secrets at rest
 
 
 @pytest.fixture(scope="session")
 def tokens(dev_keys: tuple[Path, Path]) -> Tokens:
     return Tokens(dev_keys[0])
+
+
+@pytest.fixture
+async def rt(pg_url: str) -> AsyncIterator[ServiceRuntime]:
+    """Notify's runtime in the test's process, on a fresh migrated PostgreSQL database."""
+    await migrations.upgrade_async(MIGRATIONS, pg_url, Base.metadata)
+    one = runtime(pg_url)
+    yield one
+    await one.engine.dispose()
 
 
 @pytest.fixture(scope="package")
@@ -68,6 +83,7 @@ def service_env(kafka_bootstrap: str, dev_keys: tuple[Path, Path], mail: MailSer
         "HADIR_NOTIFY_WHATSAPP_PHONE_NUMBER_ID": WHATSAPP_PHONE_ID,
         "HADIR_NOTIFY_DEFAULT_CHANNELS": "email",
         "HADIR_NOTIFY_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+        "HADIR_NOTIFY_SECRET_KEYS": SECRET_KEY,
         "HADIR_NOTIFY_DELIVERY_POLL_SECONDS": "0.2",
         "HADIR_NOTIFY_RETRY_BASE_SECONDS": "0.3",
         "HADIR_NOTIFY_RETRY_MAX_SECONDS": "1.5",

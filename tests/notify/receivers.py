@@ -81,12 +81,17 @@ class Request:
 @dataclass
 class HttpReceiver:
     """Records POSTs; ``script(path, [500, 500, 200])`` sets the next answers of a path,
-    after which it answers ``default`` (200)."""
+    after which it answers ``default`` (200). ``hold(path)`` keeps a path's requests
+    waiting (recorded) until the event it returns is set; ``endless(path)`` answers 200
+    with a body that never ends, until the client hangs up."""
 
     requests: list[Request] = field(default_factory=list)
     scripts: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     defaults: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    held: dict[str, threading.Event] = field(default_factory=dict)
+    streaming: set[str] = field(default_factory=set)
+    hung_up: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -99,6 +104,12 @@ class HttpReceiver:
                     answer = script.popleft() if script else receiver.defaults.get(self.path, 200)
                     receiver.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()},
                                                      body, time.time(), answer))
+                    gate, endless = receiver.held.get(self.path), self.path in receiver.streaming
+                if gate is not None:
+                    gate.wait(timeout=60)
+                if endless:
+                    self._stream_forever()
+                    return
                 payload = b"{}"
                 if answer < 300 and "/messages" in self.path:
                     payload = json.dumps({"messaging_product": "whatsapp",
@@ -108,6 +119,18 @@ class HttpReceiver:
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _stream_forever(self) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "text/plain")
+                self.end_headers()  # no length: the body lasts until the connection closes
+                try:
+                    while True:
+                        self.wfile.write(b"x" * 65536)
+                except OSError:  # the client hung up
+                    with receiver.lock:
+                        receiver.hung_up.add(self.path)
+                self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -135,6 +158,14 @@ class HttpReceiver:
         with self.lock:
             self.scripts[path].clear()
             self.defaults[path] = status
+
+    def hold(self, path: str) -> threading.Event:
+        with self.lock:
+            return self.held.setdefault(path, threading.Event())
+
+    def endless(self, path: str) -> None:
+        with self.lock:
+            self.streaming.add(path)
 
     def at(self, path: str) -> list[Request]:
         with self.lock:

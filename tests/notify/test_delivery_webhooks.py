@@ -14,7 +14,9 @@ import itertools
 import time
 
 import pytest
+from cryptography.fernet import Fernet
 
+from tests.notify.conftest import SECRET_KEY
 from tests.notify.harness import Bus, NotifyService, nip, overdue, settle, tenant_id
 from tests.notify.receivers import BadSignature, HttpReceiver, Request, verify_standard_webhook
 from tests.support.tokens import Tokens
@@ -138,3 +140,45 @@ async def test_dead_after_horizon_visible_and_retryable(
     assert r.status_code == 200, r.text
     await notify.wait_for(tenant, "sent after a manual retry", lambda rows: rows and rows[0]["status"] == "sent",
                           source_event_id=ce_id)
+
+
+async def test_only_the_tenant_admin_reads_a_webhook_url_and_body_in_the_log(
+    notify: NotifyService, bus: Bus, receiver: HttpReceiver, tokens: Tokens
+) -> None:
+    tenant = tenant_id("mask")
+    path = f"/hooks/{tenant}/tok_s3cr3t"
+    await notify.configure(tenant)
+    await notify.subscribe(tenant, f"{receiver.url}{path}?token=abc123", ["report.*"])
+    ce_id = await bus.publish(tenant, overdue(nip(5), "bpkad", "w1"))
+    query = {"source_event_id": ce_id, "channel": "webhook"}
+    [full] = await notify.wait_for(tenant, "the webhook row", bool, **query)
+    assert full["address"] == f"{receiver.url}{path}?token=abc123" and '"report.overdue"' in full["body"]
+
+    head = tokens.headers(tenant=tenant, roles=["unit_head"], unit="bpkad", subject="kadis-bpkad")
+    integrator = tokens.headers(tenant=tenant, roles=["integrator"], subject="siak")
+    for reader in (head, integrator):
+        listed = await notify.http.get("/v1/notifications", headers=reader, params=query)
+        detail = await notify.http.get(f"/v1/notifications/{full['id']}", headers=reader)
+        for r in (listed, detail):
+            assert r.status_code == 200, r.text
+            assert "tok_s3cr3t" not in r.text and "abc123" not in r.text
+        [row] = listed.json()
+        assert (row["id"], row["address"], row["body"]) == (full["id"], f"{receiver.url}/***", None)
+        assert (detail.json()["address"], detail.json()["body"]) == (f"{receiver.url}/***", None)
+
+
+async def test_signing_secrets_are_stored_encrypted_with_the_configured_key(
+    notify: NotifyService, tokens: Tokens
+) -> None:
+    tenant = tenant_id("seal")
+    created = await notify.subscribe(tenant, "https://93.184.216.34/hook", ["*"])
+    r = await notify.http.post(f"/v1/webhooks/{created['id']}/rotate-secret", headers=tokens.admin(tenant))
+    assert r.status_code == 200, r.text
+    issued = {created["secret"], r.json()["secret"]}
+
+    rows = await notify.query("SELECT secret FROM webhook_secrets WHERE subscription_id = $1", created["id"])
+    stored = [row["secret"] for row in rows]
+    assert len(stored) == 2
+    for value in stored:  # the raw column: no secret in it, in any form
+        assert not value.startswith("whsec_") and all(s not in value and s[6:] not in value for s in issued)
+    assert {Fernet(SECRET_KEY).decrypt(value.encode()).decode() for value in stored} == issued

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from services.notify import targets
 from services.notify.channels.base import http_outcome
-from services.notify.channels.webhook import UnsafeTarget, check_target
 from services.notify.channels.whatsapp import normalise_phone
-from services.notify.domain import signing, webhooks
+from services.notify.domain import masking, signing, webhooks
+from services.notify.domain.addresses import UnsafeTarget
 from services.notify.domain.quiet import QuietHours
 from services.notify.domain.retry import backoff, next_attempt
 from services.notify.messages import KINDS, render
@@ -108,14 +109,48 @@ def test_webhook_filters() -> None:
     assert not webhooks.valid_filter("report.overdue.v1")
 
 
-async def test_webhook_targets_inside_the_network_are_refused() -> None:
-    for url in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data",
-                "http://[::1]/x"):
-        with pytest.raises(UnsafeTarget):
-            await check_target(url, allow_private=False)
-    await check_target("http://127.0.0.1:8080/x", allow_private=True)
+INTERNAL_URLS = ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data",
+                 "http://[::1]/x", "http://2130706433/x", "http://0177.0.0.1/x", "http://0x7f.1/x", "http://127.1/x",
+                 "http://[::ffff:127.0.0.1]/x", "http://[::ffff:a9fe:a9fe]/x", "http://0.0.0.0/x", "http://[::]/x",
+                 "http://224.0.0.1/x", "http://100.64.0.1/x", "http://[fe80::1]/x", "http://[fc00::1]/x",
+                 "http://[64:ff9b::7f00:1]/x", "http://[2002:7f00:1::]/x", "http://240.0.0.1/x",
+                 "http://mixed.example/x")
+
+
+async def fake_dns(host: str, port: int) -> list[str]:
+    return {"mixed.example": ["93.184.216.34", "127.0.0.1"], "public.example": ["93.184.216.34"]}[host]
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+async def test_webhook_targets_inside_the_network_are_refused(url: str) -> None:
     with pytest.raises(UnsafeTarget):
-        await check_target("ftp://example.go.id/x", allow_private=True)
+        await targets.vet(url, fake_dns, allow_private=False)
+
+
+async def test_a_webhook_target_is_resolved_once_and_pinned_to_its_checked_address() -> None:
+    assert (await targets.vet("https://public.example/x", fake_dns, allow_private=False)).address == "93.184.216.34"
+    assert (await targets.vet("http://127.0.0.1:8080/x", fake_dns, allow_private=True)).address == "127.0.0.1"
+    with pytest.raises(UnsafeTarget):
+        await targets.vet("ftp://example.go.id/x", fake_dns, allow_private=True)
+    url, headers, extensions = targets.pinned(targets.Target("https://Public.example:8443/h?t=1", "public.example",
+                                                             "2606:4700::1111"))
+    assert str(url) == "https://[2606:4700::1111]:8443/h?t=1"
+    assert headers == {"host": "public.example:8443"} and extensions == {"sni_hostname": "public.example"}
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://user:pw@hooks.example.go.id:8443/h/abc?token=s3cret#f", "https://hooks.example.go.id:8443/***"),
+    ("https://hooks.example.go.id/T0KEN/x", "https://hooks.example.go.id/***"),
+    ("https://hooks.example.go.id/?token=s3cret", "https://hooks.example.go.id/***"),
+    ("http://[2001:db8::1]:81/", "http://[2001:db8::1]:81/"),
+    ("not a url", "***"),
+])
+def test_a_webhook_url_keeps_only_scheme_host_and_port_for_readers_other_than_the_admin(url: str,
+                                                                                       shown: str) -> None:
+    assert masking.mask_url(url) == shown
+    assert masking.visible("webhook", url, "{}", full=False) == (shown, None)
+    assert masking.visible("webhook", url, "{}", full=True) == (url, "{}")
+    assert masking.visible("email", "a@b.go.id", "hi", full=False) == ("a@b.go.id", "hi")
 
 
 DEADLINE = datetime(2025, 11, 24, 1, 45, tzinfo=UTC)  # 08:45 WIB, 09:45 WITA, 10:45 WIT

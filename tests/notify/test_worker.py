@@ -7,27 +7,22 @@ that rounds can be driven directly; channels are fakes that count what they are 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-import services.notify
 from services.notify.channels.base import Message, Outcome
 from services.notify.delivery import DeliveryWorker
 from services.notify.settings import NotifySettings
 from services.notify.store import Base, DeliveryAttempt, Notification, TenantSettings, outbox
 from services.runtime import migrations
 from services.runtime.service import ServiceRuntime
-from services.runtime.settings import Settings
+from tests.notify.inprocess import MIGRATIONS, row, runtime
 
 pytestmark = pytest.mark.infra
-
-MIGRATIONS = Path(services.notify.__file__).parent / "migrations"
 
 
 class CountingSender:
@@ -38,22 +33,6 @@ class CountingSender:
         await asyncio.sleep(0.005)  # an outside call: let the other instance run meanwhile
         self.sent[message.id] += 1
         return Outcome.ok()
-
-
-def runtime(url: str) -> ServiceRuntime:
-    return ServiceRuntime(Settings(service="notify", database_url=url, kafka_bootstrap_servers="127.0.0.1:9"),
-                          Base.metadata, MIGRATIONS)
-
-
-def row(tenant: str, channel: str = "webhook", **overrides: object) -> Notification:
-    now = datetime.now(UTC)
-    values: dict[str, object] = dict(
-        id=str(uuid.uuid4()), tenant=tenant, source_event_id=str(uuid.uuid4()),
-        source_event_type="hadir.report.overdue.v1", kind="overdue", occurrence="", recipient="198001012005010001",
-        unit_id="bkd", channel=channel, address="x", language="id", subject="s", body="{}", status="pending",
-        attempts=0, next_attempt_at=now - timedelta(seconds=1), created_at=now, updated_at=now)
-    values.update(overrides)
-    return Notification(**values)
 
 
 @pytest.fixture

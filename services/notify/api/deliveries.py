@@ -2,7 +2,9 @@
 
 Tenant-scoped (the tenant comes from the credentials) and role-checked: a tenant admin
 reads everything of the tenant, a unit head their unit's rows and their own, an
-employee their own, an integrator the webhook deliveries. A retry makes the row
+employee their own, an integrator the webhook deliveries. Only the tenant admin sees a
+webhook row's URL in full and its body; everyone else sees the URL masked and no body
+(:mod:`services.notify.domain.masking`). A retry makes the row
 ``pending`` with a fresh retry horizon and wakes the delivery loop.
 """
 
@@ -13,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Select, or_, select
 
 from services.notify.api.deps import IdPath, Worker
+from services.notify.domain import masking
 from services.notify.schemas import AttemptOut, Channel, NotificationDetail, NotificationOut, Status
 from services.notify.store import DeliveryAttempt, Notification
 from services.runtime import errors
@@ -22,6 +25,13 @@ from services.runtime.deps import Runtime, role
 router = APIRouter(prefix="/v1", tags=["notifications"])
 Reader = Annotated[Principal, Depends(role("tenant_admin", "unit_head", "employee", "integrator"))]
 Operator = Annotated[Principal, Depends(role("tenant_admin", "integrator"))]
+
+
+def shown(row: Notification, principal: Principal) -> NotificationOut:
+    """A row as this reader may see it."""
+    out = NotificationOut.model_validate(row, from_attributes=True)
+    address, body = masking.visible(out.channel, out.address, out.body, full=principal.has("tenant_admin"))
+    return out.model_copy(update={"address": address, "body": body})
 
 
 def scope(query: Select, principal: Principal) -> Select:  # type: ignore[type-arg]
@@ -69,7 +79,7 @@ async def notifications(
     query = query.order_by(Notification.created_at.desc(), Notification.id).limit(limit).offset(offset)
     async with rt.sessions() as session:
         rows = await session.scalars(query)
-        return [NotificationOut.model_validate(r, from_attributes=True) for r in rows]
+        return [shown(r, principal) for r in rows]
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationDetail,
@@ -82,7 +92,7 @@ async def notification(notification_id: IdPath, rt: Runtime, principal: Reader) 
         attempts = await session.scalars(select(DeliveryAttempt).where(
             DeliveryAttempt.notification_id == row.id).order_by(DeliveryAttempt.id))
         return NotificationDetail(
-            **NotificationOut.model_validate(row, from_attributes=True).model_dump(),
+            **shown(row, principal).model_dump(),
             attempt_log=[AttemptOut.model_validate(a, from_attributes=True) for a in attempts])
 
 
@@ -99,6 +109,6 @@ async def retry(notification_id: IdPath, rt: Runtime, worker: Worker, principal:
             raise errors.conflict("only_failed_rows", status=row.status)
         row.status, row.next_attempt_at, row.first_attempt_at, row.expires_at, row.updated_at = (
             "pending", now, None, None, now)
-        out = NotificationOut.model_validate(row, from_attributes=True)
+        out = shown(row, principal)
     worker.wake()
     return out

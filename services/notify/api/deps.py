@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from services.notify.delivery import DeliveryWorker
+from services.notify.sealing import SecretBox
 from services.notify.settings import NotifySettings
 
 
@@ -25,6 +26,12 @@ async def notify_settings(request: Request) -> NotifySettings:
     return request.app.state.notify_settings  # type: ignore[no-any-return]
 
 
+async def secret_box(request: Request) -> SecretBox:
+    """What seals webhook signing secrets before they are stored."""
+    return request.app.state.secret_box  # type: ignore[no-any-return]
+
+
+Box = Annotated[SecretBox, Depends(secret_box)]
 Worker = Annotated[DeliveryWorker, Depends(delivery_worker)]
 Settings = Annotated[NotifySettings, Depends(notify_settings)]
 

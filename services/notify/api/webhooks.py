@@ -1,8 +1,11 @@
 """Webhook subscriptions of a tenant, managed by its administrators and integrators.
 
-The signing secret (``whsec_…``) is shown once, when created or rotated. Rotating
+The signing secret (``whsec_…``) is shown once, when created or rotated, and stored
+encrypted (:mod:`services.notify.sealing`). Rotating
 keeps the previous secret valid for a grace period, during which every delivery is
-signed with both.
+signed with both. A URL whose host is, or resolves to, an internal address is refused
+(422) unless private targets are allowed; a host that does not resolve yet is accepted
+(every delivery resolves and checks it again).
 """
 
 import uuid
@@ -13,8 +16,10 @@ from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.api.deps import IdPath, Settings
+from services.notify import targets
+from services.notify.api.deps import Box, IdPath, Settings
 from services.notify.domain import signing, webhooks
+from services.notify.domain.addresses import UnsafeTarget
 from services.notify.schemas import (
     EventTypeOut,
     Rotated,
@@ -24,6 +29,7 @@ from services.notify.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
+from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret, WebhookSubscription, utc
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -38,6 +44,16 @@ async def load(session: AsyncSession, tenant: str, subscription_id: str) -> Webh
     if row is None or row.tenant != tenant:
         raise errors.not_found(errors.text("subscription"))
     return row
+
+
+async def check_target(url: str, settings: NotifySettings) -> None:
+    """422 when ``url`` is or resolves to an internal address (SSRF)."""
+    try:
+        await targets.vet(url, targets.system_resolve, settings.webhook_allow_private_targets)
+    except UnsafeTarget as exc:
+        raise errors.invalid(("body", "url"), str(exc)) from exc
+    except targets.Unresolvable:
+        pass  # not in the DNS yet: every delivery resolves and checks it again
 
 
 async def out(session: AsyncSession, row: WebhookSubscription) -> SubscriptionOut:
@@ -57,8 +73,10 @@ async def event_types(principal: Manager) -> list[EventTypeOut]:
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
-async def create(body: SubscriptionIn, rt: Runtime, principal: Manager) -> SubscriptionCreated:
+async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, box: Box,
+                 principal: Manager) -> SubscriptionCreated:
     tenant = principal.require_tenant()
+    await check_target(body.url, settings)
     now = datetime.now(UTC)
     secret = signing.new_secret()
     async with rt.sessions() as session, session.begin():
@@ -67,7 +85,7 @@ async def create(body: SubscriptionIn, rt: Runtime, principal: Manager) -> Subsc
                                   created_by=principal.subject, created_at=now, updated_at=now)
         session.add(row)
         await session.flush()
-        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        session.add(WebhookSecret(subscription_id=row.id, secret=box.seal(secret), created_at=now))
         await session.flush()
         result = await out(session, row)
     return SubscriptionCreated(**result.model_dump(), secret=secret)
@@ -89,7 +107,10 @@ async def get(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Subsc
 
 
 @router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut)
-async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, principal: Manager) -> SubscriptionOut:
+async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, settings: Settings,
+                principal: Manager) -> SubscriptionOut:
+    if body.url is not None:
+        await check_target(body.url, settings)
     async with rt.sessions() as session, session.begin():
         row = await load(session, principal.require_tenant(), subscription_id)
         changes = body.model_dump(exclude_none=True)
@@ -113,7 +134,7 @@ async def remove(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Re
 
 @router.post("/webhooks/{subscription_id}/rotate-secret", response_model=Rotated,
              summary="New secret now; the previous ones stay valid for the grace period")
-async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, principal: Manager,
+async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, box: Box, principal: Manager,
                  body: RotateIn | None = None) -> Rotated:
     now = datetime.now(UTC)
     grace = settings.webhook_rotation_grace_seconds
@@ -128,5 +149,5 @@ async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, princ
             .where(WebhookSecret.subscription_id == row.id,
                    or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > until))
             .values(expires_at=until))
-        session.add(WebhookSecret(subscription_id=row.id, secret=secret, created_at=now))
+        session.add(WebhookSecret(subscription_id=row.id, secret=box.seal(secret), created_at=now))
     return Rotated(secret=secret, previous_valid_until=until)
