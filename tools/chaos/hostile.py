@@ -110,8 +110,7 @@ async def _a_real_record(env: Environment, topic: str) -> tuple[bytes, list[tupl
     consumer = AIOKafkaConsumer(bootstrap_servers=env.kafka.bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # fresh metadata
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        parts = await _partitions(env, [topic])
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         deadline = time.monotonic() + 30
@@ -127,14 +126,23 @@ async def _a_real_record(env: Environment, topic: str) -> tuple[bytes, list[tupl
         await consumer.stop()
 
 
+async def _partitions(env: Environment, names: list[str]) -> list[TopicPartition]:
+    """Every partition of ``names`` (a consumer knows only the partitions of topics it subscribed to)."""
+    producer = AIOKafkaProducer(bootstrap_servers=env.kafka.bootstrap)
+    await producer.start()
+    try:
+        return [TopicPartition(t, p) for t in names for p in sorted(await producer.partitions_for(t))]
+    finally:
+        await producer.stop()
+
+
 async def _dead_lettered(env: Environment, ids: set[str]) -> int:
     """How many of ``ids`` some dead-letter topic holds (parts of one record count once)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=env.kafka.bootstrap, enable_auto_commit=False,
                                 fetch_max_bytes=8 * 1024 * 1024, max_partition_fetch_bytes=4 * 1024 * 1024)
     await consumer.start()
     try:
-        dead = [t for t in await consumer.topics() if t.startswith("deadletter.")]
-        parts = [TopicPartition(t, p) for t in dead for p in consumer.partitions_for_topic(t) or ()]
+        parts = await _partitions(env, [t for t in await consumer.topics() if t.startswith("deadletter.")])
         if not parts:
             return 0
         consumer.assign(parts)
