@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"
     api_keys_file: Path | None = None  # see apikeys.default_path
+    metrics_tenant_key: SecretStr | None = Field(
+        default=None, description="key of the opaque tenant references on /metrics (metrics.TenantRefs); "
+                                  "the same on every replica, else each process draws its own")
+
+    def tenant_refs_key(self) -> bytes | None:
+        return self.metrics_tenant_key.get_secret_value().encode() if self.metrics_tenant_key else None
 
     @field_validator("api_keys_file", "var_dir", mode="before")
     @classmethod
