@@ -36,7 +36,15 @@ test: setup
 test-fast: venv
 	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
 
-up:
+# .env: the database passwords docker compose reads, random, written once (mode 0600, never committed).
+COMPOSE_SECRETS := HADIR_POSTGRES_PASSWORD HADIR_DB_CHECKIN_PASSWORD HADIR_DB_POLICY_PASSWORD HADIR_DB_NOTIFY_PASSWORD \
+	HADIR_DB_REPORTING_PASSWORD
+
+.env:
+	@umask 077 && $(PYTHON) -c 'import secrets, sys; print("\n".join(f"{n}={secrets.token_urlsafe(24)}" for n in sys.argv[1:]))' \
+		$(COMPOSE_SECRETS) > .env
+
+up: .env
 	docker compose up --build -d
 	@echo "checkin :8001  policy :8002  notify :8003  reporting :8004  prometheus :9090  grafana :3000"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from tests.support import infra, suites, tasks
 from tests.support.tokens import Tokens
 
 LEFTOVER_TASKS: list[str] = []
+# The tests are development: a service built without HADIR_JWT_JWKS_FILE uses the development keys
+# (tests/runtime/test_settings.py checks that nothing else does).
+os.environ.setdefault("HADIR_ENVIRONMENT", "development")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@
     hadir demo                     load the demo tenant (Pemprov Banten) into running services
     hadir token --role employee …  a development bearer token
     hadir apikey create --tenant T an integrator's API key (also: list, revoke ID)
+    hadir tenant-ref T             the opaque reference that labels tenant T's metrics
     hadir kafka start|stop|status  the local Apache Kafka broker
 
 Each command is a small function; the work is in ``runner`` (var dir, broker, services),
@@ -24,7 +25,8 @@ import typer
 
 from services.runtime import apikeys, devkeys
 from services.runtime.auth import ROLES
-from services.runtime.settings import REPO_ROOT
+from services.runtime.metrics import TenantRefs
+from services.runtime.settings import REPO_ROOT, Settings
 from tools import demo, ports, runner
 from tools.kafka import cli as kafka_cli
 from tools.kafka import cluster as kafka_local
@@ -257,6 +259,16 @@ def simulate(ctx: typer.Context) -> None:
     from tools.simulate import cli as simulation
 
     raise typer.Exit(simulation.main(ctx.args))
+
+
+@app.command("tenant-ref")
+def tenant_ref(tenant: Annotated[str, typer.Argument(help="Tenant id, e.g. `banten`.")]) -> None:
+    """Print the opaque reference that labels TENANT's metrics (tenant_ref), with the key in
+    $HADIR_METRICS_TENANT_KEY (/metrics never names a tenant)."""
+    key = Settings().tenant_refs_key()
+    if key is None:
+        raise typer.BadParameter("set HADIR_METRICS_TENANT_KEY to the services' key", param_hint="TENANT")
+    typer.echo(TenantRefs(key)(tenant))
 
 
 # ----------------------------------------------------------------------- apikey

@@ -160,6 +160,7 @@ def run_env(var_dir: Path, bootstrap: str, jwks: Path) -> dict[str, str]:
     """The embedded default: SQLite files under ``var_dir``, this broker, the dev keys, consumer
     groups suffixed with the var dir's instance."""
     env = {
+        "HADIR_ENVIRONMENT": "development",
         "HADIR_VAR_DIR": str(var_dir),
         "HADIR_INSTANCE": instance_of(var_dir),
         "HADIR_KAFKA_BOOTSTRAP_SERVERS": bootstrap,

@@ -11,6 +11,7 @@ from services.reporting import api, handlers, store, web
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.reporting.settings import ReportingSettings
+from services.runtime.metrics import TenantRefs
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -20,7 +21,7 @@ PORT = 8004
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = ReportingSettings.of(settings or load_settings("reporting", PORT))
     rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
-    metrics = ReportingMetrics(rt.registry)
+    metrics = ReportingMetrics(rt.registry, TenantRefs(settings.tenant_refs_key()))
     scheduler = WindowScheduler(
         rt,
         interval=settings.reporting_scan_seconds,

@@ -3,13 +3,13 @@
 They lay out the report and its rows as built (each row's status by the one rule,
 :mod:`.domain.ledger`) and decide nothing. Times are in the tenant's local time with
 its zone (WIB, WITA, WIT). CSV is UTF-8 with a byte-order mark so that spreadsheet
-programs read the accents; XLSX (via xlsxwriter) has one sheet per table, a frozen
-header row and filters.
+programs read the accents, and no text cell is a formula (:mod:`services.runtime.csv_export`);
+XLSX (via xlsxwriter) has one sheet per table, a frozen header row and filters, and writes
+text as text (never a formula).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from services.reporting.domain.daily import Counts
 from services.reporting.domain.daily_report import DailyReport, local_text
 from services.reporting.domain.ledger import LedgerRow
 from services.reporting.domain.monthly import ScoreOut
+from services.runtime import csv_export
 
 STATUS = {"on_time": "Tepat waktu", "late": "Terlambat", "missing": "Tidak lapor", None: "Menunggu"}
 SECTOR = {"critical": "Kritikal", "essential": "Esensial", "non_essential": "Non-esensial"}
@@ -106,11 +107,8 @@ def monthly_sheets(month: Any, rows: Sequence[ScoreOut], weights: dict[str, Any]
 
 
 def to_csv(sheet: Sheet) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(sheet.headers)
-    writer.writerows(sheet.rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """One sheet as CSV, by the suite's one writer (no cell is a formula: :mod:`services.runtime.csv_export`)."""
+    return csv_export.to_csv(sheet.headers, sheet.rows)
 
 
 def to_xlsx(sheets: Sequence[Sheet], title: str) -> bytes:

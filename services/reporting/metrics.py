@@ -1,12 +1,14 @@
 """Prometheus gauges of the reports, per tenant and category (sector).
 
-Labels are bounded: ``tenant`` (at most the 552 regional governments), ``sector``
-(critical, essential, non_essential) and ``status`` (on_time, late, missing) —
-never an employee or a unit. The gauges describe each tenant's *current local
-day* from the ledger of closed windows and the in-office snapshot, refreshed by
-the scheduler every ``HADIR_REPORTING_METRICS_SECONDS``. Every reporting instance
-exports the same values (they read one database): aggregate with ``max``, not
-``sum``.
+Labels are bounded: ``tenant_ref`` (at most the 552 regional governments, each by its
+opaque reference, :class:`services.runtime.metrics.TenantRefs`: ``/metrics`` answers
+without credentials, so it never names a tenant), ``sector`` (critical, essential,
+non_essential) and ``status`` (on_time, late, missing) — never an employee or a unit.
+The gauges describe each tenant's *current local day* from the ledger of closed windows
+and the in-office snapshot, refreshed by the scheduler every
+``HADIR_REPORTING_METRICS_SECONDS``. Every reporting instance exports the same values
+(they read one database, with the same ``HADIR_METRICS_TENANT_KEY``): aggregate with
+``max``, not ``sum``.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import local_date
 from services.reporting.store import Expectation, Tenant, UnitDay, Verification
+from services.runtime.metrics import TenantRefs
 
 
 class ReportingMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        labels = ["tenant", "sector"]
+    def __init__(self, registry: CollectorRegistry, tenant_ref: TenantRefs | None = None) -> None:
+        self.tenant_ref = tenant_ref or TenantRefs()
+        labels = ["tenant_ref", "sector"]
         self.expected = Gauge("hadir_reporting_expected_checkins",
                               "Expected check-ins of closed windows today", labels, registry=registry)
         self.checkins = Gauge("hadir_reporting_checkins", "Expected check-ins of closed windows today by outcome",
@@ -39,11 +43,11 @@ class ReportingMetrics:
         self.units_below = Gauge("hadir_reporting_units_below_quota", "Units rostered below their sector's quota",
                                  labels, registry=registry)
         self.units_verified = Gauge("hadir_reporting_units_verified", "Units whose head verified today's report",
-                                    ["tenant"], registry=registry)
+                                    ["tenant_ref"], registry=registry)
         self.notices = Counter("hadir_reporting_notices_total", "report.due_soon / report.overdue staged",
                                ["phase"], registry=registry)
         self.overdue_emitted = Counter("hadir_overdue_emitted", "report.overdue events staged, per tenant",
-                                       ["tenant"], registry=registry)
+                                       ["tenant_ref"], registry=registry)
         self.closures = Counter("hadir_reporting_window_closures_total", "Window closures made by this instance",
                                 ["phase"], registry=registry)
         self.close_seconds = Histogram("hadir_reporting_window_close_seconds", "Time to close one window",
@@ -84,13 +88,14 @@ class ReportingMetrics:
         by_status: dict[tuple[str, str, str], int] = defaultdict(int)
         outside: dict[tuple[str, str], int] = defaultdict(int)
         suspicious: dict[tuple[str, str], int] = defaultdict(int)
+        ref = self.tenant_ref
         for tenant, day, sector, status, n, out, sus in counts:
             if today.get(tenant) != day:
                 continue
-            expected[(tenant, sector)] += n
-            by_status[(tenant, sector, status)] += n
-            outside[(tenant, sector)] += out or 0
-            suspicious[(tenant, sector)] += sus or 0
+            expected[(ref(tenant), sector)] += n
+            by_status[(ref(tenant), sector, status)] += n
+            outside[(ref(tenant), sector)] += out or 0
+            suspicious[(ref(tenant), sector)] += sus or 0
         for gauge in (self.expected, self.checkins, self.outside, self.suspicious, self.in_office, self.quota,
                       self.units_below, self.units_verified):
             gauge.clear()
@@ -103,9 +108,9 @@ class ReportingMetrics:
         for tenant, day, sector, headcount, wfo, quota, below in offices:
             if today.get(tenant) != day:
                 continue
-            self.in_office.labels(tenant, sector).set((wfo or 0) / headcount if headcount else 0)
-            self.quota.labels(tenant, sector).set((quota or 0) / 100)
-            self.units_below.labels(tenant, sector).set(below or 0)
+            self.in_office.labels(ref(tenant), sector).set((wfo or 0) / headcount if headcount else 0)
+            self.quota.labels(ref(tenant), sector).set((quota or 0) / 100)
+            self.units_below.labels(ref(tenant), sector).set(below or 0)
         for tenant, day, n in verified:
             if today.get(tenant) == day:
-                self.units_verified.labels(tenant).set(n)
+                self.units_verified.labels(ref(tenant)).set(n)

@@ -211,7 +211,7 @@ class WindowScheduler:
             self.metrics.closures.labels(phase).inc()
             self.metrics.notices.labels(phase).inc(len(absent))
             if phase == "overdue":
-                self.metrics.overdue_emitted.labels(tenant.id).inc(len(absent))
+                self.metrics.overdue_emitted.labels(self.metrics.tenant_ref(tenant.id)).inc(len(absent))
             if forced:
                 self.metrics.forced_closures.inc()
             self.metrics.close_seconds.observe(elapsed)

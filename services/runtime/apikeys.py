@@ -2,8 +2,11 @@
 
 A key is a random secret shown once, when created. The keys file (``HADIR_API_KEYS_FILE``,
 default ``<HADIR_VAR_DIR or var>/api-keys.json``, a sibling of the JWKS file) keeps only its
-SHA-256, with the tenant and roles it stands for (``integrator`` unless told otherwise; never
-``platform_admin``: a key always belongs to one tenant). Revoking a key marks it revoked; the
+SHA-256, with the tenant and roles it stands for (``integrator`` unless told otherwise). A key
+always belongs to one tenant, so it never holds a role that reads across tenants
+(``national_viewer``, ``platform_admin``: :data:`services.runtime.roles.CROSS_TENANT_ROLES`):
+:func:`create` refuses one, and :meth:`ApiKeyStore.verify` refuses a stored key that holds one
+(written by hand or by an older version), whatever the file says. Revoking a key marks it revoked; the
 services re-read the file when it changes, so a revocation takes effect at the next request.
 
 File format::
@@ -27,10 +30,14 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import structlog
+
+from services.runtime.roles import CROSS_TENANT_ROLES, KEY_ROLES
 from services.runtime.settings import Settings
 
+log = structlog.get_logger(__name__)
+
 PREFIX = "hadir_"
-KEY_ROLES = frozenset({"employee", "unit_head", "tenant_admin", "national_viewer", "integrator"})
 
 
 class ApiKeyError(ValueError):
@@ -110,6 +117,9 @@ def create(path: Path, *, tenant: str, roles: tuple[str, ...] = ("integrator",),
     unknown = sorted(set(roles) - KEY_ROLES)
     if not tenant:
         raise ApiKeyError("an API key needs a tenant")
+    if national := sorted(set(roles) & CROSS_TENANT_ROLES):
+        raise ApiKeyError(f"an API key belongs to one tenant and cannot hold a role that reads across tenants: "
+                          f"{', '.join(national)} (only a bearer token of a national principal can)")
     if not roles or unknown:
         raise ApiKeyError(f"roles must be among {sorted(KEY_ROLES)}; got {sorted(roles)}")
     key_id = secrets.token_hex(6)
@@ -153,12 +163,16 @@ class ApiKeyStore:
             self._stamp = stamp
 
     def verify(self, secret: str) -> ApiKey | None:
-        """The active key this secret belongs to, else None."""
+        """The active key this secret belongs to, else None (also when it holds a cross-tenant role)."""
         key_id = _parse(secret)
         if key_id is None:
             return None
         self._refresh()
         key = self._keys.get(key_id)
         if key is None or not key.active or not hmac.compare_digest(key.sha256, digest(secret)):
+            return None
+        if national := sorted(set(key.roles) & CROSS_TENANT_ROLES):
+            log.warning("API key refused: it holds a role that reads across tenants; revoke it and create "
+                        "one with tenant roles", key_id=key.id, tenant=key.tenant, roles=national)
             return None
         return key

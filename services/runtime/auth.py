@@ -33,15 +33,12 @@ import structlog
 from fastapi import Depends, HTTPException, Request, status
 
 from services.runtime import apikeys, errors, rls
+from services.runtime.roles import CROSS_TENANT_ROLES, ROLES
 from services.runtime.token_cache import TokenCache
 
 log = structlog.get_logger(__name__)
 
 ALGORITHMS = ("ES256", "RS256")
-ROLES = frozenset(
-    {"employee", "unit_head", "tenant_admin", "national_viewer", "integrator", "platform_admin"}
-)
-CROSS_TENANT_ROLES = frozenset({"national_viewer", "platform_admin"})
 PUBLIC_PATHS = frozenset({
     "/healthz", "/readyz", "/metrics",
     "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json",

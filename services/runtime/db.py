@@ -11,7 +11,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
-from services.runtime.rls import TenantSession
+from services.runtime import rls
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -50,8 +50,9 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
-    else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+    else:  # the services' own work sees every tenant unless a transaction is confined (rls)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size,
+                      connect_args={"server_settings": dict(rls.CONNECTION_SETTINGS)})
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -91,7 +92,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose transactions carry the request's tenant to PostgreSQL (``rls``)."""
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=rls.TenantSession)
 
 
 def dialect_name(session: AsyncSession) -> str:

@@ -1,12 +1,38 @@
 """Prometheus metrics of the plumbing. One registry per service process.
 
 Labels stay bounded: service, topic, consumer group, method, route template,
-status class, tenant and category at most — never an employee.
+status class, tenant reference and category at most — never an employee. ``/metrics``
+answers without credentials, so no label value names a tenant: a per-tenant metric is
+labelled ``tenant_ref`` by :class:`TenantRefs`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class TenantRefs:
+    """A tenant's opaque label value: ``t-`` and the first 16 hex digits of
+    HMAC-SHA256(key, tenant id). Tenant ids are few and guessable, so a plain hash could be
+    reversed by trying them; a keyed one cannot without the key. With the key
+    (``HADIR_METRICS_TENANT_KEY``, the same on every replica) an operator maps a tenant to
+    its reference (``hadir tenant-ref``); without one configured, each process draws a random
+    key, and references then differ between replicas and restarts."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key or secrets.token_bytes(32)
+        self._refs: dict[str, str] = {}
+
+    def __call__(self, tenant: str) -> str:
+        ref = self._refs.get(tenant)
+        if ref is None:
+            digest = hmac.new(self._key, tenant.encode(), hashlib.sha256).hexdigest()
+            ref = self._refs[tenant] = f"t-{digest[:16]}"
+        return ref
 
 
 class RuntimeMetrics:

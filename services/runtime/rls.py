@@ -3,14 +3,26 @@
 The first wall is every query's own ``WHERE tenant = :tenant`` (the tenant comes from the
 credentials). The second: after migrations, every table with a ``tenant`` column gets
 row-level security, enabled and forced (the table owner is subject to it too), with one
-policy that keeps the rows of the tenant named by the transaction setting ``app.tenant``,
-when that setting is set. A request binds its caller's tenant (:func:`bind`, called by
-the principal dependency); every transaction a session begins then runs
-``SELECT set_config('app.tenant', :tenant, true)`` (local to the transaction, so a pooled
-connection never carries it to the next user). Background work (consumers, schedulers,
-the outbox relay) and the check-in group commit, which shares one transaction between many
-tenants' requests and writes each row with the tenant of that row's own credentials, bind
-nothing and see every row; :func:`confine` holds the rest of such a transaction to one tenant.
+policy (:data:`EXPRESSION`) that keeps a row when
+
+- its tenant is the one the setting ``app.tenant`` names (an empty or unset ``app.tenant``
+  names no tenant: nothing), or
+- the setting ``app.all_tenants`` is ``on``: the explicit "every tenant", never implied by an
+  empty ``app.tenant``.
+
+The services' own connections start with ``app.all_tenants = on`` (:data:`CONNECTION_SETTINGS`,
+sent when the connection opens, so it costs no statement): background work (consumers,
+schedulers, the outbox relay) and the check-in group commit, which shares one transaction
+between many tenants' requests and writes each row with the tenant of that row's own
+credentials, bind nothing and see every row; so do the migrations (their own connection sets
+it). A request binds its caller's tenant (:func:`bind`, called by the principal dependency;
+a request's scope is :data:`NO_TENANT`, nothing, until its principal is known); every
+transaction a session begins then runs one ``SELECT set_config('app.tenant', :tenant, true),
+set_config('app.all_tenants', 'off', true)`` (local to the transaction, so a pooled
+connection never carries it to the next user). Only a principal with a cross-tenant role (the
+national view) stays unbound in a request. :func:`confine` holds the rest of a transaction
+to one tenant. Any other connection (a console, a tool) with the services' role sees no row
+until it says which tenant, or every tenant, it means.
 
 A role with ``SUPERUSER`` or ``BYPASSRLS`` is never subject to row-level security: run the
 services as an ordinary role that owns its database (:func:`install` logs a warning
@@ -34,12 +46,15 @@ from sqlalchemy.orm import Session
 log = structlog.get_logger(__name__)
 
 SETTING = "app.tenant"
-POLICY = "hadir_tenant_v1"  # bump the suffix when the expression changes: older ones are dropped
+ALL_SETTING = "app.all_tenants"
+POLICY = "hadir_tenant_v2"  # bump the suffix when the expression changes: older ones are dropped
 LOCK_ID = 0x4D696772  # the migrations' advisory lock: replicas install one at a time
 # A principal that should be scoped but carries no tenant sees nothing (no tenant id is "∅").
 NO_TENANT = "\u2205"
-_CURRENT = f"current_setting('{SETTING}', true)"
-EXPRESSION = f"(coalesce({_CURRENT}, '') = '' OR tenant = {_CURRENT})"
+EXPRESSION = (f"(tenant = nullif(current_setting('{SETTING}', true), '') "
+              f"OR current_setting('{ALL_SETTING}', true) = 'on')")
+# asyncpg's ``server_settings``: what every connection of the services' engines starts with.
+CONNECTION_SETTINGS = {ALL_SETTING: "on"}
 
 
 
@@ -58,8 +73,9 @@ _scope: ContextVar[Scope | None] = ContextVar("hadir_rls_scope", default=None)
 
 
 def open_scope() -> Scope:
-    """A fresh, unscoped Scope for the current task (call it in the request's task)."""
-    scope = Scope()
+    """A fresh Scope for the current task (call it in the request's task), confined to no
+    tenant until the principal dependency fills it in."""
+    scope = Scope(NO_TENANT)
     _scope.set(scope)
     return scope
 
@@ -88,14 +104,18 @@ class TenantSession(Session):
     """The sync session behind every ``AsyncSession`` of the services: sets ``app.tenant``."""
 
 
-_SET_TENANT = text("SELECT set_config(:name, :tenant, true)")
+_SET_SCOPE = text(f"SELECT set_config('{SETTING}', :tenant, true), set_config('{ALL_SETTING}', :every, true)")
+
+
+def _scope_params(tenant: str | None) -> dict[str, str]:
+    return {"tenant": tenant or "", "every": "on" if tenant is None else "off"}
 
 
 @event.listens_for(TenantSession, "after_begin")
 def _set_tenant(session: Session, transaction: Any, connection: Connection) -> None:
     tenant = bound()
     if tenant is not None and connection.dialect.name == "postgresql":
-        connection.execute(_SET_TENANT, {"name": SETTING, "tenant": tenant})
+        connection.execute(_SET_SCOPE, _scope_params(tenant))
 
 
 async def confine(session: AsyncSession, tenant: str | None) -> None:
@@ -105,7 +125,14 @@ async def confine(session: AsyncSession, tenant: str | None) -> None:
     The setting outlives ``RELEASE SAVEPOINT``: a transaction that confines one part must
     confine (or release with None) every part after it. PostgreSQL only."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_SET_TENANT, {"name": SETTING, "tenant": tenant or ""})
+        await session.execute(_SET_SCOPE, _scope_params(tenant))
+
+
+def every_tenant(connection: Connection) -> None:
+    """Let the rest of this connection's session see every tenant (the migrations: data
+    changes over every tenant's rows). PostgreSQL only."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT set_config('{ALL_SETTING}', 'on', false)"))
 
 
 # --- installation -----------------------------------------------------------------

@@ -3,18 +3,28 @@
 :class:`Settings` holds what every service reads; each service's ``settings.py`` extends it
 with its own fields (named after their variables: ``HADIR_REPORTING_SCAN_SECONDS`` is
 ``reporting_scan_seconds``). Nothing outside a settings module reads the environment.
+
+Development is explicit: ``HADIR_ENVIRONMENT=development`` (``hadir run`` and the tests set
+it). Only then may a service without ``HADIR_JWT_JWKS_FILE`` fall back to the development keys
+under ``var/dev-keys``; anywhere else :func:`load_settings` refuses to start the service
+(:class:`ConfigurationError`), so no installation trusts keys whose private half sits in a
+development directory.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigurationError(RuntimeError):
+    """Settings a service refuses to start with."""
 
 
 class Settings(BaseSettings):
@@ -24,6 +34,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HADIR_", extra="ignore")
 
     service: str = "hadir"
+    environment: Literal["development", "production"] = Field(
+        default="production", description="development: the dev keys stand in for a missing HADIR_JWT_JWKS_FILE")
     host: str = "127.0.0.1"
     port: int = 8000
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -59,6 +71,12 @@ class Settings(BaseSettings):
     rate_limit_address_per_second: float = Field(
         default=1.0, ge=0, description="requests without valid credentials one client address may send a second")
     rate_limit_address_burst: int = Field(default=60, ge=1, description="... and at once")
+    metrics_tenant_key: SecretStr | None = Field(
+        default=None, description="key of the opaque tenant references on /metrics (metrics.TenantRefs); "
+                                  "the same on every replica, else each process draws its own")
+
+    def tenant_refs_key(self) -> bytes | None:
+        return self.metrics_tenant_key.get_secret_value().encode() if self.metrics_tenant_key else None
 
     @field_validator("api_keys_file", "var_dir", mode="before")
     @classmethod
@@ -77,12 +95,18 @@ class Settings(BaseSettings):
 def load_settings(service: str, port: int, **overrides: object) -> Settings:
     """Build the settings of one service, resolving its own database URL:
     ``HADIR_<SERVICE>_DATABASE_URL``, else ``HADIR_DATABASE_URL`` with ``{service}``
-    replaced by the service name, else a SQLite file under ``var/``."""
+    replaced by the service name, else a SQLite file under ``var/``; and its JWKS file:
+    ``HADIR_JWT_JWKS_FILE``, else (development only) ``var/dev-keys/jwks.json``."""
     if "HADIR_PORT" not in os.environ:
         overrides.setdefault("port", port)
     url = overrides.pop("database_url", None) or _database_url(service, overrides.get("var_dir"))
     settings = Settings(service=service, database_url=url, **overrides)  # type: ignore[arg-type]
     if settings.jwt_jwks_file is None:
+        if settings.environment != "development":
+            raise ConfigurationError(
+                "HADIR_JWT_JWKS_FILE belum diatur: di luar pengembangan layanan memerlukan berkas JWKS penyedia "
+                "identitas / HADIR_JWT_JWKS_FILE is not set: outside development the services need the identity "
+                "provider's JWKS file; the development keys are used only with HADIR_ENVIRONMENT=development")
         settings = settings.model_copy(
             update={"jwt_jwks_file": settings.var_dir / "dev-keys" / "jwks.json"}
         )

@@ -31,7 +31,7 @@ HADIR_METRICS = {
     "hadir_dead_letter_failures_total": {"group", "topic"},
     "hadir_events_handled_total": {"group", "type"},
     "hadir_ready": set(),
-    "hadir_overdue_emitted_total": {"tenant"},
+    "hadir_overdue_emitted_total": {"tenant_ref"},  # never a tenant name: /metrics is public
     "hadir_notifications_total": {"channel", "status"},
     "hadir_reporting_forced_closures_total": set(),
     "hadir_reporting_held_closures": set(),

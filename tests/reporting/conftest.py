@@ -39,11 +39,13 @@ from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.runtime import migrations
 from services.runtime.consumer import Decoded, dispatch
+from services.runtime.metrics import TenantRefs
 from services.runtime.outbox import envelope_for
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
 
 DAY = date(2026, 3, 10)
+METRICS_KEY = "metrics-key-of-the-tests"  # noqa: S105 — HADIR_METRICS_TENANT_KEY of the test instances
 TZ = "Asia/Jakarta"
 K = CheckinKind
 
@@ -76,9 +78,9 @@ class Instance:
 
 def instance(url: str, jwks: Path | None = None, **scheduler_args: object) -> Instance:
     settings = Settings(service="reporting", database_url=url, kafka_bootstrap_servers="127.0.0.1:1",
-                        jwt_jwks_file=jwks or Path("/nonexistent"))
+                        jwt_jwks_file=jwks or Path("/nonexistent"), metrics_tenant_key=METRICS_KEY)
     rt = ServiceRuntime(settings, store.Base.metadata, Path(store.__file__).parent / "migrations")
-    metrics = ReportingMetrics(rt.registry)
+    metrics = ReportingMetrics(rt.registry, TenantRefs(settings.tenant_refs_key()))
     args = {"interval": 1.0, "settle": timedelta(seconds=10), "due_soon_before": timedelta(minutes=10),
             "max_hold": timedelta(minutes=5), "lookback_days": 3, "metrics": metrics, "metrics_every": 0.0,
             **scheduler_args}

@@ -13,13 +13,16 @@ import httpx
 import openpyxl
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
 from services.contracts.policy import Sector
 from services.reporting import api
 from services.reporting.api.deps import XLSX
 from services.reporting.domain import scoring
-from tests.reporting.conftest import DAY, K, apply, at, nip, roster, seed, verdict
+from services.runtime.metrics import TenantRefs
+from tests.reporting.conftest import DAY, METRICS_KEY, K, apply, at, nip, roster, seed, verdict
 from tests.support.tokens import Tokens
+from tools.cli import app as cli
 
 D1, D2, B1, B2, B3, B4, P1, P2 = (nip(i) for i in range(8))
 STAFF = [(D1, "dinkes"), (D2, "dinkes"), (B1, "bkd"), (B2, "bkd"), (B3, "bkd"), (B4, "bkd"), (P1, "bpkad"),
@@ -212,16 +215,30 @@ async def test_monthly_scores_follow_the_documented_formula(day) -> None:  # typ
     assert body["totals"]["expected"] == 12
 
 
-async def test_gauges_per_tenant_and_sector_never_per_employee(day) -> None:  # type: ignore[no-untyped-def]
+async def test_gauges_per_tenant_and_sector_never_per_employee_nor_by_tenant_name(day) -> None:  # type: ignore[no-untyped-def]
+    """/metrics answers without credentials: per-tenant series carry the tenant's keyed, opaque
+    reference (what ``hadir tenant-ref`` prints with the same key), never its name."""
     reporting, _, _ = day
     registry = reporting.rt.registry
     async with reporting.rt.sessions() as session:
         await reporting.metrics.refresh(session, at(9, 16))
+    ref = TenantRefs(METRICS_KEY.encode())(TENANT)
+    assert ref.startswith("t-") and TENANT not in ref
     value = registry.get_sample_value
-    assert value("hadir_reporting_expected_checkins", {"tenant": TENANT, "sector": "non_essential"}) == 7
-    assert value("hadir_reporting_checkins", {"tenant": TENANT, "sector": "non_essential", "status": "missing"}) == 2
-    assert value("hadir_reporting_in_office_ratio", {"tenant": TENANT, "sector": "critical"}) == 1.0
-    assert value("hadir_reporting_units_below_quota", {"tenant": TENANT, "sector": "essential"}) == 0
-    labels = {v for metric in registry.collect() if metric.name.startswith("hadir_reporting")
+    assert value("hadir_reporting_expected_checkins", {"tenant_ref": ref, "sector": "non_essential"}) == 7
+    assert value("hadir_reporting_checkins", {"tenant_ref": ref, "sector": "non_essential", "status": "missing"}) == 2
+    assert value("hadir_reporting_in_office_ratio", {"tenant_ref": ref, "sector": "critical"}) == 1.0
+    assert value("hadir_reporting_units_below_quota", {"tenant_ref": ref, "sector": "essential"}) == 0
+    assert value("hadir_overdue_emitted_total", {"tenant_ref": ref}) == 3
+    labels = {v for metric in registry.collect() if metric.name.startswith("hadir_")
               for sample in metric.samples for v in sample.labels.values()}
-    assert not labels & {D1, D2, B1, B2, B3, B4, P1, P2, "bkd", "dinkes", "bpkad"}
+    assert not labels & {D1, D2, B1, B2, B3, B4, P1, P2, "bkd", "dinkes", "bpkad", TENANT}
+
+    app = reporting.rt.app(title="reporting", description="metrics")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting") as client:
+        scraped = await client.get("/metrics")  # no credentials, as Prometheus scrapes
+    assert scraped.status_code == 200
+    assert f'tenant_ref="{ref}"' in scraped.text and TENANT not in scraped.text
+
+    printed = CliRunner().invoke(cli, ["tenant-ref", TENANT], env={"HADIR_METRICS_TENANT_KEY": METRICS_KEY})
+    assert printed.exit_code == 0 and printed.stdout.strip() == ref, printed.output

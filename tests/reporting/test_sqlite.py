@@ -60,6 +60,7 @@ async def test_closure_reports_and_scores_on_sqlite(tmp_path: Path) -> None:
         async with rt.sessions() as session:
             await inst.metrics.refresh(session, at(8, 30))
         assert rt.registry.get_sample_value("hadir_reporting_expected_checkins",
-                                            {"tenant": "serang", "sector": "non_essential"}) == 5
+                                            {"tenant_ref": inst.metrics.tenant_ref("serang"),
+                                             "sector": "non_essential"}) == 5
     finally:
         await rt.engine.dispose()

@@ -7,6 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.runtime import rls
+
 config = context.config
 target_metadata = config.attributes["target_metadata"]
 url = config.get_main_option("sqlalchemy.url") or ""
@@ -18,6 +20,7 @@ MIGRATION_LOCK_ID = 0x4D696772  # "Migr": replicas starting together migrate one
 def _run(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    rls.every_tenant(connection)  # data migrations change every tenant's rows under row-level security
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
