@@ -36,12 +36,13 @@ test: setup
 test-fast: venv
 	$(PY) -m pytest -q -m "not infra" tests/contracts tests/policy
 
-# .env: the database passwords docker compose reads, random, written once (mode 0600, never committed).
+# .env: the database passwords and the key of notify's webhook secrets docker compose reads, random,
+# written once (mode 0600, never committed). A *_KEYS value is a Fernet key (32 random bytes, base64url).
 COMPOSE_SECRETS := HADIR_POSTGRES_PASSWORD HADIR_DB_CHECKIN_PASSWORD HADIR_DB_POLICY_PASSWORD HADIR_DB_NOTIFY_PASSWORD \
-	HADIR_DB_REPORTING_PASSWORD
+	HADIR_DB_REPORTING_PASSWORD HADIR_NOTIFY_SECRET_KEYS
 
 .env:
-	@umask 077 && $(PYTHON) -c 'import secrets, sys; print("\n".join(f"{n}={secrets.token_urlsafe(24)}" for n in sys.argv[1:]))' \
+	@umask 077 && $(PYTHON) -c 'import base64, secrets, sys; print("\n".join(f"{n}=" + (base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if n.endswith("_KEYS") else secrets.token_urlsafe(24)) for n in sys.argv[1:]))' \
 		$(COMPOSE_SECRETS) > .env
 
 up: .env

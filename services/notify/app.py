@@ -35,7 +35,7 @@ def build(settings: Settings | None = None,
     logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged as "delivery attempt"
     client = httpx.AsyncClient(follow_redirects=False, headers={"user-agent": "Hadir-Notify/1"})
     hooks = webhook.client()
-    box = sealing.from_settings(ns, settings.var_dir)
+    box = sealing.from_settings(ns, settings)
     worker = DeliveryWorker(rt, ns, senders(rt, ns, client, hooks, box))
 
     async def deliver_forever() -> None:

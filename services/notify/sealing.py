@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.notify.domain.signing import PREFIX
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret
+from services.runtime.settings import ConfigurationError, Settings
 
 log = structlog.get_logger(__name__)
 
@@ -58,11 +59,18 @@ class SecretBox:
         return True
 
 
-def from_settings(settings: NotifySettings, var_dir: Path) -> SecretBox:
+def from_settings(settings: NotifySettings, common: Settings) -> SecretBox:
+    """The keys of ``HADIR_NOTIFY_SECRET_KEYS``; without them, in development only, a key made
+    once under the var directory (anywhere else the service refuses to start, as for JWKS)."""
     if settings.secret_keys is not None:
         keys = [k.strip().encode() for k in settings.secret_keys.get_secret_value().split(",") if k.strip()]
         return SecretBox(keys)
-    path = var_dir / DEV_KEY_FILE
+    if common.environment != "development":
+        raise ConfigurationError(
+            "HADIR_NOTIFY_SECRET_KEYS belum diatur: di luar pengembangan rahasia webhook memerlukan kunci "
+            "(Fernet) / HADIR_NOTIFY_SECRET_KEYS is not set: outside development webhook signing secrets need a "
+            "Fernet key; a development key is made only with HADIR_ENVIRONMENT=development")
+    path = common.var_dir / DEV_KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(Fernet.generate_key())

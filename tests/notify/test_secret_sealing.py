@@ -19,6 +19,7 @@ from services.notify.domain import signing
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSecret
 from services.runtime.service import ServiceRuntime
+from services.runtime.settings import ConfigurationError, Settings
 from tests.notify.inprocess import subscribe
 from tests.notify.receivers import HttpReceiver, verify_standard_webhook
 
@@ -60,11 +61,21 @@ async def test_legacy_plaintext_and_old_key_secrets_are_resealed_with_the_new_ke
 
 
 def test_a_development_key_is_made_once_when_no_key_is_configured(tmp_path: Path) -> None:
-    var = tmp_path
-    first = sealing.from_settings(NotifySettings(), var)
+    dev = Settings(service="notify", var_dir=tmp_path, environment="development")
+    first = sealing.from_settings(NotifySettings(), dev)
     token = first.seal("whsec_x")
-    assert (var / sealing.DEV_KEY_FILE).exists()
-    assert sealing.from_settings(NotifySettings(), var).open(token) == "whsec_x"
-    configured = sealing.from_settings(NotifySettings(secret_keys=Fernet.generate_key().decode()), var)
+    assert (tmp_path / sealing.DEV_KEY_FILE).exists()
+    assert sealing.from_settings(NotifySettings(), dev).open(token) == "whsec_x"
+    configured = sealing.from_settings(NotifySettings(secret_keys=Fernet.generate_key().decode()), dev)
     with pytest.raises(InvalidToken):
         configured.open(token)
+
+
+def test_outside_development_a_missing_key_stops_the_service(tmp_path: Path) -> None:
+    production = Settings(service="notify", var_dir=tmp_path, environment="production")
+    with pytest.raises(ConfigurationError, match="HADIR_NOTIFY_SECRET_KEYS"):
+        sealing.from_settings(NotifySettings(), production)
+    assert not (tmp_path / sealing.DEV_KEY_FILE).exists(), "no development key outside development"
+    key = Fernet.generate_key().decode()
+    assert sealing.from_settings(NotifySettings(secret_keys=key), production).open(
+        sealing.from_settings(NotifySettings(secret_keys=key), production).seal("whsec_y")) == "whsec_y"
