@@ -6,7 +6,7 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from services.contracts import topics
 from services.contracts.base import Event
@@ -120,8 +120,16 @@ class RosterAssignment(_Part):
     reason: str | None = None
 
 
+RosterScope = Literal["range", "assignments"]
+
+
 class RosterPublished(Event):
-    """Who works in the office (WFO) or from home (WFH) on which days, for one unit."""
+    """Who works in the office (WFO) or from home (WFH) on which days, for one unit.
+
+    A generated roster replaces the unit's whole range, a unit head's override single entries
+    (`replaces`); changes apply in the order of `revision` (docs/integration.md, *Rosters*)."""
+
+    # Every consumer applies it by services.contracts.rules.rosters (services.runtime.rosters).
 
     TYPE = "hadir.roster.published.v1"
     TOPIC = topics.ROSTER_PUBLISHED
@@ -130,6 +138,39 @@ class RosterPublished(Event):
     start: date
     end: date
     assignments: list[RosterAssignment]
+    replaces: RosterScope = Field(
+        default="assignments",
+        description="`range`: a generated roster — the unit's roster from `start` to `end` is the union of the "
+                    "assignments of the `chunks` events of this `revision`; an (employee, date) of the unit in "
+                    "the range that none of them lists has no entry any more. `assignments`: a unit head's "
+                    "override — only the listed (employee, date) entries change, every other entry stays. "
+                    "Events from producers before this field read as `assignments` (revision 0).",
+    )
+    revision: int = Field(
+        default=0, ge=0,
+        description="order of the tenant's roster changes: a later change has a higher revision (all events of "
+                    "one change share it). Keep, per (employee, date), the revision that wrote it: an "
+                    "assignment never replaces an entry of a higher revision, nor a day inside the range of a "
+                    "`range` change of the same unit with a higher revision; 0 is older than any other.",
+    )
+    chunk: int = Field(default=0, ge=0, description="this event's index among the `chunks` events of the revision")
+    chunks: int = Field(
+        default=1, ge=1,
+        description="how many events carry this revision (a large roster is split to fit Kafka's message size); "
+                    "a `range` drops the unit's older entries in the range only once all of them are in",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RosterPublished:
+        if self.revision == 0:
+            return self  # as producers before these fields sent it
+        if self.end < self.start:
+            raise ValueError("end before start")
+        if self.chunk >= self.chunks:
+            raise ValueError("chunk must be below chunks")
+        if any(not self.start <= a.date <= self.end for a in self.assignments):
+            raise ValueError("an assignment outside start..end")
+        return self
 
     def subject(self) -> str:
         return f"unit:{self.unit_id}"

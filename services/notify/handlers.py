@@ -10,8 +10,9 @@ happens exactly once per event.
 - ``checkin.evaluated`` → suspicious or outside the geofence: the unit's head(s)
 - ``policy.updated``    → every active employee of the tenant, told their unit's sector
                           and quota by the shared rules (:mod:`.domain.policy_notice`)
-- ``roster.published``  → each rostered employee: their schedule, and a reminder the
-                          afternoon before each office (WFO) day, "Besok Anda bekerja di kantor"
+- ``roster.published``  → each employee whose entries it takes over: their schedule, and a
+                          reminder the afternoon before each office (WFO) day, "Besok Anda
+                          bekerja di kantor"; the reminders of the entries it replaces are cancelled
 - each of them          → the tenant's matching webhook subscriptions
 
 People without a usable channel get personal notices on the ``log`` channel (so they
@@ -42,6 +43,7 @@ from services.contracts.events import (
     ReportOverdue,
     RosterPublished,
 )
+from services.contracts.rules.rosters import Entry
 from services.notify import audience
 from services.notify.domain import policy_notice
 from services.notify.domain.escalation import Period, escalates, period_key, week_of
@@ -50,8 +52,8 @@ from services.notify.domain.planned import Planned
 from services.notify.domain.reminders import office_day_reminder
 from services.notify.planner import Planner
 from services.notify.settings import NotifySettings
-from services.notify.store import Notification, OverdueMark, Recipient, Tenant, Unit
-from services.runtime import sql
+from services.notify.store import Notification, OverdueMark, Recipient, Tenant, Unit, roster_tables
+from services.runtime import rosters, sql
 from services.runtime.consumer import Handler
 from services.runtime.service import ServiceRuntime
 
@@ -164,11 +166,15 @@ async def on_policy(session: AsyncSession, envelope: Envelope, event: PolicyUpda
 
 
 async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPublished, *, planner: Planner) -> None:
+    """The entries the event takes over (``services.runtime.rosters``) are announced to their
+    employees with a reminder before each office day; a pending reminder of an entry it took over
+    or dropped is cancelled. Entries it leaves alone keep theirs."""
     tenant, settings = envelope.tenant, planner.settings
     view = await audience.tenant_view(session, tenant, settings)
-    await _supersede_reminders(session, tenant, envelope.id, event)
+    applied = await rosters.apply(session, roster_tables, tenant, event)
+    await _cancel_reminders(session, tenant, envelope.id, [*applied.written, *applied.dropped])
     by_employee: dict[str, list[Any]] = defaultdict(list)
-    for a in sorted(event.assignments, key=lambda a: a.date):
+    for a in sorted(applied.written.values(), key=lambda a: a.date):
         by_employee[a.employee_id].append(a)
     today = datetime.now(UTC).astimezone(ZoneInfo(view.timezone)).date()
     name = await audience.unit_name(session, tenant, event.unit_id)
@@ -214,12 +220,17 @@ async def _overdue_counts(session: AsyncSession, tenant: str, event_id: str, eve
     ]
 
 
-async def _supersede_reminders(session: AsyncSession, tenant: str, event_id: str, event: RosterPublished) -> None:
-    """A newer roster of the unit replaces the day reminders still pending for its dates."""
-    await session.execute(
-        update(Notification)
-        .where(Notification.tenant == tenant, Notification.kind == "roster_day",
-               Notification.unit_id == event.unit_id, Notification.status == "pending",
-               Notification.source_event_id != event_id,
-               Notification.occurrence >= event.start.isoformat(), Notification.occurrence <= event.end.isoformat())
-        .values(status="cancelled", last_error="superseded by a newer roster", updated_at=datetime.now(UTC)))
+async def _cancel_reminders(session: AsyncSession, tenant: str, event_id: str, entries: list[Entry]) -> None:
+    """Cancel the pending day reminders of these (employee, day) entries planned by other events."""
+    if not entries:
+        return
+    n, wanted = Notification, {(nip, day.isoformat()) for nip, day in entries}
+    days = sorted(day for _, day in wanted)
+    found = await session.execute(select(n.id, n.recipient, n.occurrence).where(
+        n.tenant == tenant, n.kind == "roster_day", n.status == "pending", n.source_event_id != event_id,
+        sql.among(session, n.recipient, sorted({nip for nip, _ in wanted})),
+        n.occurrence >= days[0], n.occurrence <= days[-1]))
+    ids = [r.id for r in found if (r.recipient, r.occurrence) in wanted]
+    if ids:
+        await session.execute(update(n).where(sql.among(session, n.id, ids), n.status == "pending").values(
+            status="cancelled", last_error="superseded by a newer roster", updated_at=datetime.now(UTC)))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
 from services.runtime.outbox import define_outbox
+from services.runtime.rosters import define_roster_tables
 
 
 class Base(DeclarativeBase):
@@ -109,6 +110,11 @@ class OverdueMark(Base):
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     window_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64))
+
+
+# The units' rosters (from roster.published): which (employee, day) entries each event
+# took over or dropped, so reminders follow the roster (services.runtime.rosters).
+roster_tables = define_roster_tables(Base.metadata)
 
 
 class WebhookSubscription(Base):

@@ -7,8 +7,9 @@ unit's sector (``contracts.rules.sectors``, the letter's mapping first) and so i
 quota (``contracts.rules.quota``), and the exemptions (``contracts.rules.work_mode``).
 WFO days already given this month before the range are the rotation's history,
 so generating week by week stays fair over the month.
-``roster.published`` is staged only when some assignment actually changed, in
-events of at most :data:`EVENT_CHUNK` assignments (Kafka's 1 MB message limit).
+``roster.published`` is staged only when some assignment actually changed: a generated
+roster replaces the unit's range, an override only its one entry, each under the tenant's
+next roster revision (:mod:`services.contracts.rules.rosters`).
 """
 
 from __future__ import annotations
@@ -21,20 +22,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import RosterAssignment, RosterPublished, WorkMode
+from services.contracts.events import RosterAssignment, RosterScope, WorkMode
 from services.contracts.policy import PolicyContent, Sector
-from services.contracts.rules import sectors, versions
+from services.contracts.rules import rosters, sectors, versions
 from services.contracts.rules.quota import quota_pct, required_in_office
 from services.contracts.rules.work_mode import is_exempt
 from services.policy import letters
 from services.policy.domain import rostering
 from services.policy.records import employee_record
 from services.policy.schemas import OverrideOut, RosterDayOut, RosterOut
-from services.policy.store import Employee, PolicyVersion, RosterDay, RosterOverride, RosterRun, Unit
+from services.policy.store import Employee, PolicyVersion, RosterDay, RosterOverride, RosterRevision, RosterRun, Unit
 from services.runtime import errors, outbox, sql
 from services.runtime.service import ServiceRuntime
-
-EVENT_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -129,17 +128,25 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
         ], ["tenant", "nip", "day"])
         assignments = [RosterAssignment(employee_id=nip, date=day, mode=mode)
                        for (nip, day), mode in sorted(wanted.items())]
-        await publish(rt, session, tenant, unit_id, start, end, assignments)
+        await publish(rt, session, tenant, unit_id, start, end, assignments, replaces="range")
     session.add(RosterRun(tenant=tenant, unit_id=unit_id, start=start, end=end, members=len(records),
                           changed=changed, created_by=actor, created_at=now))
     return summarize(unit_id, start, end, plan, policies, changed)
 
 
 async def publish(rt: ServiceRuntime, session: AsyncSession, tenant: str, unit_id: str, start: date, end: date,
-                  assignments: Sequence[RosterAssignment]) -> int:
-    events = [RosterPublished(unit_id=unit_id, start=start, end=end, assignments=list(assignments[i:i + EVENT_CHUNK]))
-              for i in range(0, len(assignments), EVENT_CHUNK)]
+                  assignments: Sequence[RosterAssignment], *, replaces: RosterScope) -> int:
+    events = rosters.events(unit_id, start, end, assignments, replaces=replaces,
+                            revision=await next_revision(session, tenant))
     return len(await outbox.stage_many(session, rt.outbox, events, tenant=tenant, source=rt.source))
+
+
+async def next_revision(session: AsyncSession, tenant: str) -> int:
+    """The tenant's next roster revision; the row stays locked until the change commits."""
+    stmt = sql.insert(session, RosterRevision).values(tenant=tenant, revision=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["tenant"],
+                                      set_={"revision": RosterRevision.__table__.c.revision + 1})
+    return int((await session.execute(stmt.returning(RosterRevision.revision))).scalar_one())
 
 
 async def month_history(session: AsyncSession, tenant: str, unit_id: str, start: date,
@@ -220,7 +227,7 @@ async def override(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
     session.add(audit)
     row.mode, row.source, row.reason, row.updated_at, row.updated_by = mode, "override", reason, now, actor
     await publish(rt, session, tenant, unit_id, day, day,
-                  [RosterAssignment(employee_id=nip, date=day, mode=mode, reason=reason)])
+                  [RosterAssignment(employee_id=nip, date=day, mode=mode, reason=reason)], replaces="assignments")
     return OverrideOut(unit_id=unit_id, nip=nip, date=day, old_mode=audit.old_mode, new_mode=mode,  # type: ignore[arg-type]
                        reason=reason, actor=actor, at=now)
 

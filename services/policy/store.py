@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.db import UTCDateTime
@@ -166,6 +166,17 @@ class RosterRun(Base):
     changed: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RosterRevision(Base):
+    """The tenant's latest roster revision: every change of a roster takes the next one, in
+    the transaction that makes it, so revisions follow the order of the changes (the row lock
+    holds a second change until the first commits); consumers order ``roster.published`` by it."""
+
+    __tablename__ = "roster_revisions"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
 
 
 outbox = define_outbox(Base.metadata)

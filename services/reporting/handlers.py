@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
@@ -31,12 +31,12 @@ from services.reporting.store import (
     Evaluation,
     Expectation,
     PolicyVersion,
-    RosterDay,
     Tenant,
     Unit,
+    roster_tables,
 )
 from services.reporting.window_lock import lock_windows
-from services.runtime import sql
+from services.runtime import rosters, sql
 from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
@@ -68,15 +68,8 @@ async def on_policy(session: AsyncSession, envelope: Envelope, event: PolicyUpda
 
 
 async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPublished) -> None:
-    """A roster replaces the unit's assignments for its date range."""
-    tenant = envelope.tenant
-    await session.execute(delete(RosterDay).where(
-        RosterDay.tenant == tenant, RosterDay.unit_id == event.unit_id,
-        RosterDay.day >= event.start, RosterDay.day <= event.end))
-    rows = {(a.employee_id, a.date): {"tenant": tenant, "nip": a.employee_id, "day": a.date, "mode": a.mode,
-                                      "unit_id": event.unit_id} for a in event.assignments}
-    if rows:
-        await sql.upsert(session, RosterDay.__table__, list(rows.values()), ("tenant", "nip", "day"))
+    """A range or the listed entries of a unit's roster, as ``replaces`` and ``revision`` say."""
+    await rosters.apply(session, roster_tables, envelope.tenant, event)
 
 
 async def on_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:

@@ -1,7 +1,7 @@
 """Tables of the reporting service: read models built from events, and what it decided.
 
 Read models (from other services' events): ``tenants``, ``units``, ``employees``,
-``policy_versions``, ``roster_days``, ``evaluations``.
+``policy_versions``, ``roster_days`` (with ``roster_chunks``), ``evaluations``.
 
 Decisions (this service's own facts):
 
@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.runtime.db import UTCDateTime
 from services.runtime.inbox import define_inbox
 from services.runtime.outbox import define_outbox
+from services.runtime.rosters import define_roster_tables
 
 
 class Base(DeclarativeBase):
@@ -86,15 +87,18 @@ class PolicyVersion(Base):
     content: Mapped[dict] = mapped_column(JSON)
 
 
-class RosterDay(Base):
-    __tablename__ = "roster_days"
-    __table_args__ = (Index("ix_roster_days_unit", "tenant", "unit_id", "day"),)
+roster_tables = define_roster_tables(Base.metadata)  # roster_days and roster_chunks (services.runtime.rosters)
 
-    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
-    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    mode: Mapped[str] = mapped_column(String(3))
-    unit_id: Mapped[str | None] = mapped_column(String(100))
+
+class RosterDay(Base):
+    __table__ = roster_tables.days
+
+    tenant: Mapped[str]
+    nip: Mapped[str]
+    day: Mapped[date]
+    mode: Mapped[str]
+    unit_id: Mapped[str | None]
+    revision: Mapped[int]
 
 
 class Evaluation(Base):

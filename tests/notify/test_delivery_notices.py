@@ -10,6 +10,7 @@ them. Each test has its own tenant and directory.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from services.contracts.events import (
     UnitRecord,
 )
 from services.contracts.policy import CheckinKind, PolicyContent, Sector
+from services.contracts.rules import rosters
 from tests.notify.harness import Bus, NotifyService, employee, mails, nip, tenant_id
 from tests.notify.receivers import MailServer
 from tests.support.waiting import eventually
@@ -125,6 +127,47 @@ async def test_a_roster_is_sent_to_the_employees_on_it_with_a_reminder_the_day_b
     assert due >= min(reminder_at, datetime.now(UTC) - timedelta(minutes=1))
     assert datetime.fromisoformat(reminder["expires_at"]) == datetime.combine(tomorrow, datetime.min.time(),
                                                                               ZoneInfo(TZ))
+
+
+async def test_day_reminders_follow_what_each_roster_event_replaces(notify: NotifyService, bus: Bus) -> None:
+    """An override moves the reminder of its one entry only (before, it cancelled the head's as
+    "superseded"); the chunks of a new roster do not cancel each other's reminders; an older
+    roster delivered again, or late, moves none."""
+    tenant = await dishub(notify, bus, "reminders")
+    d1, d2 = local_today() + timedelta(days=3), local_today() + timedelta(days=4)  # reminders due days ahead
+
+    def roster(revision: int, modes: dict[tuple[str, date], str], replaces: str = "range",
+               size: int = 2000) -> list[RosterPublished]:
+        start, end = (d1, d2) if replaces == "range" else (min(d for _, d in modes), max(d for _, d in modes))
+        return rosters.events("dishub", start, end, [
+            RosterAssignment(employee_id=n, date=d, mode=m) for (n, d), m in sorted(modes.items())],  # type: ignore[arg-type]
+            replaces=replaces, revision=revision, size=size)  # type: ignore[arg-type]
+
+    async def live_reminders(expected: dict[tuple[str, date], str]) -> None:
+        """Wait until the pending day reminders are those of ``expected``: entry -> the event that planned it."""
+        want = {(n, d.isoformat()): event_id for (n, d), event_id in expected.items()}
+        await notify.wait_for(tenant, f"pending reminders {want}", lambda rows: sorted(
+            ((r["recipient"], r["occurrence"]), r["source_event_id"]) for r in rows if r["status"] == "pending"
+        ) == sorted(want.items()), kind="roster_day")
+
+    first = roster(1, {(HEAD, d1): "wfo", (HEAD, d2): "wfo", (STAFF, d1): "wfh", (STAFF, d2): "wfo"})
+    e1 = await bus.publish(tenant, first[0])
+    await live_reminders({(HEAD, d1): e1, (HEAD, d2): e1, (STAFF, d2): e1})
+
+    e2 = await bus.publish(tenant, roster(2, {(STAFF, d1): "wfo"}, replaces="assignments")[0])
+    await live_reminders({(HEAD, d1): e1, (HEAD, d2): e1, (STAFF, d1): e2, (STAFF, d2): e1})
+
+    # A new roster in four chunks (one entry each), the last first: the head stays home on d1.
+    chunks = roster(3, {(HEAD, d1): "wfh", (HEAD, d2): "wfo", (STAFF, d1): "wfo", (STAFF, d2): "wfo"}, size=1)
+    c = {i: await bus.publish(tenant, chunks[i]) for i in reversed(range(4))}
+    # The first roster again: redelivered under its own id, then late under a new one; then an
+    # override of the head's d1, whose reminder says both were handled (one partition: in order).
+    await bus.publish(tenant, first[0], ce_id=e1)
+    await bus.publish(tenant, first[0])
+    e4 = await bus.publish(tenant, roster(4, {(HEAD, d1): "wfo"}, replaces="assignments")[0])
+    await live_reminders({(HEAD, d1): e4, (HEAD, d2): c[1], (STAFF, d1): c[2], (STAFF, d2): c[3]})
+    statuses = Counter(r["status"] for r in await notify.log(tenant, kind="roster_day"))
+    assert statuses == {"pending": 4, "cancelled": 4}  # e1's three and e2's one
 
 
 async def test_policy_notice_states_the_sector_and_quota_the_shared_rules_give(

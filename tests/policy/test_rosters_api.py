@@ -117,6 +117,15 @@ async def test_a_month_of_rosters_for_1000_employees_meets_every_quota_fairly(
     events = await policy.outbox(tenant, PUBLISHED)
     assert sum(len(e["assignments"]) for e in events) == stored
     assert all(len(e["assignments"]) <= 2000 for e in events)
+    # One revision per unit's roster, its chunks numbered, every one replacing the month.
+    by_revision: dict[int, list[dict]] = defaultdict(list)
+    for e in events:
+        by_revision[e["revision"]].append(e)
+    assert sorted(by_revision) == list(range(1, 21))
+    for revision, chunks in by_revision.items():
+        assert {(e["replaces"], e["unit_id"], e["start"], e["end"], e["chunks"]) for e in chunks} == {
+            ("range", chunks[0]["unit_id"], str(first), str(last), len(chunks))}, revision
+        assert [e["chunk"] for e in chunks] == list(range(len(chunks))), revision
 
     # Regenerating the same month changes nothing and publishes nothing.
     r = await policy.client.post("/v1/units/opd-05/rosters", headers=admin,
@@ -260,6 +269,29 @@ async def test_an_override_is_published_for_its_day_with_its_reason(policy: Poli
     assert [(e["start"], e["end"], [(a["employee_id"], a["date"], a["mode"], a["reason"]) for a in e["assignments"]])
             for e in events] == [(str(week.monday), str(week.monday),
                                   [(week.home[0], str(week.monday), "wfo", "Piket layanan")])]
+
+
+async def test_each_roster_change_says_what_it_replaces_under_the_next_revision(
+    policy: PolicyService, tenant: str
+) -> None:
+    week = await bkd_week(policy, tenant)
+    assert (await override(policy, week, week.home[0], "wfo", "Piket layanan")).status_code == 200
+    r = await policy.client.post("/v1/units/bkd/rosters", headers=week.head, json={**week.span,
+                                                                                    "replace_overrides": True})
+    assert r.status_code == 200, r.text
+    for nip in week.nips:  # the unit empties: its next roster is an empty range, still published
+        r = await policy.client.put(f"/v1/employees/{nip}", headers=week.admin,
+                                    json={"name": "P", "unit_id": "bkd", "active": False})
+        assert r.status_code == 200, r.text
+    r = await policy.client.post("/v1/units/bkd/rosters", headers=week.head, json=week.span)
+    assert r.status_code == 200 and r.json()["changed"] == 8 * 5, r.text
+    friday = str(week.monday + timedelta(days=4))
+    assert [(e["replaces"], e["revision"], e["chunk"], e["chunks"], e["start"], e["end"], len(e["assignments"]))
+            for e in await policy.outbox(tenant, PUBLISHED)] == [
+        ("range", 1, 0, 1, str(week.monday), friday, 40),
+        ("assignments", 2, 0, 1, str(week.monday), str(week.monday), 1),
+        ("range", 3, 0, 1, str(week.monday), friday, 40),
+        ("range", 4, 0, 1, str(week.monday), friday, 0)]
 
 
 async def test_repeating_an_override_changes_nothing(policy: PolicyService, tenant: str) -> None:
