@@ -5,7 +5,7 @@ roster event moves the reminders of exactly the entries it replaced. Empty at fi
 from before are learnt from the next events.
 
 Revision ID: 72a23a127ca8
-Revises: 6607c20ec86d
+Revises: d94d9e466754
 Create Date: 2026-12-07 00:15:16.413598
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '72a23a127ca8'
-down_revision: str | None = '6607c20ec86d'
+down_revision: str | None = 'd94d9e466754'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ Each tenant's latest roster revision, the order of roster.published events
 (services.contracts.rules.rosters).
 
 Revision ID: 051dd4cdc29c
-Revises: 69562363ae19
+Revises: 9f7f06e6c346
 Create Date: 2026-12-07 00:14:31.612697
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '051dd4cdc29c'
-down_revision: str | None = '69562363ae19'
+down_revision: str | None = '9f7f06e6c346'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ Each roster entry keeps the revision that wrote it, and the chunks of range revi
 are recorded (services.runtime.rosters). Entries from before read as revision 0, older than any.
 
 Revision ID: 121560dd753a
-Revises: 8ecb08ed6ebe
+Revises: 53dfa4f24765
 Create Date: 2026-12-07 00:15:12.129708
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '121560dd753a'
-down_revision: str | None = '8ecb08ed6ebe'
+down_revision: str | None = '53dfa4f24765'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
