@@ -4,6 +4,9 @@ middle of a scenario's stream. The scenario's own tenant must come through whole
 - **An oversized outbox row** in policy's outbox (an event Kafka will never take, as a letter
   with 90,000 holidays was before the API bounded letters): policy's relay must park it and go
   on publishing the scenario's verdicts behind it.
+- **A roster override** in a tenant of its own: a unit's generated roster, then one employee
+  sent to the office for the day by an override; reporting must count the whole unit
+  (before roster events said what they replace, the override erased the rest of the day).
 - **Wedging records** on every partition of ``checkin.received`` and ``checkin.evaluated``: a copy
   of a real event whose ``ce_time`` lies in the year 10000 in UTC, and a record just under Kafka's
   1 MiB limit (its dead letter does not fit whole). Every consumer group must dead-letter them
@@ -19,20 +22,25 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from services.contracts import topics
 from services.contracts.marks import MARK_TENANT
+from services.runtime import devkeys
 from services.runtime.kafka import MAX_REQUEST_BYTES
+from tools import seed
 from tools.chaos.environment import Environment
 from tools.chaos.parameters import say
+from tools.zones import now_with_room
 
 FAR_FUTURE = b"9999-12-31T23:59:59-01:00"
 HOSTILE_TENANT = "chaos-hostile"
+ROSTER_TENANT = "chaos-roster"
 WEDGED_TOPICS = (topics.CHECKIN_RECEIVED, topics.CHECKIN_EVALUATED)
 
 
@@ -40,7 +48,9 @@ async def strike(env: Environment) -> None:
     parked = await _oversized_outbox_row(env)
     wedges = {topic: await _wedging_records(env, topic) for topic in WEDGED_TOPICS}
     say(f"hostile: an oversized row in policy's outbox, {sum(len(w) for w in wedges.values())} wedging records "
-        f"on {', '.join(WEDGED_TOPICS)}")
+        f"on {', '.join(WEDGED_TOPICS)}; a roster override in tenant {ROSTER_TENANT}")
+    async with httpx.AsyncClient(timeout=10) as http:
+        await _roster_override(env, http)
     deadline = time.monotonic() + 60
     while True:
         reason = await _park_reason(env, parked)
@@ -51,6 +61,36 @@ async def strike(env: Environment) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"hostile: after 60 s parked={bool(reason)}, dead-lettered records {dead}")
         await asyncio.sleep(1)
+
+
+async def _roster_override(env: Environment, http: httpx.AsyncClient) -> None:
+    """8 employees, a roster (2 in the office at the 25 % quota), then one more by override:
+    reporting must show 3 in the office, 5 at home, none unknown."""
+    tenant = f"{ROSTER_TENANT}-{uuid.uuid4().hex[:6]}"
+    admin = {"Authorization": "Bearer " + devkeys.issue_token(env.private_key, subject=f"admin@{tenant}",
+                                                               roles=["tenant_admin"], tenant=tenant)}
+    staff = [f"199001012015011{i:03d}" for i in range(1, 9)]
+    zone, now = now_with_room(timedelta(minutes=10))
+    today = now.date()
+    seeder = seed.Seeder(http, env.url("policy"), admin)
+    await seeder.directory(name="Pemerintah Uji Roster", timezone=zone, units={"bkd": seed.unit("BKD")},
+                           employees={n: {"name": f"Pegawai R{n[-2:]}", "unit_id": "bkd"} for n in staff})
+    await seeder.letter(seed.letter("800/ROSTER/CHAOS", "Uji roster", today - timedelta(days=1), []))
+    r = await seeder.call("POST", "/v1/units/bkd/rosters", json={"start": str(today), "end": str(today)})
+    home = sorted(a["employee_id"] for a in r.json()["assignments"] if a["mode"] == "wfh")[0]
+    await seeder.call("PUT", f"/v1/units/bkd/rosters/{today}/{home}", json={"mode": "wfo", "reason": "Piket"})
+    deadline, got = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        report = (await http.get(f"{env.url('reporting')}/v1/reports/daily", headers=admin,
+                                 params={"date": str(today)})).json()
+        office = {u["unit_id"]: u["in_office"] for u in report.get("units", [])}.get("bkd", {})
+        got = tuple(office.get(k) for k in ("wfo", "wfh", "unknown"))
+        if got == (3, 5, 0):
+            say("hostile: after the override reporting counts the whole unit (3 in the office, 5 at home)")
+            return
+        await asyncio.sleep(1)
+    raise RuntimeError(f"hostile: after the roster override reporting shows (wfo, wfh, unknown) = {got}, "
+                       "expected (3, 5, 0)")
 
 
 def _dsn(env: Environment, service: str) -> str:
