@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 from services.runtime.devkeys import ensure_dev_keys
 from services.runtime.settings import REPO_ROOT
@@ -94,6 +95,7 @@ def suite_env(infra: Infra) -> dict[str, str]:
     return {
         "HADIR_KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
         "HADIR_JWT_JWKS_FILE": str(infra.jwks),
+        "HADIR_NOTIFY_SECRET_KEYS": Fernet.generate_key().decode(),  # as production: a key of its own
         "HADIR_LOG_LEVEL": "WARNING",
         "HADIR_VAR_DIR": str(infra.workdir / "var"),
         "HADIR_REPORTING_SCAN_SECONDS": "1",

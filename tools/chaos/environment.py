@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from services.runtime import devkeys
 from tools import ports
 from tools.chaos.parameters import SERVICES, SETTLE, say
@@ -63,6 +65,7 @@ class Environment:
                     "HADIR_TOPIC_REPLICATION": "3",
                     "HADIR_TOPIC_PARTITIONS": "6",
                     "HADIR_JWT_JWKS_FILE": str(jwks),
+                    "HADIR_NOTIFY_SECRET_KEYS": Fernet.generate_key().decode(),  # as production: a key of its own
                     "HADIR_LOG_LEVEL": "INFO",
                     "HADIR_OUTBOX_POLL_SECONDS": "0.2",
                     "HADIR_REPORTING_SCAN_SECONDS": "0.5",
