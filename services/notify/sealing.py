@@ -64,7 +64,12 @@ def from_settings(settings: NotifySettings, common: Settings) -> SecretBox:
     once under the var directory (anywhere else the service refuses to start, as for JWKS)."""
     if settings.secret_keys is not None:
         keys = [k.strip().encode() for k in settings.secret_keys.get_secret_value().split(",") if k.strip()]
-        return SecretBox(keys)
+        try:
+            return SecretBox(keys)
+        except ValueError as exc:  # a placeholder, a truncated key: say so instead of a Fernet traceback
+            raise ConfigurationError(
+                "HADIR_NOTIFY_SECRET_KEYS bukan daftar kunci Fernet / HADIR_NOTIFY_SECRET_KEYS is not a list of "
+                "Fernet keys (32 random bytes, base64url, comma-separated, newest first)") from exc
     if common.environment != "development":
         raise ConfigurationError(
             "HADIR_NOTIFY_SECRET_KEYS belum diatur: di luar pengembangan rahasia webhook memerlukan kunci "

@@ -79,3 +79,5 @@ def test_outside_development_a_missing_key_stops_the_service(tmp_path: Path) -> 
     key = Fernet.generate_key().decode()
     assert sealing.from_settings(NotifySettings(secret_keys=key), production).open(
         sealing.from_settings(NotifySettings(secret_keys=key), production).seal("whsec_y")) == "whsec_y"
+    with pytest.raises(ConfigurationError, match="not a list of Fernet keys"):
+        sealing.from_settings(NotifySettings(secret_keys="change-me-notify-secret-keys"), production)
