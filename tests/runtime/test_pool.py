@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,14 +33,31 @@ async def terminate(pg_url: str, pid: int) -> None:
         await conn.close()
 
 
+class Pings:
+    """The pings of one engine's driver connections (other engines of the test process, such as a
+    fixture's pool or a task left by an earlier test, ping theirs too and must not count)."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+        self._ours: set[int] = set()
+
+    def of(self, engine: AsyncEngine) -> AsyncEngine:
+        event.listen(engine.sync_engine, "connect", lambda dbapi_connection, _: self._ours.add(id(dbapi_connection)))
+        return engine
+
+    def counted(self, connection: object) -> None:
+        if id(connection) in self._ours:
+            self.seen.append(1)
+
+
 @pytest.fixture
-def pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the driver connection's pings."""
-    seen: list[int] = []
+def pings(monkeypatch: pytest.MonkeyPatch) -> Pings:
+    """Counts the driver connection's pings of the engines given to ``Pings.of``."""
+    seen = Pings()
     ping = AsyncAdapt_asyncpg_connection.ping
 
     def counted(self: Any) -> None:
-        seen.append(1)
+        seen.counted(self)
         ping(self)
 
     monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
@@ -48,26 +65,26 @@ def pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_a_connection_in_steady_use_is_not_pinged_one_back_from_idleness_is(pg_url: str,
-                                                                                  pings: list[int]) -> None:
-    engine = db.make_engine(pg_url, pool_size=1)
+                                                                                  pings: Pings) -> None:
+    engine = pings.of(db.make_engine(pg_url, pool_size=1))
     try:
         first = await backend_pid(engine)
-        assert {await backend_pid(engine) for _ in range(20)} == {first} and pings == []
+        assert {await backend_pid(engine) for _ in range(20)} == {first} and pings.seen == []
         await asyncio.sleep(db.IDLE_PING_SECONDS + 0.2)
-        assert await backend_pid(engine) == first and pings == [1]
+        assert await backend_pid(engine) == first and pings.seen == [1]
     finally:
         await engine.dispose()
 
 
 async def test_a_connection_the_database_dropped_while_idle_is_replaced_unseen(pg_url: str,
-                                                                               pings: list[int]) -> None:
-    engine = db.make_engine(pg_url, pool_size=1)
+                                                                               pings: Pings) -> None:
+    engine = pings.of(db.make_engine(pg_url, pool_size=1))
     try:
         first = await backend_pid(engine)
         await terminate(pg_url, first)
         await asyncio.sleep(db.IDLE_PING_SECONDS + 0.2)
         assert await backend_pid(engine) != first, "no error: the ping found it dead and the pool reconnected"
-        assert pings == [1]
+        assert pings.seen == [1]
     finally:
         await engine.dispose()
 
