@@ -6,13 +6,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SETUP := PYTHON=$(PYTHON) VENV=$(VENV) .ci/setup
 
-.PHONY: help setup venv run test test-fast up down lint schemas bench chaos kafka-start kafka-stop clean
+.PHONY: help setup venv run test test-fast up down lint lock schemas bench chaos kafka-start kafka-stop clean
 
 help:
 	@echo "make run     - start Kafka, the four services (SQLite) and demo data; Ctrl-C stops"
 	@echo "make test    - the whole test suite on a real Kafka broker and a real PostgreSQL"
 	@echo "make up/down - the suite in Docker (docker compose), with PostgreSQL and Prometheus"
 	@echo "make lint    - ruff and mypy"
+	@echo "make lock    - regenerate requirements.lock (the image's pinned, hashed dependencies) after editing pyproject.toml"
 	@echo "make bench   - benchmarks that print figures"
 	@echo "make chaos   - fault injection (3 Kafka brokers, kill -9, PostgreSQL restart); one FAULT line per fault"
 	@echo "make setup   - only install what make test needs (.ci/setup --check lists what is missing)"
@@ -55,6 +56,12 @@ down:
 lint: venv
 	$(VENV)/bin/ruff check services tests bench tools
 	$(VENV)/bin/mypy services
+
+# requirements.lock: every runtime dependency of pyproject.toml and the build backend, pinned with hashes
+# for Linux and Python 3.11 (the image's); the Dockerfile installs only from it (--require-hashes).
+lock: venv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra build --generate-hashes --python-version 3.11 \
+		--python-platform linux --no-header --quiet -o requirements.lock
 
 schemas: venv
 	$(PY) -m services.contracts.jsonschema
