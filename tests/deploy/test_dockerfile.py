@@ -9,23 +9,21 @@ tooling, and the HEALTHCHECK command runs here against a local HTTP server."""
 from __future__ import annotations
 
 import ast
-import http.server
 import json
 import os
 import re
 import shlex
 import subprocess
 import sys
-import threading
 import tomllib
 from collections.abc import Iterator
-from typing import ClassVar
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.deploy.support import REPO
+from tests.deploy.support import REPO, ProbeTarget, probe_target
 
 SHIPPED = {"pyproject.toml", "README.md", "services", "requirements.lock"}
 DEVELOPMENT = ("tools", "tests", "bench")
@@ -49,6 +47,11 @@ def _stages() -> list[tuple[str | None, list[tuple[str, list[str]]]]]:
         elif stages:
             stages[-1][1].append((op, args))
     return stages
+
+
+def _defaults(stage: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """The default values of a stage's ARG instructions."""
+    return {a.split("=")[0]: a.split("=", 1)[1] for op, values in stage if op == "ARG" for a in values if "=" in a}
 
 
 def _locked() -> dict[str, tuple[str, list[str]]]:
@@ -139,9 +142,20 @@ def test_the_image_runs_as_a_user_that_is_not_root():
     final = _stages()[-1][1]
     users = [args[0] for op, args in final if op == "USER"]
     assert users, "the final stage sets no USER"
-    args = {a.split("=")[0]: a.split("=", 1)[1] for op, values in final if op == "ARG" for a in values if "=" in a}
+    args = _defaults(final)
     user = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m[1], m[0]), users[-1]).split(":")[0]
     assert user not in {"root", "0"} and "$" not in user, users[-1]
+
+
+def test_the_kubernetes_manifests_run_as_the_images_user():
+    final = _stages()[-1][1]
+    args = _defaults(final)
+    base = sorted((REPO / "deploy" / "k8s" / "base").glob("*.yaml"))
+    manifests = [d for path in base for d in yaml.safe_load_all(path.read_text())]
+    contexts = [d["spec"]["template"]["spec"]["securityContext"] for d in manifests
+                if d and d.get("kind") == "Deployment" and "securityContext" in d["spec"]["template"]["spec"]]
+    assert contexts, "no Deployment with a securityContext?"
+    assert {(c["runAsUser"], c["runAsGroup"]) for c in contexts} == {(int(args["UID"]), int(args["GID"]))}
 
 
 def test_the_build_arguments_are_documented():
@@ -152,34 +166,13 @@ def test_the_build_arguments_are_documented():
     assert [name for name in sorted(declared) if not re.search(rf"#\s+{name}\b", header)] == []
 
 
-class _Probe(http.server.BaseHTTPRequestHandler):
-    status = 200
-    paths: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).paths.append(self.path)
-        self.send_response(type(self).status)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
 @pytest.fixture
-def probe() -> Iterator[tuple[type[_Probe], int]]:
-    handler = type("Probe", (_Probe,), {"paths": [], "status": 200})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield handler, server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+def probe() -> Iterator[tuple[type[ProbeTarget], int]]:
+    with probe_target() as target:
+        yield target
 
 
-def test_the_healthcheck_probes_healthz_on_the_service_port(probe: tuple[type[_Probe], int]) -> None:
+def test_the_healthcheck_probes_healthz_on_the_service_port(probe: tuple[type[ProbeTarget], int]) -> None:
     """The HEALTHCHECK's exec form, run here: healthy while /healthz answers 200, not on a 503."""
     handler, port = probe
     checks = [args for op, args in _stages()[-1][1] if op == "HEALTHCHECK"]
