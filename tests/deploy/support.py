@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from tests.support import infra
 
@@ -60,3 +65,33 @@ def promtool() -> str:
 
 def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+class ProbeTarget(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with ``status`` and records the path: a service, as a health probe sees it."""
+
+    status = 200
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).paths.append(self.path)
+        self.send_response(type(self).status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def probe_target() -> Iterator[tuple[type[ProbeTarget], int]]:
+    """A loopback HTTP server on a free port: (its handler class, to set ``status`` and read ``paths``; port)."""
+    handler = type("Target", (ProbeTarget,), {"paths": [], "status": 200})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
