@@ -60,12 +60,13 @@ def start(service: str, env: Mapping[str, str] = os.environ) -> Any:
     if _provider is None and wanted(env):
         from opentelemetry import trace
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+        from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME") or f"hadir-{service}"})
-        provider = TracerProvider(resource=resource.merge(OTELResourceDetector().detect()))
+        # Resource.create adds OTEL_RESOURCE_ATTRIBUTES; the samplers read OTEL_TRACES_SAMPLER(_ARG).
+        provider = TracerProvider(resource=Resource.create(
+            {"service.name": env.get("OTEL_SERVICE_NAME") or f"hadir-{service}"}))
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(provider)
         install(provider)

@@ -4,9 +4,17 @@ traces themselves are checked across the services in tests/e2e/test_traces.py.""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import httpx
 import pytest
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -85,3 +93,58 @@ def test_a_consumer_span_continues_the_event_trace_and_links_every_event() -> No
     assert [(f"{link.context.trace_id:032x}", link.context.trace_flags.sampled) for link in span.links] == [
         (tracing.trace_id(first), True), (tracing.trace_id(second), False)]  # the caller's sampled flag kept
     assert (span.attributes or {})["messaging.batch.message_count"] == 3
+
+
+CHILD = """
+import asyncio
+from opentelemetry import trace
+from services.runtime import telemetry, tracing
+from services.checkin.app import build
+from services.runtime.settings import Settings
+
+app, rt = build(Settings(service="checkin", database_url="sqlite+aiosqlite:///:memory:",
+                         kafka_bootstrap_servers="127.0.0.1:9"))
+assert rt.tracer_provider is trace.get_tracer_provider()  # the SDK's, set up from the variables
+with telemetry.job("close window overdue") as traceparent:
+    assert tracing.current() == traceparent
+rt.tracer_provider.force_flush()
+print(tracing.trace_id(traceparent))
+asyncio.run(rt.engine.dispose())
+"""
+
+
+def test_the_otel_variables_turn_tracing_on_and_spans_go_over_otlp_http(tmp_path: Path) -> None:
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — the http.server name
+            received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        env.update(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{server.server_port}",
+                   OTEL_RESOURCE_ATTRIBUTES="deployment.environment=test")
+        done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parents[2])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    trace_id = done.stdout.split()[-1]
+    [(path, body)] = received
+    assert path == "/v1/traces"
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource_spans] = request.resource_spans
+    resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert resource["service.name"] == "hadir-checkin" and resource["deployment.environment"] == "test"
+    [span] = [s for scope in resource_spans.scope_spans for s in scope.spans]
+    assert span.name == "close window overdue" and span.trace_id.hex() == trace_id
