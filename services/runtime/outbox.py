@@ -141,7 +141,7 @@ async def stage_each(session: AsyncSession, outbox: Table | None, items: Sequenc
     now = datetime.now(UTC)
     staged = [(_topic(i.event), _envelope(i.event, tenant=i.tenant, source=source, traceparent=i.traceparent,
                                           time=time or now)) for i in items]
-    with telemetry.span("outbox stage", **{"hadir.outbox.rows": len(staged)}):
+    with telemetry.staging(len(staged)):
         await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
             (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
             for topic, e in staged])

@@ -7,11 +7,12 @@ go over OTLP/HTTP (the exporter reads the other ``OTEL_*`` variables itself), ba
 :func:`install` a provider of its own instead. Otherwise tracing is **off** (the default, and
 ``make run``'s).
 
-Guarantee when off: the decision is taken once, when a :class:`~.service.ServiceRuntime` is built;
-no SDK is set up, no instrumentation is installed (the FastAPI app and the SQLAlchemy engine are
-untouched), no span is created — :func:`span`, :func:`processing` and :func:`publishing` hand back
-a shared null context — and the ``traceparent`` of the requests and events is made exactly as
-before by :mod:`.tracing` (it feeds the logs' ``trace_id``).
+Guarantee when off: the decision is taken once per process, when its :class:`~.service.ServiceRuntime`
+is built (:func:`start`); no SDK is set up, no instrumentation is installed (the FastAPI app and the
+SQLAlchemy engine are untouched), no span is created — :func:`staging`, :func:`processing`,
+:func:`publishing`, :func:`grouped` and :func:`job` hand back a shared null context (a few hundred
+nanoseconds a call) — and the ``traceparent`` of the requests and events is made exactly as before by
+:mod:`.tracing` (it feeds the logs' ``trace_id``).
 
 When on: FastAPI's and SQLAlchemy's maintained instrumentations make the HTTP server spans and
 the database spans (a statement is traced only inside a traced operation, so idle polls are not
@@ -128,12 +129,12 @@ def current_traceparent() -> str | None:
     return _traceparent(_trace.get_current_span())
 
 
-def span(name: str, **attributes: Any) -> contextlib.AbstractContextManager[Any]:
-    """An internal span, child of the current one; a null context when tracing is off or no
-    span is current (work done for many traces at once, as a group commit's, is no trace of its own)."""
+def staging(rows: int) -> contextlib.AbstractContextManager[Any]:
+    """The ``outbox stage`` span of ``rows`` events, child of the current span; a null context when
+    tracing is off or no span is current (a group commit's rows are in its own span)."""
     if _tracer is None or not _trace.get_current_span().get_span_context().is_valid:
         return _NULL
-    return _tracer.start_as_current_span(name, attributes=attributes)
+    return _tracer.start_as_current_span("outbox stage", attributes={"hadir.outbox.rows": rows})
 
 
 @contextlib.contextmanager

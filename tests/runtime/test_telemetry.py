@@ -54,7 +54,7 @@ async def test_with_tracing_off_nothing_is_instrumented_and_no_span_is_made(monk
 
         envelope = Envelope(type="t", source="/s", tenant="x", subject="s", data=b"{}",
                             traceparent=tracing.new_traceparent())
-        helpers = [telemetry.span("outbox stage"), telemetry.job("close window"),
+        helpers = [telemetry.staging(1), telemetry.job("close window"),
                    telemetry.processing("g", "topic", [Decoded(envelope, None)]),  # type: ignore[arg-type]
                    telemetry.publishing([("topic", envelope)])]
         for helper in helpers:
