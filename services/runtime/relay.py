@@ -247,12 +247,11 @@ class OutboxRelay:
         futures: list[asyncio.Future[Any] | None] = [None] * len(rows)
         error: BaseException | None = None
         cancelled = False
-        records = [(row.topic, _row_envelope(row)) for row in rows]
         try:
-            with telemetry.publishing(records):
+            with telemetry.publishing(rows):
                 try:
                     async with asyncio.timeout(self._publish_timeout):
-                        await self._send(records, futures)
+                        await self._send([(row.topic, _row_envelope(row)) for row in rows], futures)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # what was not enqueued stays pending (its futures are None)

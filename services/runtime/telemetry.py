@@ -34,7 +34,6 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from services.contracts.envelope import Envelope
 from services.runtime import tracing
 
 _tracer: Any = None  # the process's Tracer while tracing is on, else None
@@ -174,15 +173,15 @@ def processing(group: str, topic: str, items: Sequence[Any]) -> contextlib.Abstr
         "messaging.message.id": first.id, "cloudevents.event_type": first.type, "hadir.tenant": first.tenant})
 
 
-def publishing(records: Sequence[tuple[str, Envelope]]) -> contextlib.AbstractContextManager[Any]:
-    """The relay's ``publish`` span of an outbox chunk of (topic, event) records: a root, linked
-    to every record's trace (a null context when tracing is off)."""
+def publishing(rows: Sequence[Any]) -> contextlib.AbstractContextManager[Any]:
+    """The relay's ``publish`` span of a chunk of outbox rows (with ``topic`` and ``traceparent``):
+    a root, linked to every row's trace (a null context when tracing is off)."""
     if _tracer is None:
         return _NULL
-    topics = {topic for topic, _ in records}
+    topics = {row.topic for row in rows}
     destination = next(iter(topics)) if len(topics) == 1 else "outbox"
-    return _linked(f"publish {destination}", "PRODUCER", [e.traceparent for _, e in records], False, {
-        "messaging.system": "kafka", "messaging.batch.message_count": len(records),
+    return _linked(f"publish {destination}", "PRODUCER", [row.traceparent for row in rows], False, {
+        "messaging.system": "kafka", "messaging.batch.message_count": len(rows),
         "messaging.operation.type": "send", "messaging.operation.name": "publish",
         "messaging.destination.name": destination})
 

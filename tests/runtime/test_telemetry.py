@@ -10,6 +10,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ async def test_with_tracing_off_nothing_is_instrumented_and_no_span_is_made(monk
                             traceparent=tracing.new_traceparent())
         helpers = [telemetry.staging(1), telemetry.job("close window"),
                    telemetry.processing("g", "topic", [Decoded(envelope, None)]),  # type: ignore[arg-type]
-                   telemetry.publishing([("topic", envelope)])]
+                   telemetry.publishing([SimpleNamespace(topic="topic", traceparent=envelope.traceparent)])]
         for helper in helpers:
             assert helper is telemetry._NULL
             with helper as bound:
