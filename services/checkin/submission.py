@@ -48,7 +48,7 @@ from services.checkin.domain.idempotency import CHECKIN_FIELDS, Candidate, first
 from services.checkin.schemas import CheckinIn
 from services.checkin.store import Checkin
 from services.contracts.events import CheckinReceived, Location
-from services.runtime import db, outbox, sql
+from services.runtime import db, outbox, sql, telemetry
 
 CONFLICT = Rejection("idempotency_key", "idempotency_conflict", "")  # its message: errors.text(type)
 
@@ -96,6 +96,10 @@ class Acceptance:
         self._source = source
 
     async def apply(self, session: AsyncSession, group: Sequence[Submission]) -> list[Result]:
+        with telemetry.grouped("accept check-ins", group):
+            return await self._apply(session, group)
+
+    async def _apply(self, session: AsyncSession, group: Sequence[Submission]) -> list[Result]:
         # after the transaction began: a watermark read meanwhile counts it open
         now, (generation,) = await db.clock(session, store.read_models_generation())
         contexts = await self.directory.contexts(session, [(s.tenant, s.nip) for s in group], int(generation or 0))

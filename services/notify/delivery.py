@@ -39,7 +39,7 @@ from services.notify.channels.base import Message, Outcome, Sender
 from services.notify.domain.retry import next_attempt
 from services.notify.settings import PERSON_CHANNELS, NotifySettings
 from services.notify.store import DeliveryAttempt, Notification, utc
-from services.runtime import outbox
+from services.runtime import outbox, telemetry
 from services.runtime.service import ServiceRuntime
 from services.runtime.wakeup import Wakeup
 
@@ -52,6 +52,7 @@ FINAL_EVENT_STATUS = {"sent": "sent", "failed": "failed", "dead": "dead"}
 class Claim:
     message: Message
     started_at: datetime
+    traceparent: str | None = None  # of the event the notification answers
 
 
 class DeliveryMetrics:
@@ -178,7 +179,7 @@ class DeliveryWorker:
                 claims.append(Claim(Message(
                     id=row.id, tenant=row.tenant, kind=row.kind, channel=row.channel, recipient=row.recipient,
                     address=row.address, language=row.language, subject=row.subject, body=row.body,
-                    attempt=row.attempts), now))
+                    attempt=row.attempts), now, row.traceparent))
             for row in finals:
                 await self._publish(session, row)
         if finals:
@@ -188,6 +189,13 @@ class DeliveryWorker:
     # --- delivering ----------------------------------------------------------------
 
     async def deliver(self, claim: Claim) -> None:
+        """One attempt; with tracing on, a span in the trace of the event the notification answers."""
+        with telemetry.job(f"deliver {claim.message.channel}", claim.traceparent,
+                           **{"hadir.notification": claim.message.id, "hadir.channel": claim.message.channel,
+                              "hadir.attempt": claim.message.attempt}):
+            await self._deliver(claim)
+
+    async def _deliver(self, claim: Claim) -> None:
         message = claim.message
         sender = self.senders.get(message.channel)
         try:

@@ -55,7 +55,7 @@ from services.reporting.metrics import ReportingMetrics
 from services.reporting.notices import payload_factory
 from services.reporting.store import Expectation, PolicyVersion, Tenant, UnitDay, WindowClosure
 from services.reporting.window_lock import lock_window
-from services.runtime import outbox, sql
+from services.runtime import outbox, sql, telemetry
 from services.runtime.service import ServiceRuntime
 from services.runtime.wakeup import Wakeup
 
@@ -171,7 +171,13 @@ class WindowScheduler:
 
     async def close(self, tenant: Tenant, day_window: DayWindow, day: date, phase: str, *,
                     forced: bool = False) -> int:
-        """Make one decision for one window (once, whoever else tries); returns notices staged."""
+        """Make one decision for one window (once, whoever else tries); returns notices staged.
+        With tracing on, in a span of its own: the trace of the notices it stages."""
+        with telemetry.job(f"close window {phase}", **{"hadir.tenant": tenant.id, "hadir.window": day_window.window.id,
+                                                       "hadir.day": day.isoformat(), "hadir.phase": phase}):
+            return await self._close(tenant, day_window, day, phase, forced=forced)
+
+    async def _close(self, tenant: Tenant, day_window: DayWindow, day: date, phase: str, *, forced: bool) -> int:
         started = time.perf_counter()
         version, content, window = day_window.version, day_window.content, day_window.window
         deadline = day_window.bounds.deadline

@@ -39,7 +39,7 @@ from services.contracts import topics
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope, EnvelopeError
 from services.contracts.registry import event_class_for
-from services.runtime import inbox, tracing
+from services.runtime import inbox, telemetry, tracing
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.errors import transient_database_error
 from services.runtime.kafka import publish_envelope
@@ -72,22 +72,25 @@ class Batched:
 
 
 async def dispatch(session: AsyncSession, handlers: Mapping[type[Event], Handler | Batched],
-                   items: Sequence[Decoded]) -> None:
+                   items: Sequence[Decoded], group: str = "") -> None:
     """Hand ``items`` to their handlers in order: each run of consecutive events of one type in
     one call to a :class:`Batched` handler, else one by one. What a handler stages continues the
-    trace of the event it answers (a batch: its first event's); logs name that event."""
-    for kind, group in itertools.groupby(items, key=lambda i: type(i.event)):
-        run, handler = list(group), handlers[kind]
+    trace of the event it answers (a batch: its first event's); logs name that event. With tracing
+    on, each call runs in a ``process`` span of consumer group ``group`` (:func:`.telemetry.processing`)."""
+    for kind, same in itertools.groupby(items, key=lambda i: type(i.event)):
+        run, handler = list(same), handlers[kind]
         if isinstance(handler, Batched):
             first = run[0].envelope
-            tracing.bind(tracing.child_of(first.traceparent), ce_id=first.id, ce_type=first.type,
-                         tenant=first.tenant, batch=str(len(run)))
-            await handler.apply(session, run)
+            with telemetry.processing(group, kind.TOPIC, run) as traced:
+                tracing.bind(traced or tracing.child_of(first.traceparent), ce_id=first.id, ce_type=first.type,
+                             tenant=first.tenant, batch=str(len(run)))
+                await handler.apply(session, run)
             continue
         for item in run:
-            tracing.bind(tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
-                         ce_type=item.envelope.type, tenant=item.envelope.tenant)
-            await handler(session, item.envelope, item.event)
+            with telemetry.processing(group, kind.TOPIC, (item,)) as traced:
+                tracing.bind(traced or tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
+                             ce_type=item.envelope.type, tenant=item.envelope.tenant)
+                await handler(session, item.envelope, item.event)
 
 
 class Poison(Exception):
@@ -234,7 +237,7 @@ class EventConsumer:
                 if item.envelope.id in fresh:
                     fresh.discard(item.envelope.id)  # same id twice in one batch: apply once
                     todo.append(item)
-            await dispatch(session, self.handlers, todo)
+            await dispatch(session, self.handlers, todo, self.group_id)
         if todo:
             log.info("events applied", group=self.group_id, count=len(todo))
         for ce_type, count in Counter(i.envelope.type for i in todo).items():

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.contracts.asyncapi import asyncapi_document
-from services.runtime import errors, tracing
+from services.runtime import errors, telemetry, tracing
 from services.runtime.body_limit import BodyLimit, BodyLimits
 from services.runtime.gate import Gate, Gatekeeper
 from services.runtime.metrics import RuntimeMetrics
@@ -35,9 +35,11 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     body_limits: BodyLimits | None = None,
     gatekeeper: Gatekeeper | None = None,
+    traced: bool = False,
 ) -> FastAPI:
     """The application with its ops routes and, outermost first: request observation, the
-    request's language, the gate (credentials and rates, before any body is read) and the body limit."""
+    request's language, the gate (credentials and rates, before any body is read) and the body limit.
+    ``traced``: the app is instrumented (:mod:`.telemetry`); a request's trace is its server span's."""
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
@@ -71,7 +73,7 @@ def create_app(
         log.error("unhandled error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse(errors.internal_error_body(request), status_code=500)
 
-    app.add_middleware(Observe, metrics=metrics)
+    app.add_middleware(Observe, metrics=metrics, traced=traced)
     return app
 
 
@@ -85,9 +87,10 @@ class Observe:
     context: uvicorn gives each request a task anyway, but an in-process caller (an ASGI
     transport) would otherwise carry one request's tenant into its own later queries."""
 
-    def __init__(self, app: ASGIApp, metrics: RuntimeMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: RuntimeMetrics, traced: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.traced = traced  # the OpenTelemetry server span (outside this middleware) is the request's trace
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,7 +104,8 @@ class Observe:
         started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         incoming = next((v for k, v in scope["headers"] if k == b"traceparent"), None)
-        traceparent = tracing.child_of(incoming.decode("latin-1") if incoming is not None else None)
+        traceparent = ((self.traced and telemetry.current_traceparent())
+                       or tracing.child_of(incoming.decode("latin-1") if incoming is not None else None))
         scope.setdefault("state", {})["traceparent"] = traceparent  # request.state.traceparent
         tracing.bind(traceparent)
         status = 500

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
-from services.runtime import sql, tracing
+from services.runtime import sql, telemetry, tracing
 from services.runtime.db import UTCDateTime
 
 log = structlog.get_logger(__name__)
@@ -141,9 +141,10 @@ async def stage_each(session: AsyncSession, outbox: Table | None, items: Sequenc
     now = datetime.now(UTC)
     staged = [(_topic(i.event), _envelope(i.event, tenant=i.tenant, source=source, traceparent=i.traceparent,
                                           time=time or now)) for i in items]
-    await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
-        (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
-        for topic, e in staged])
+    with telemetry.staging(len(staged)):
+        await sql.copy_rows(session, outbox, OUTBOX_COLUMNS, [
+            (e.id, topic, e.type, e.source, e.tenant, e.subject, e.time, e.traceparent, e.data, now)
+            for topic, e in staged])
     return [e for _, e in staged]
 
 

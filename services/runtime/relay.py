@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.envelope import Envelope
-from services.runtime import sql
+from services.runtime import sql, telemetry
 from services.runtime.kafka import UnsendableRecord
 from services.runtime.marks import MarkFor, Stamping
 from services.runtime.metrics import RuntimeMetrics
@@ -248,16 +248,17 @@ class OutboxRelay:
         error: BaseException | None = None
         cancelled = False
         try:
-            try:
-                async with asyncio.timeout(self._publish_timeout):
-                    await self._send([(row.topic, _row_envelope(row)) for row in rows], futures)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # what was not enqueued stays pending (its futures are None)
-                log.warning("outbox enqueue stopped", error=repr(exc),
-                            enqueued=sum(f is not None for f in futures), rows=len(rows))
-                error = exc
-            await self._settle({f for f in futures if f is not None}, on_silence)
+            with telemetry.publishing(rows):
+                try:
+                    async with asyncio.timeout(self._publish_timeout):
+                        await self._send([(row.topic, _row_envelope(row)) for row in rows], futures)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # what was not enqueued stays pending (its futures are None)
+                    log.warning("outbox enqueue stopped", error=repr(exc),
+                                enqueued=sum(f is not None for f in futures), rows=len(rows))
+                    error = exc
+                await self._settle({f for f in futures if f is not None}, on_silence)
         except asyncio.CancelledError:
             cancelled = True
             if handed := {f for f in futures if f is not None}:

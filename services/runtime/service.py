@@ -16,7 +16,7 @@ from sqlalchemy import MetaData
 
 from services.contracts import topics
 from services.contracts.base import Event
-from services.runtime import auth, db, migrations, relay
+from services.runtime import auth, db, migrations, relay, telemetry
 from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import Batched, EventConsumer, Handler
 from services.runtime.gate import Gatekeeper
@@ -46,6 +46,9 @@ class ServiceRuntime:
         self.registry = CollectorRegistry()
         self.metrics = RuntimeMetrics(self.registry)
         self.engine = db.make_engine(settings.database_url)
+        self.tracer_provider = telemetry.start(settings.service)  # None: tracing off, nothing instrumented
+        if self.tracer_provider is not None:
+            telemetry.instrument_engine(self.engine, self.tracer_provider)
         self.sessions = db.make_sessions(self.engine)
         self.broker = make_broker(settings, self.registry)
         self.producer = Producer(settings)
@@ -235,7 +238,9 @@ class ServiceRuntime:
 
         app = create_app(title=title, description=description, metrics=self.metrics,
                          readiness=self.readiness, lifespan=lifespan, body_limits=self.body_limits,
-                         gatekeeper=self.gatekeeper)
+                         gatekeeper=self.gatekeeper, traced=self.tracer_provider is not None)
+        if self.tracer_provider is not None:
+            telemetry.instrument_app(app, self.tracer_provider)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
         return app
 
