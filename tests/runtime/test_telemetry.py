@@ -36,6 +36,7 @@ from services.runtime.settings import Settings
     ({"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, False),
     ({"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_EXPORTER": "otlp"}, True),
     ({"OTEL_SERVICE_NAME": "hadir-checkin"}, False),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": ""}, False),  # docker compose outside its tracing profile: empty is unset
 ])
 def test_tracing_is_on_only_when_the_otel_variables_ask_for_an_exporter(env: dict[str, str], on: bool) -> None:
     assert telemetry.wanted(env) is on
