@@ -31,6 +31,7 @@ HADIR_METRICS = {
     "hadir_outbox_publish_failures_total": set(),
     "hadir_outbox_published_total": {"topic"},
     "hadir_outbox_parked_total": {"topic"},
+    "hadir_http_refused_total": {"reason"},
     "hadir_consumer_lag": {"group", "topic", "partition"},
     "hadir_dead_letters_total": {"group", "topic"},
     "hadir_dead_letter_failures_total": {"group", "topic"},
