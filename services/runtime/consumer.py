@@ -255,11 +255,8 @@ class EventConsumer:
         await self._dead.store(record.value or b"", record.key, headers, topic=record.topic, reason=reason)
 
     async def _dead_letter_envelope(self, envelope: Envelope, topic: str, reason: str) -> None:
-        try:
-            headers, key = envelope.headers(), envelope.key.encode(errors="replace")
-        except Exception as exc:  # noqa: BLE001 — the dead-letter path must not raise, whatever the event holds
-            headers, key = {"ce_id": envelope.id, "ce_type": envelope.type, "dlq_headers_lost": repr(exc)}, None
-        await self._dead.store(envelope.data, key, headers, topic=topic, reason=reason)
+        # headers() never raises (an instant UTC cannot hold keeps its offset), nor does the store
+        await self._dead.store(envelope.data, envelope.key.encode(), envelope.headers(), topic=topic, reason=reason)
 
 
 async def _parse_batch(

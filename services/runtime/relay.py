@@ -61,7 +61,6 @@ ROUND_SECONDS = 1.0  # a round starts no further chunk after this long (its rows
 SendMany = Callable[[Sequence[tuple[str, Envelope]], "list[asyncio.Future[Any] | None]"], Awaitable[None]]
 
 
-
 def _row_envelope(row: object) -> Envelope:
     return Envelope(
         id=row.event_id,  # type: ignore[attr-defined]
