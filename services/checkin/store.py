@@ -60,6 +60,8 @@ class Checkin(Base):
     suspicious: Mapped[bool | None] = mapped_column(Boolean)
     reasons: Mapped[list | None] = mapped_column(JSON)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    place_name: Mapped[str | None] = mapped_column(String(60))  # the verdict's nearest place
+    reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # raw coordinates removed (retention)
 
 
 class DirectoryEmployee(Base):
@@ -73,6 +75,7 @@ class DirectoryEmployee(Base):
     unit_id: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean)
     is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    inactive_since: Mapped[date | None] = mapped_column(Date)
 
 
 class DirectoryTenant(Base):
@@ -80,6 +83,7 @@ class DirectoryTenant(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
 
 
 class PolicyVersion(Base):

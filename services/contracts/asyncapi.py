@@ -22,7 +22,10 @@ from services.contracts.base import Event
 from services.contracts.events import (
     CheckinEvaluated,
     CheckinReceived,
+    DirectoryContact,
     DirectoryUpdated,
+    DirectoryUpdatedV2,
+    LocationRead,
     NotificationSent,
     PolicyUpdated,
     ReportDueSoon,
@@ -76,6 +79,10 @@ PARTICIPANTS: tuple[Participant, ...] = (
 KEY_SUBJECTS: dict[type[Event], str] = {
     DirectoryUpdated: "`<tenant>/<nip>` for an employee, `<tenant>/unit:<unit id>` for a unit, "
                       "`<tenant>/tenant` for the tenant itself",
+    DirectoryUpdatedV2: "`<tenant>/<nip>` for an employee, `<tenant>/unit:<unit id>` for a unit, "
+                        "`<tenant>/tenant` for the tenant itself",
+    DirectoryContact: "`<tenant>/<nip>`; a tombstone (null value) under it: the details were removed",
+    LocationRead: "`<tenant>/<employee id>` (whose data was read)",
     PolicyUpdated: "`<tenant>/policy:<policy id>`",
     RosterPublished: "`<tenant>/unit:<unit id>`",
     CheckinReceived: "`<tenant>/<employee id>`",

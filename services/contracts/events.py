@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from services.contracts import topics
 from services.contracts.base import Event
 from services.contracts.policy import CheckinKind, PolicyContent, Sector
+from services.contracts.rules.retention import RetentionPeriods
 
 TenantKind = Literal["province", "regency", "city"]
 UnitKind = Literal["department", "branch", "balai", "upt", "other"]
@@ -29,6 +30,8 @@ class TenantRecord(_Part):
     name: str
     kind: TenantKind
     timezone: str = Field(description="IANA zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura")
+    retention: RetentionPeriods | None = Field(
+        default=None, description="the tenant's retention periods in days; absent: the defaults (docs/privacy.md)")
 
 
 class UnitRecord(_Part):
@@ -66,7 +69,12 @@ class EmployeeRecord(_Part):
 
 
 class DirectoryUpdated(Event):
-    """A tenant, unit or employee was created or changed (full record, not a diff)."""
+    """A tenant, unit or employee was created or changed (full record, not a diff).
+
+    Deprecated: it carries every employee's home coordinates and contact details to every consumer.
+    Use ``directory.updated.v2`` (no places, no contacts) and, for notification channels only,
+    ``directory.contacts.v1``; policy publishes v1 only while ``HADIR_PUBLISH_DIRECTORY_V1`` is on
+    (docs/integration.md, *Migrating to directory.updated.v2*)."""
 
     TYPE = "hadir.directory.updated.v1"
     TOPIC = topics.DIRECTORY_UPDATED
@@ -82,6 +90,83 @@ class DirectoryUpdated(Event):
         if self.unit is not None:
             return f"unit:{self.unit.id}"
         return "tenant"
+
+
+class EmployeeProfile(_Part):
+    """An employee as every service may know them: no places, no contact details."""
+
+    nip: str = Field(pattern=r"^\d{18}$")
+    name: str
+    position: str = ""
+    unit_id: str
+    is_teacher: bool = False
+    is_front_line: bool = False
+    is_unit_head: bool = False
+    active: bool = True
+    inactive_since: date | None = Field(
+        default=None, description="the day (tenant-local) the employee became inactive; retention counts from it")
+
+
+class DirectoryUpdatedV2(Event):
+    """A tenant, unit or employee was created or changed (full record, not a diff), minimised:
+    an employee's places (home coordinates) stay in policy, contact details go to
+    ``directory.contacts.v1``."""
+
+    TYPE = "hadir.directory.updated.v2"
+    TOPIC = topics.DIRECTORY_UPDATED_V2
+
+    entity: Literal["tenant", "unit", "employee"]
+    tenant: TenantRecord | None = None
+    unit: UnitRecord | None = None
+    employee: EmployeeProfile | None = None
+
+    def subject(self) -> str:
+        if self.employee is not None:
+            return self.employee.nip
+        if self.unit is not None:
+            return f"unit:{self.unit.id}"
+        return "tenant"
+
+
+class DirectoryContact(Event):
+    """How to reach one employee (for notification channels only). Compacted, keyed by employee; a
+    tombstone (no value) under the key means the details were removed (retention: docs/privacy.md)."""
+
+    TYPE = "hadir.directory.contact.v1"
+    TOPIC = topics.DIRECTORY_CONTACTS
+
+    nip: str = Field(pattern=r"^\d{18}$")
+    email: str | None = None
+    phone: str | None = None
+
+    def subject(self) -> str:
+        return self.nip
+
+
+LocationData = Literal["places", "checkin_location", "self_export"]
+
+
+class LocationRead(Event):
+    """Someone read an employee's personal location data (places, a check-in's raw coordinates, an
+    export containing them): one row of the access log that policy keeps (docs/privacy.md)."""
+
+    TYPE = "hadir.privacy.location_read.v1"
+    TOPIC = topics.LOCATION_READ
+
+    read_id: UUID = Field(description="unique per read: the access log deduplicates on it")
+    employee_id: str = Field(pattern=r"^\d{18}$", description="whose data was read")
+    actor: str = Field(max_length=200, description="who read it: the credentials' subject")
+    actor_nip: str | None = Field(default=None, description="the reader's NIP, when the credentials carry one")
+    actor_roles: list[str] = Field(default_factory=list, max_length=10)
+    purpose: str = Field(min_length=1, max_length=500, description="the purpose the reader stated")
+    endpoint: str = Field(max_length=300,
+                          description="service and route, e.g. `checkin GET /v1/checkins/{id}/location`")
+    data: LocationData
+    records: int = Field(default=1, ge=0, description="how many records with coordinates the read returned")
+    at: AwareDatetime = Field(description="when (UTC)")
+
+    def subject(self) -> str:
+        return self.employee_id
 
 
 # --- policy ----------------------------------------------------------------------

@@ -6,7 +6,10 @@ from services.contracts.base import Event
 from services.contracts.events import (
     CheckinEvaluated,
     CheckinReceived,
+    DirectoryContact,
     DirectoryUpdated,
+    DirectoryUpdatedV2,
+    LocationRead,
     NotificationSent,
     PolicyUpdated,
     ReportDueSoon,
@@ -19,6 +22,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
         DirectoryUpdated,
+        DirectoryUpdatedV2,
+        DirectoryContact,
+        LocationRead,
         PolicyUpdated,
         RosterPublished,
         CheckinReceived,

@@ -1,6 +1,9 @@
 """Kafka topic names. Versioned: a breaking change means a new ``.v2`` topic."""
 
-DIRECTORY_UPDATED = "directory.updated.v1"
+DIRECTORY_UPDATED = "directory.updated.v1"  # deprecated: carries home coordinates and contacts (docs/integration.md)
+DIRECTORY_UPDATED_V2 = "directory.updated.v2"
+DIRECTORY_CONTACTS = "directory.contacts.v1"
+LOCATION_READ = "privacy.location_read.v1"
 POLICY_UPDATED = "policy.updated.v1"
 ROSTER_PUBLISHED = "roster.published.v1"
 CHECKIN_RECEIVED = "checkin.received.v1"
@@ -11,6 +14,9 @@ NOTIFICATION_SENT = "notification.sent.v1"
 
 ALL = (
     DIRECTORY_UPDATED,
+    DIRECTORY_UPDATED_V2,
+    DIRECTORY_CONTACTS,
+    LOCATION_READ,
     POLICY_UPDATED,
     ROSTER_PUBLISHED,
     CHECKIN_RECEIVED,

@@ -23,6 +23,7 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     timezone: Mapped[str] = mapped_column(String(64))
+    retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
 
 
 class Unit(Base):
@@ -54,6 +55,7 @@ class Employee(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
     places: Mapped[list] = mapped_column(JSON, default=list)
+    inactive_since: Mapped[date | None] = mapped_column(Date)  # set when active turns false, cleared again
 
 
 class PolicyVersion(Base):

@@ -45,6 +45,7 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20), default="province", server_default="province")
+    retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
 
 
 class Unit(Base):

@@ -10,5 +10,6 @@ Every service calls these; none restates them (a copy is a bug). One idea per mo
 - :mod:`.requirement` — WFH-only kinds and whether a window (or a check-in) is asked of
   someone on a day: the one rule behind policy's ``not_required`` and reporting's
   expectations, reminders and overdue notices;
-- :mod:`.windows` — a check-in window's start, end and deadline on a local day, in UTC.
+- :mod:`.windows` — a check-in window's start, end and deadline on a local day, in UTC;
+- :mod:`.retention` — a tenant's retention periods and whether a record has passed its period.
 """
