@@ -6,27 +6,31 @@ or importing the same data again publishes nothing. Units are handled as a whole
 tree per tenant (its shape: :mod:`.domain.unit_tree`): after any change every unit's
 effective sector is recomputed (:mod:`services.contracts.rules.sectors`), and sub-units
 whose inherited sector moved are stored and re-published too ("cascaded"). Rows and
-outbox rows are written with bulk statements inside the caller's transaction.
+outbox rows are written with bulk statements inside the caller's transaction; which topics
+learn of a change is :mod:`.publishing`'s to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitRecord
-from services.contracts.policy import Sector
+from services.contracts.events import EmployeeRecord, UnitRecord
+from services.contracts.policy import Sector, local_date
 from services.contracts.rules.sectors import directory_sectors
+from services.policy import publishing
 from services.policy.domain.unit_tree import UnitSpec
 from services.policy.records import employee_record, unit_record
-from services.policy.store import Employee, Unit
-from services.runtime import outbox, sql
+from services.policy.store import Employee, Tenant, Unit
+from services.runtime import sql
 from services.runtime.service import ServiceRuntime
 
 IN_CHUNK = 5000
+DEFAULT_ZONE = "Asia/Jakarta"
 
 
 @dataclass
@@ -79,9 +83,7 @@ async def save_units(rt: ServiceRuntime, session: AsyncSession, tenant: str, spe
     if not write:
         return outcome
     await sql.upsert(session, Unit.__table__, [_unit_row(tenant, r) for r in changed], ["tenant", "id"])
-    outcome.published = len(await outbox.stage_many(
-        session, rt.outbox, [DirectoryUpdated(entity="unit", unit=r) for r in changed], tenant=tenant,
-        source=rt.source))
+    outcome.published = await publishing.stage_units(rt, session, tenant, changed)
     return outcome
 
 
@@ -107,8 +109,10 @@ async def employee_records(session: AsyncSession, tenant: str, nips: Iterable[st
 
 async def save_employees(rt: ServiceRuntime, session: AsyncSession, tenant: str,
                          targets: Sequence[EmployeeRecord], before: Mapping[str, EmployeeRecord], *,
-                         write: bool = True) -> Outcome:
-    """Store the targets that differ from ``before`` and publish them (``write=False``: only count)."""
+                         write: bool = True, today: date | None = None) -> Outcome:
+    """Store the targets that differ from ``before`` and publish them (``write=False``: only count).
+    An employee who turns inactive is marked inactive since ``today`` (the tenant's day; default: today
+    in the tenant's zone), one who turns active again is not; retention counts from that day."""
     outcome = Outcome()
     changed: list[EmployeeRecord] = []
     for record in targets:
@@ -124,13 +128,40 @@ async def save_employees(rt: ServiceRuntime, session: AsyncSession, tenant: str,
     outcome.changed_ids = [r.nip for r in changed]
     if not write:
         return outcome
-    await sql.upsert(session, Employee.__table__, [_employee_row(tenant, r) for r in changed], ["tenant", "nip"])
-    outcome.published = len(await outbox.stage_many(
-        session, rt.outbox, [DirectoryUpdated(entity="employee", employee=r) for r in changed], tenant=tenant,
-        source=rt.source))
+    if not changed:
+        return outcome
+    since = await _inactive_since(session, tenant, changed, before, today)
+    await sql.upsert(session, Employee.__table__, [_employee_row(tenant, r, since[r.nip]) for r in changed],
+                     ["tenant", "nip"])
+    outcome.published = await publishing.stage_employees(rt, session, tenant, changed, before, since)
     return outcome
 
 
-def _employee_row(tenant: str, r: EmployeeRecord) -> dict[str, object]:
+async def _inactive_since(session: AsyncSession, tenant: str, changed: Sequence[EmployeeRecord],
+                          before: Mapping[str, EmployeeRecord], today: date | None) -> dict[str, date | None]:
+    """Each changed employee's ``inactive_since``: kept while they stay inactive, ``today`` when they
+    turn (or are created) inactive, none while active."""
+    stored: dict[str, date | None] = {}
+    leaving = [r.nip for r in changed if not r.active]
+    for i in range(0, len(leaving), IN_CHUNK):
+        rows = await session.execute(select(Employee.nip, Employee.inactive_since).where(
+            Employee.tenant == tenant, Employee.nip.in_(leaving[i:i + IN_CHUNK])))
+        stored.update({nip: since for nip, since in rows.tuples()})
+    if leaving and today is None:
+        zone = await session.scalar(select(Tenant.timezone).where(Tenant.id == tenant))
+        today = local_date(datetime.now(UTC), zone or DEFAULT_ZONE)
+    since: dict[str, date | None] = {}
+    for r in changed:
+        old = before.get(r.nip)
+        if r.active:
+            since[r.nip] = None
+        elif old is not None and not old.active and stored.get(r.nip) is not None:
+            since[r.nip] = stored[r.nip]
+        else:
+            since[r.nip] = today
+    return since
+
+
+def _employee_row(tenant: str, r: EmployeeRecord, inactive_since: date | None) -> dict[str, object]:
     data = r.model_dump(mode="json")
-    return {"tenant": tenant, **data}
+    return {"tenant": tenant, **data, "inactive_since": inactive_since}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from services.contracts.events import EmployeeRecord, Place, TenantRecord, UnitRecord
+from datetime import date
+
+from services.contracts.events import EmployeeProfile, EmployeeRecord, Place, TenantRecord, UnitRecord
+from services.contracts.rules.retention import RetentionPeriods
 from services.policy.store import Employee, Tenant, Unit
 
 
 def tenant_record(row: Tenant) -> TenantRecord:
-    return TenantRecord(id=row.id, name=row.name, kind=row.kind, timezone=row.timezone)  # type: ignore[arg-type]
+    return TenantRecord(id=row.id, name=row.name, kind=row.kind, timezone=row.timezone,  # type: ignore[arg-type]
+                        retention=RetentionPeriods.model_validate(row.retention) if row.retention else None)
 
 
 def unit_record(row: Unit) -> UnitRecord:
@@ -23,4 +27,13 @@ def employee_record(row: Employee) -> EmployeeRecord:
         is_teacher=row.is_teacher, is_front_line=row.is_front_line, is_unit_head=row.is_unit_head,
         active=row.active, email=row.email, phone=row.phone,
         places=[Place.model_validate(p) for p in row.places or []],
+    )
+
+
+def employee_profile(record: EmployeeRecord, inactive_since: date | None = None) -> EmployeeProfile:
+    """What every service may know of an employee (``directory.updated.v2``): no places, no contacts."""
+    return EmployeeProfile(
+        nip=record.nip, name=record.name, position=record.position, unit_id=record.unit_id,
+        is_teacher=record.is_teacher, is_front_line=record.is_front_line, is_unit_head=record.is_unit_head,
+        active=record.active, inactive_since=inactive_since,
     )

@@ -148,6 +148,19 @@ async def stage_each(session: AsyncSession, outbox: Table | None, items: Sequenc
     return [e for _, e in staged]
 
 
+async def stage_tombstones(session: AsyncSession, outbox: Table | None, cls: type[Event], subjects: Sequence[str], *,
+                           tenant: str, source: str, time: datetime | None = None) -> list[Envelope]:
+    """Add a tombstone for each of ``subjects`` (keys ``<tenant>/<subject>`` of ``cls``'s compacted topic)
+    inside the caller's transaction: a record without a value, so that compaction removes what the
+    topic held under the key. The row's payload is empty; the relay publishes it with a null value
+    and the CloudEvents headers of ``cls`` (consumers: :mod:`.consumer`)."""
+    return await stage_many(session, outbox, [Encoded(cls, s, TOMBSTONE) for s in subjects], tenant=tenant,
+                            source=source, time=time)
+
+
+TOMBSTONE = b""  # an outbox payload that is no JSON document: the record is published with a null value
+
+
 def _topic(event: Event | Encoded) -> str:
     return event.cls.TOPIC if isinstance(event, Encoded) else event.TOPIC
 

@@ -14,16 +14,16 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, Place, TenantRecord, UnitRecord
+from services.contracts.events import EmployeeRecord, Place, TenantRecord, UnitRecord
 from services.contracts.policy import local_date
-from services.policy import directory
+from services.policy import directory, publishing
 from services.policy.domain.nip import NipError, parse_nip
 from services.policy.domain.places import set_place
 from services.policy.domain.unit_tree import UnitSpec, tree_problems
 from services.policy.records import employee_record, tenant_record, unit_record
 from services.policy.schemas import ID_PATTERN, EmployeeIn, EmployeePage, PlaceIn, TenantIn, UnitIn, UnitPage
 from services.policy.store import Employee, Tenant, Unit
-from services.runtime import errors, outbox
+from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
@@ -63,11 +63,10 @@ async def put_tenant(rt: Runtime, body: TenantIn, principal: Admin) -> TenantRec
     async with rt.sessions() as session, session.begin():
         row = await session.get(Tenant, tenant)
         before = tenant_record(row) if row else None
-        record = TenantRecord(id=tenant, **body.model_dump())
+        record = TenantRecord(id=tenant, **body.model_dump(), retention=before.retention if before else None)
         if record != before:
             await session.merge(Tenant(id=tenant, **body.model_dump()))
-            await outbox.stage(session, rt.outbox, DirectoryUpdated(entity="tenant", tenant=record),
-                               tenant=tenant, source=rt.source)
+            await publishing.stage_tenant(rt, session, record)
     rt.wake_relay()
     return record
 

@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('employees', schema=None) as batch_op:
         batch_op.add_column(sa.Column('inactive_since', sa.Date(), nullable=True))
+    # Employees already inactive: retention counts from the upgrade (when they left is not known).
+    op.execute(sa.text("UPDATE employees SET inactive_since = CURRENT_DATE WHERE active = false"))
 
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('retention', sa.JSON(), nullable=True))
