@@ -22,25 +22,30 @@ from services.checkin.store import (
     read_models_changed,
 )
 from services.contracts.base import Event
-from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated
+from services.contracts.events import CheckinEvaluated, DirectoryUpdatedV2, PolicyUpdated
+from services.contracts.rules import retention
 from services.runtime import sql
 from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
 
 async def on_directory_updated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
-    """The tenants' zones and the employees of a batch, one upsert each (a later record of the
-    same tenant or employee in the batch wins, as it would one by one)."""
+    """The tenants' zones and retention periods and the employees of a batch (``directory.updated.v2``:
+    no places, no contacts), one upsert each (a later record of the same tenant or employee in the
+    batch wins, as it would one by one)."""
     tenants: dict[str, dict[str, Any]] = {}
     employees: dict[tuple[str, str], dict[str, Any]] = {}
     for d in batch:
-        event, tenant = cast(DirectoryUpdated, d.event), d.envelope.tenant
+        event, tenant = cast(DirectoryUpdatedV2, d.event), d.envelope.tenant
         if event.tenant is not None:
-            tenants[tenant] = {"id": tenant, "timezone": event.tenant.timezone}
+            t = event.tenant
+            tenants[tenant] = {"id": tenant, "timezone": t.timezone,
+                               "retention": retention.stored(t.retention)}
         if event.employee is not None:
             e = event.employee
             employees[(tenant, e.nip)] = {"tenant": tenant, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
-                                          "active": e.active, "is_unit_head": e.is_unit_head}
+                                          "active": e.active, "is_unit_head": e.is_unit_head,
+                                          "inactive_since": e.inactive_since}
     await sql.upsert(session, DirectoryTenant, list(tenants.values()), keys=["id"])
     await sql.upsert(session, DirectoryEmployee, list(employees.values()), keys=["tenant", "nip"])
     await read_models_changed(session)
@@ -80,7 +85,7 @@ def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """What the service consumes, and the handler of each (the common signature: none of
     these handlers needs ``rt``)."""
     return {
-        DirectoryUpdated: Batched(on_directory_updated),
+        DirectoryUpdatedV2: Batched(on_directory_updated),
         PolicyUpdated: Batched(on_policy_updated),
         CheckinEvaluated: Batched(on_checkins_evaluated),
     }

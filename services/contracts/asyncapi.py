@@ -51,27 +51,30 @@ class Participant:
 
 
 # Who produces and who consumes what (README's events table; tests check `receives`
-# against the handlers the services really register).
+# against the handlers the services really register). Policy sends DirectoryUpdated (deprecated)
+# only while HADIR_PUBLISH_DIRECTORY_V1 is on, and no service of Hadir reads it any more.
 PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "policy", "hadir-policy-evaluator",
-        sends=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
+        sends=(DirectoryUpdated, DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished,
+               CheckinEvaluated, CheckinsEvaluatedMark),
         receives=(CheckinReceived, CheckinsReceivedMark),
     ),
     Participant(
         "checkin", "hadir-checkin-main",
         sends=(CheckinReceived, CheckinsReceivedMark),
-        receives=(DirectoryUpdated, PolicyUpdated, CheckinEvaluated),
+        receives=(DirectoryUpdatedV2, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(
         "reporting", "hadir-reporting-projections",
         sends=(ReportDueSoon, ReportOverdue),
-        receives=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
+        receives=(DirectoryUpdatedV2, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
     ),
     Participant(
         "notify", "hadir-notify-main",
         sends=(NotificationSent,),
-        receives=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, ReportDueSoon, ReportOverdue),
+        receives=(DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished, CheckinEvaluated,
+                  ReportDueSoon, ReportOverdue),
     ),
 )
 
@@ -132,9 +135,14 @@ Events of Hadir, the work-from-home policy suite of Indonesian regional governme
   partition and are read in order. There is no order across keys.
 * **At-least-once**: producers are idempotent and write through a transactional outbox, but an event can
   still arrive twice; deduplicate by `ce_id`. Commit offsets only after your effect is durable.
-* **Versioning**: topics and types end in `.v1`. Within v1 changes are additive only (new optional
-  fields, new enum values); ignore fields you do not know and tolerate unknown enum values. A breaking
-  change gets new `.v2` topics.
+* **Versioning**: topics and types end in a version, `.v1`. Within a version changes are additive only
+  (new optional fields, new enum values); ignore fields you do not know and tolerate unknown enum values.
+  A breaking change gets new `.v2` topics: `directory.updated.v2` replaces the deprecated
+  `directory.updated.v1` (no home coordinates, no contact details; those go to `directory.contacts.v1`,
+  for notification channels only). See docs/integration.md, *Migrating to directory.updated.v2*.
+* **Compacted topics** (`directory.updated.*`, `directory.contacts.v1`) keep the latest record per key. A
+  **tombstone** — the CloudEvents headers of the key's type and a null value — means what the topic held
+  under the key was removed (retention): delete your copy.
 * Undecodable messages go to a per-consumer-group dead-letter topic `deadletter.<group>.v1`.
 * **Watermarks**: `checkin.received` and `checkin.evaluated` also carry marks (`*.mark.v1`, tenant
   `_pipeline`) on every partition: every check-in accepted up to the mark's `accepted_until` precedes it

@@ -3,6 +3,11 @@
 Attributes travel as ``ce_*`` headers, the payload is the JSON message value and
 the record key is ``<tenant>/<partition subject>`` (usually the employee), so that
 one employee's events stay in one partition and in order.
+
+A **tombstone** is a record with the CloudEvents headers of its event type and a null value: on a
+compacted topic it removes what the topic held under its key. In an :class:`Envelope` its data is
+:data:`TOMBSTONE` (empty); a record whose value is empty but not null is neither an event nor a
+tombstone, and is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 _REQUIRED = ("ce_id", "ce_source", "ce_type", "ce_specversion", "ce_tenant")
+TOMBSTONE = b""  # the data of a tombstone: its Kafka record has a null value
 
 
 class EnvelopeError(ValueError):
@@ -63,6 +69,15 @@ class Envelope:
     def key(self) -> str:
         return event_key(self.tenant, self.subject)
 
+    @property
+    def tombstone(self) -> bool:
+        return self.data == TOMBSTONE
+
+    @property
+    def value(self) -> bytes | None:
+        """The Kafka record's value: the JSON payload, or None for a tombstone."""
+        return None if self.data == TOMBSTONE else self.data
+
     def payload(self) -> dict[str, Any]:
         return json.loads(self.data)
 
@@ -85,15 +100,15 @@ class Envelope:
     def from_headers(
         cls, headers: Mapping[str, str] | Iterable[tuple[str, bytes]], value: bytes | None
     ) -> Envelope:
-        """Parse a record's headers and value; raise EnvelopeError naming what is wrong."""
+        """Parse a record's headers and value (None: a tombstone); raise EnvelopeError naming what is wrong."""
         attrs = _decode_headers(headers)
         missing = [name for name in _REQUIRED if not attrs.get(name)]
         if missing:
             raise EnvelopeError(f"missing CloudEvents header(s): {', '.join(missing)}")
         if attrs["ce_specversion"] != SPEC_VERSION:
             raise EnvelopeError(f"unsupported ce_specversion {attrs['ce_specversion']!r}")
-        if value is None:
-            raise EnvelopeError("record has no value")
+        if value == TOMBSTONE:
+            raise EnvelopeError("the value is empty: neither an event nor a tombstone (a null value)")
         try:
             time = _parse_time(attrs.get("ce_time"))
         except ValueError as exc:
@@ -105,7 +120,7 @@ class Envelope:
             tenant=attrs["ce_tenant"],
             subject=attrs.get("ce_subject", ""),
             time=time,
-            data=value,
+            data=TOMBSTONE if value is None else value,
             traceparent=attrs.get("traceparent"),
         )
 

@@ -1,5 +1,7 @@
 """Who is told, in which language and through which channels: the read models, read.
 
+Contact details are used only for a known recipient: details that arrived before the profile
+reach nobody (a person notify does not know gets personal notices on the ``log`` channel only).
 The rules (channels, fallback, a tenant's view) are :mod:`services.notify.domain.people`."""
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notify.domain.people import Person, TenantView
 from services.notify.domain.quiet import QuietHours
 from services.notify.settings import NotifySettings
-from services.notify.store import Preference, Recipient, Tenant, TenantSettings, Unit
+from services.notify.store import Contact, Preference, Recipient, Tenant, TenantSettings, Unit
 
 
 async def tenant_view(session: AsyncSession, tenant: str, settings: NotifySettings,
@@ -27,31 +29,35 @@ async def tenant_view(session: AsyncSession, tenant: str, settings: NotifySettin
     return TenantView(tenant, zone, quiet, daily, weekly)
 
 
-def _person(row: Recipient | None, nip: str, pref: Preference | None, settings: NotifySettings) -> Person:
+def _person(row: Recipient | None, contact: Contact | None, nip: str, pref: Preference | None,
+            settings: NotifySettings) -> Person:
     language = pref.language if pref else settings.default_language
     channels = list(pref.channels) if pref else []
     if row is None:
         return Person(nip=nip, name=f"NIP {nip}", unit_id=None, language=language, channels=channels)
-    return Person(nip=row.nip, name=row.name, unit_id=row.unit_id, email=row.email, phone=row.phone,
-                  language=language, channels=channels)
+    return Person(nip=row.nip, name=row.name, unit_id=row.unit_id, email=contact.email if contact else None,
+                  phone=contact.phone if contact else None, language=language, channels=channels)
 
 
 async def person(session: AsyncSession, tenant: str, nip: str, settings: NotifySettings) -> Person:
     row = await session.get(Recipient, (tenant, nip))
+    contact = await session.get(Contact, (tenant, nip)) if row is not None else None
     pref = await session.get(Preference, (tenant, nip))
-    return _person(row, nip, pref, settings)
+    return _person(row, contact, nip, pref, settings)
 
 
 async def people(session: AsyncSession, tenant: str, settings: NotifySettings,
                  nips: list[str] | None = None) -> list[Person]:
     """Active employees of a tenant (all, or the given ones) with their preferences."""
-    query = select(Recipient, Preference).outerjoin(
+    query = select(Recipient, Contact, Preference).outerjoin(
+        Contact, (Contact.tenant == Recipient.tenant) & (Contact.nip == Recipient.nip)
+    ).outerjoin(
         Preference, (Preference.tenant == Recipient.tenant) & (Preference.nip == Recipient.nip)
     ).where(Recipient.tenant == tenant, Recipient.active.is_(True))
     if nips is not None:
         query = query.where(Recipient.nip.in_(nips))
     rows = (await session.execute(query.order_by(Recipient.nip))).all()
-    return [_person(r, r.nip, p, settings) for r, p in rows]
+    return [_person(r, c, r.nip, p, settings) for r, c, p in rows]
 
 
 async def unit_heads(session: AsyncSession, tenant: str, unit_id: str | None, settings: NotifySettings,

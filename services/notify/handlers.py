@@ -15,6 +15,11 @@ happens exactly once per event.
                           bekerja di kantor"; the reminders of the entries it replaces are cancelled
 - each of them          → the tenant's matching webhook subscriptions
 
+The directory comes from ``directory.updated.v2`` (profiles, no contact details) and
+``directory.contacts.v1`` (e-mail and phone, notify's alone; a tombstone deletes them), in
+either order: contact details wait in their own table and reach nobody until a recipient
+with that NIP is known (:mod:`.audience`).
+
 People without a usable channel get personal notices on the ``log`` channel (so they
 are on record); announcements (policy, roster) skip them. The handlers needing the
 settings or the delivery loop's wake-up get a :class:`~services.notify.planner.Planner`
@@ -30,19 +35,20 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import (
     CheckinEvaluated,
-    DirectoryUpdated,
+    DirectoryContact,
+    DirectoryUpdatedV2,
     PolicyUpdated,
     ReportDueSoon,
     ReportOverdue,
     RosterPublished,
 )
+from services.contracts.rules import retention
 from services.contracts.rules.rosters import Entry
 from services.notify import audience
 from services.notify.domain import policy_notice
@@ -52,19 +58,21 @@ from services.notify.domain.planned import Planned
 from services.notify.domain.reminders import office_day_reminder
 from services.notify.planner import Planner
 from services.notify.settings import NotifySettings
-from services.notify.store import Notification, OverdueMark, Recipient, Tenant, Unit, roster_tables
+from services.notify.store import Contact, Notification, OverdueMark, Recipient, Tenant, Unit, roster_tables
 from services.runtime import rosters, sql
-from services.runtime.consumer import Handler
+from services.runtime.consumer import Handler, HandlerKey, Removed
 from services.runtime.service import ServiceRuntime
 
 
 def subscriptions(rt: ServiceRuntime, settings: NotifySettings,
-                  wake: Callable[..., None]) -> dict[type[Event], Handler]:
+                  wake: Callable[..., None]) -> dict[HandlerKey, Handler]:
     """The handlers of notify's consumer; ``settings`` may override the runtime's section
     (``build(notify_settings=...)``), ``wake`` nudges the delivery loop after a commit."""
     planner = Planner(settings, wake)
     return {
-        DirectoryUpdated: on_directory,
+        DirectoryUpdatedV2: on_directory,
+        DirectoryContact: on_contact,
+        Removed(DirectoryContact): on_contact_removed,
         ReportDueSoon: partial(on_due_soon, planner=planner),
         ReportOverdue: partial(on_overdue, planner=planner),
         CheckinEvaluated: partial(on_checkin, planner=planner),
@@ -73,10 +81,12 @@ def subscriptions(rt: ServiceRuntime, settings: NotifySettings,
     }
 
 
-async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
+async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdatedV2) -> None:
     tenant = envelope.tenant
     if event.tenant is not None:
-        await session.merge(Tenant(id=tenant, name=event.tenant.name, timezone=event.tenant.timezone))
+        t = event.tenant
+        await session.merge(Tenant(id=tenant, name=t.name, timezone=t.timezone,
+                                   retention=retention.stored(t.retention)))
     if event.unit is not None:
         u = event.unit
         await session.merge(Unit(tenant=tenant, id=u.id, name=u.name, parent_id=u.parent_id,
@@ -84,8 +94,17 @@ async def on_directory(session: AsyncSession, envelope: Envelope, event: Directo
                                  effective_sector=u.effective_sector.value, active=u.active))
     if event.employee is not None:
         e = event.employee
-        await session.merge(Recipient(tenant=tenant, nip=e.nip, name=e.name, unit_id=e.unit_id, email=e.email,
-                                      phone=e.phone, is_unit_head=e.is_unit_head, active=e.active))
+        await session.merge(Recipient(tenant=tenant, nip=e.nip, name=e.name, unit_id=e.unit_id,
+                                      is_unit_head=e.is_unit_head, active=e.active))
+
+
+async def on_contact(session: AsyncSession, envelope: Envelope, event: DirectoryContact) -> None:
+    await session.merge(Contact(tenant=envelope.tenant, nip=event.nip, email=event.email, phone=event.phone))
+
+
+async def on_contact_removed(session: AsyncSession, envelope: Envelope, _: Removed) -> None:
+    """The contact details of the employee the key names were removed (retention): notify forgets them."""
+    await session.execute(delete(Contact).where(Contact.tenant == envelope.tenant, Contact.nip == envelope.subject))
 
 
 async def on_due_soon(session: AsyncSession, envelope: Envelope, event: ReportDueSoon, *, planner: Planner) -> None:

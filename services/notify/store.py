@@ -1,5 +1,5 @@
-"""Tables of the notify service: read models of the directory, people's preferences,
-per-tenant settings, webhook subscriptions and the delivery log."""
+"""Tables of the notify service: read models of the directory (profiles and, apart, contact
+details), people's preferences, per-tenant settings, webhook subscriptions and the delivery log."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Base(DeclarativeBase):
     metadata = MetaData()
 
 
-# --- read models of the directory (from directory.updated) --------------------------
+# --- read models of the directory (directory.updated.v2, directory.contacts.v1) -------
 
 
 class Tenant(Base):
@@ -58,7 +58,7 @@ class Unit(Base):
 
 
 class Recipient(Base):
-    """An employee with their contacts."""
+    """An employee as ``directory.updated.v2`` describes them (no contact details: :class:`Contact`)."""
 
     __tablename__ = "recipients"
     __table_args__ = (Index("ix_recipients_unit_head", "tenant", "unit_id", "is_unit_head"),)
@@ -67,10 +67,21 @@ class Recipient(Base):
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str | None] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(String(32))
     is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class Contact(Base):
+    """How to reach one employee (``directory.contacts.v1``; its tombstone deletes the row). Apart from
+    :class:`Recipient` because the two topics arrive in any order: details of someone not yet known wait
+    here, and are used only once a recipient with the same NIP exists (:mod:`services.notify.audience`)."""
+
+    __tablename__ = "contacts"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
 
 
 # --- owned by notify ------------------------------------------------------------------

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
 from services.contracts.envelope import Envelope
-from services.contracts.events import CheckinEvaluated, DirectoryUpdated, PolicyUpdated, RosterPublished
+from services.contracts.events import CheckinEvaluated, DirectoryUpdatedV2, PolicyUpdated, RosterPublished
 from services.contracts.marks import CheckinsEvaluatedMark
+from services.contracts.rules import retention
 from services.reporting.domain import ledger
 from services.reporting.store import (
     Employee,
@@ -41,11 +42,13 @@ from services.runtime.consumer import Batched, Decoded, Handler
 from services.runtime.service import ServiceRuntime
 
 
-async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdated) -> None:
+async def on_directory(session: AsyncSession, envelope: Envelope, event: DirectoryUpdatedV2) -> None:
+    """A tenant (with its retention periods), unit or employee of ``directory.updated.v2``."""
     tenant = envelope.tenant
     if event.tenant is not None:
-        await session.merge(Tenant(id=tenant, name=event.tenant.name, timezone=event.tenant.timezone,
-                                   kind=event.tenant.kind))
+        t = event.tenant
+        await session.merge(Tenant(id=tenant, name=t.name, timezone=t.timezone, kind=t.kind,
+                                   retention=retention.stored(t.retention)))
     if event.unit is not None:
         u = event.unit
         await session.merge(Unit(tenant=tenant, id=u.id, name=u.name, effective_sector=u.effective_sector.value,
@@ -127,7 +130,7 @@ async def on_mark(session: AsyncSession, envelope: Envelope, mark: CheckinsEvalu
 def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
     """The events reporting consumes and the handler of each."""
     return {
-        DirectoryUpdated: on_directory,
+        DirectoryUpdatedV2: on_directory,
         PolicyUpdated: on_policy,
         RosterPublished: on_roster,
         CheckinEvaluated: Batched(on_evaluated),

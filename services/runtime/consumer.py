@@ -10,6 +10,10 @@ consecutive events of its type in one call, so it can apply them with a number o
 statements that does not grow with the batch (order across types is kept).
 Transient failures (database or Kafka down) are retried with capped exponential
 backoff, holding the partition so order is kept.
+A tombstone (a null value on a compacted topic, :mod:`services.contracts.envelope`) goes to the
+handler registered under :class:`Removed` of its event type, deduplicated like any event; one
+nobody registered for is skipped (logged at debug level, counted in
+``hadir_tombstones_skipped_total``) and never dead-lettered.
 A handler error on one event isolates it: the batch is replayed event by event
 and the failing one is dead-lettered. Nothing is committed on cancellation.
 """
@@ -55,10 +59,38 @@ def is_transient(exc: BaseException) -> bool:
     return transient_database_error(exc) or isinstance(exc, TRANSIENT)
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """The key of the handler of ``cls``'s tombstones: ``{Removed(DirectoryContact): on_contact_removed}``.
+
+    A tombstone carries the CloudEvents headers of ``cls`` and no value: what ``cls``'s compacted
+    topic held under the key (``envelope.tenant`` / ``envelope.subject``) was removed. Its handler is
+    called like any other (one by one, or a :class:`Batched` one per run), with this object in place
+    of the event."""
+
+    cls: type[Event]
+
+    @property
+    def topic(self) -> str:
+        return self.cls.TOPIC
+
+
+HandlerKey = type[Event] | Removed  # what a handler is registered under
+
+
+def topic_of(key: HandlerKey) -> str:
+    return key.topic if isinstance(key, Removed) else key.TOPIC
+
+
 @dataclass(frozen=True)
 class Decoded:
     envelope: Envelope
-    event: Event
+    event: Any  # the validated Event; for a tombstone, the Removed it is handled under
+
+    @property
+    def key(self) -> HandlerKey:
+        """What its handler is registered under."""
+        return self.event if isinstance(self.event, Removed) else type(self.event)
 
 
 BatchHandler = Callable[[AsyncSession, Sequence[Decoded]], Awaitable[None]]
@@ -71,23 +103,27 @@ class Batched:
     apply: BatchHandler
 
 
-async def dispatch(session: AsyncSession, handlers: Mapping[type[Event], Handler | Batched],
+# What a consumer group handles: event types, and tombstones under Removed keys.
+Subscriptions = Mapping[type[Event], Handler | Batched] | Mapping[HandlerKey, Handler | Batched]
+
+
+async def dispatch(session: AsyncSession, handlers: Mapping[HandlerKey, Handler | Batched],
                    items: Sequence[Decoded], group: str = "") -> None:
     """Hand ``items`` to their handlers in order: each run of consecutive events of one type in
     one call to a :class:`Batched` handler, else one by one. What a handler stages continues the
     trace of the event it answers (a batch: its first event's); logs name that event. With tracing
     on, each call runs in a ``process`` span of consumer group ``group`` (:func:`.telemetry.processing`)."""
-    for kind, same in itertools.groupby(items, key=lambda i: type(i.event)):
+    for kind, same in itertools.groupby(items, key=lambda i: i.key):
         run, handler = list(same), handlers[kind]
         if isinstance(handler, Batched):
             first = run[0].envelope
-            with telemetry.processing(group, kind.TOPIC, run) as traced:
+            with telemetry.processing(group, topic_of(kind), run) as traced:
                 tracing.bind(traced or tracing.child_of(first.traceparent), ce_id=first.id, ce_type=first.type,
                              tenant=first.tenant, batch=str(len(run)))
                 await handler.apply(session, run)
             continue
         for item in run:
-            with telemetry.processing(group, kind.TOPIC, (item,)) as traced:
+            with telemetry.processing(group, topic_of(kind), (item,)) as traced:
                 tracing.bind(traced or tracing.child_of(item.envelope.traceparent), ce_id=item.envelope.id,
                              ce_type=item.envelope.type, tenant=item.envelope.tenant)
                 await handler(session, item.envelope, item.event)
@@ -98,13 +134,14 @@ class Poison(Exception):
 
 
 class EventConsumer:
-    """One consumer group: the event types it handles and what to do with each."""
+    """One consumer group: the event types it handles (and the tombstones, :class:`Removed`) and
+    what to do with each."""
 
     def __init__(
         self,
         *,
         group_id: str,
-        handlers: Mapping[type[Event], Handler | Batched],
+        handlers: Subscriptions,
         sessions: async_sessionmaker[AsyncSession],
         inbox_table: Table,
         broker: KafkaBroker,
@@ -115,8 +152,9 @@ class EventConsumer:
         max_backoff: float = 30.0,
     ) -> None:
         self.group_id = group_id
-        self.handlers = dict(handlers)
-        self.topics = sorted({cls.TOPIC for cls in handlers})
+        self.handlers: dict[HandlerKey, Handler | Batched] = dict(handlers.items())
+        self.topics = sorted({topic_of(key) for key in handlers})
+        self.classes = {key.cls if isinstance(key, Removed) else key for key in handlers}  # the types it reads
         self.dead_letter_topic = topics.dead_letter_topic(group_id)
         self._sessions = sessions
         self._inbox = inbox_table
@@ -187,8 +225,13 @@ class EventConsumer:
         try:
             envelope = Envelope.from_headers(headers, record.value)
         except EnvelopeError as exc:
+            if record.value is None:  # a tombstone nobody can read: nothing to replay either
+                self._skip_tombstone(record, f"invalid CloudEvent: {exc}")
+                return None
             raise Poison(f"invalid CloudEvent: {exc}") from exc
         cls = event_class_for(envelope.type)
+        if envelope.tombstone:
+            return self._tombstone(record, envelope, cls)
         if cls is None:
             raise Poison(f"unknown ce_type {envelope.type!r} on topic {record.topic}")
         if cls not in self.handlers:
@@ -200,6 +243,18 @@ class EventConsumer:
         except ValidationError as exc:
             raise Poison(f"payload does not match {cls.__name__}: {_short(exc)}") from exc
         return Decoded(envelope, event)
+
+    def _tombstone(self, record: ConsumerRecord, envelope: Envelope, cls: type[Event] | None) -> Decoded | None:
+        removed = Removed(cls) if cls is not None and cls.TOPIC == record.topic else None
+        if removed is None or removed not in self.handlers:
+            self._skip_tombstone(record, f"no handler for tombstones of {envelope.type!r}")
+            return None
+        return Decoded(envelope, removed)
+
+    def _skip_tombstone(self, record: ConsumerRecord, reason: str) -> None:
+        self._metrics.tombstones_skipped.labels(self.group_id, record.topic).inc()
+        log.debug("tombstone skipped", group=self.group_id, topic=record.topic, partition=record.partition,
+                  offset=record.offset, reason=reason)
 
     async def _apply_with_retry(self, items: list[Decoded]) -> None:
         attempt = 0
@@ -224,7 +279,7 @@ class EventConsumer:
                     return
                 log.error("event failed, dead-lettering", group=self.group_id,
                           ce_id=items[0].envelope.id, error=repr(exc))
-                await self._dead_letter_envelope(items[0].envelope, items[0].event.TOPIC,
+                await self._dead_letter_envelope(items[0].envelope, topic_of(items[0].key),
                                                  f"handler failed: {exc!r}")
                 return
 
@@ -285,4 +340,4 @@ def _short(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["EventConsumer", "Handler", "is_transient", "publish_envelope"]
+__all__ = ["EventConsumer", "Handler", "Removed", "Subscriptions", "is_transient", "publish_envelope"]

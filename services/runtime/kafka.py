@@ -21,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
+from services.contracts import topics
 from services.contracts.envelope import Envelope
 from services.runtime.settings import Settings
 
@@ -88,7 +89,7 @@ class Producer:
     async def send(self, topic: str, envelope: Envelope, partition: int | None = None) -> asyncio.Future:
         """Enqueue one CloudEvent (on ``partition`` if given, else by its key); the returned
         future resolves when Kafka acknowledges it."""
-        return await self._started().send(topic, envelope.data, key=envelope.key.encode(), partition=partition,
+        return await self._started().send(topic, envelope.value, key=envelope.key.encode(), partition=partition,
                                           headers=_headers(envelope))
 
     async def send_many(self, records: Sequence[tuple[str, Envelope]],
@@ -99,7 +100,8 @@ class Producer:
         future of record *i*'s batch as soon as that batch is enqueued (a caller cancelled half-way
         still knows what it handed over); it resolves when Kafka acknowledges the batch.
 
-        A record above the request limit, or one that cannot be encoded, gets a future failed
+        A tombstone (:data:`~services.contracts.envelope.TOMBSTONE` data) goes out with a null value and
+        its CloudEvents headers. A record above the request limit, or one that cannot be encoded, gets a future failed
         with :class:`UnsendableRecord` at once and goes nowhere (as ``send`` refuses it before it
         is queued; in a batch the broker would refuse the batch and, the producer being
         idempotent, every later batch of the partition). Raises at the
@@ -114,7 +116,8 @@ class Producer:
             try:
                 key = envelope.key.encode()
                 headers = _headers(envelope)
-                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, envelope.data, headers)
+                value = envelope.value
+                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers)
             except Exception as exc:  # noqa: BLE001 — whatever a row holds, it must not stop the others
                 futures[index] = _refused(f"the record cannot be encoded: {exc!r}")
                 continue
@@ -122,9 +125,9 @@ class Producer:
                 futures[index] = _refused(f"the record is {size} bytes, above the request limit of {MAX_REQUEST_BYTES}")
                 continue
             chain = batches.setdefault(TopicPartition(topic, _partition(key, partitions[topic])), [])
-            if not chain or chain[-1][0].append(key=key, value=envelope.data, timestamp=None, headers=headers) is None:
+            if not chain or chain[-1][0].append(key=key, value=value, timestamp=None, headers=headers) is None:
                 chain.append((producer.create_batch(), []))
-                chain[-1][0].append(key=key, value=envelope.data, timestamp=None, headers=headers)
+                chain[-1][0].append(key=key, value=value, timestamp=None, headers=headers)
             chain[-1][1].append(index)
         for tp, chain in batches.items():
             for batch, members in chain:
@@ -167,7 +170,11 @@ async def partition_count(bootstrap: str, topic: str, timeout: float = 30) -> in
 
 
 async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, timeout: float) -> None:
-    """Publish through the broker and wait for the acknowledgement, bounded by ``timeout`` seconds."""
+    """Publish through the broker and wait for the acknowledgement, bounded by ``timeout`` seconds.
+    Not for a tombstone: FastStream would send an empty value, not a null one (the outbox's
+    :class:`Producer` sends those)."""
+    if envelope.tombstone:
+        raise ValueError("a tombstone is published through the outbox (Producer), not the broker")
     async with asyncio.timeout(timeout):
         await broker.publish(envelope.data, topic, key=envelope.key.encode(), headers=envelope.headers())
 
@@ -175,7 +182,9 @@ async def publish_envelope(broker: KafkaBroker, topic: str, envelope: Envelope, 
 async def ensure_topics(
     bootstrap: str, names: Iterable[str], partitions: int, replication: int, timeout: float = 30
 ) -> None:
-    """Create missing topics with the configured partitions (idempotent)."""
+    """Create missing topics with the configured partitions and each topic's configuration
+    (:func:`services.contracts.topics.config_of`: compaction, retention). Idempotent; an existing
+    topic is left as it is (in Kubernetes the topic operator owns it: deploy/k8s/base/topics.yaml)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
@@ -184,7 +193,8 @@ async def ensure_topics(
         if missing:
             try:
                 await admin.create_topics(
-                    [NewTopic(n, num_partitions=partitions, replication_factor=replication) for n in missing]
+                    [NewTopic(n, num_partitions=partitions, replication_factor=replication,
+                              topic_configs=topics.config_of(n)) for n in missing]
                 )
             except TopicAlreadyExistsError:
                 pass

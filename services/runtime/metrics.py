@@ -66,6 +66,12 @@ class RuntimeMetrics:
             ["group"],
             registry=registry,
         )
+        self.tombstones_skipped = Counter(
+            "hadir_tombstones_skipped_total",
+            "Tombstones (null values) a consumer read but has no handler for: skipped, never dead-lettered",
+            ["group", "topic"],
+            registry=registry,
+        )
         self.dead_letters = Counter(
             "hadir_dead_letters_total",
             "Messages sent to a dead-letter topic",

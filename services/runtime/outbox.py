@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
-from services.contracts.envelope import Envelope
+from services.contracts.envelope import TOMBSTONE, Envelope  # TOMBSTONE: the payload of a tombstone row
 from services.runtime import sql, telemetry, tracing
 from services.runtime.db import UTCDateTime
 
@@ -152,13 +152,10 @@ async def stage_tombstones(session: AsyncSession, outbox: Table | None, cls: typ
                            tenant: str, source: str, time: datetime | None = None) -> list[Envelope]:
     """Add a tombstone for each of ``subjects`` (keys ``<tenant>/<subject>`` of ``cls``'s compacted topic)
     inside the caller's transaction: a record without a value, so that compaction removes what the
-    topic held under the key. The row's payload is empty; the relay publishes it with a null value
-    and the CloudEvents headers of ``cls`` (consumers: :mod:`.consumer`)."""
+    topic held under the key. The row's payload is empty (:data:`TOMBSTONE`); the relay publishes it
+    with a null value and the CloudEvents headers of ``cls`` (consumers: :class:`.consumer.Removed`)."""
     return await stage_many(session, outbox, [Encoded(cls, s, TOMBSTONE) for s in subjects], tenant=tenant,
                             source=source, time=time)
-
-
-TOMBSTONE = b""  # an outbox payload that is no JSON document: the record is published with a null value
 
 
 def _topic(event: Event | Encoded) -> str:

@@ -1,5 +1,7 @@
 """The outbox relay: publishes pending outbox rows (:mod:`.outbox`) in id order with the
-idempotent producer.
+idempotent producer. A row with an empty payload (:data:`.outbox.TOMBSTONE`, staged by
+:func:`.outbox.stage_tombstones`) is published as a tombstone: its key and CloudEvents headers,
+and a null value.
 
 A relay given a :class:`~services.runtime.marks.Stamping` also stamps every partition of a
 topic with watermark marks once a round finds the outbox caught up (:mod:`.marks`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,9 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 
 from services.contracts import topics
-from services.contracts.base import Event
 from services.runtime import auth, db, migrations, relay, telemetry
 from services.runtime.body_limit import BodyLimits
-from services.runtime.consumer import Batched, EventConsumer, Handler
+from services.runtime.consumer import EventConsumer, Subscriptions
 from services.runtime.gate import Gatekeeper
 from services.runtime.group_commit import Apply, GroupCommit, I, R
 from services.runtime.http import create_app
@@ -83,7 +82,7 @@ class ServiceRuntime:
 
     # --- wiring ----------------------------------------------------------------
 
-    def consume(self, group_suffix: str, handlers: Mapping[type[Event], Handler | Batched],
+    def consume(self, group_suffix: str, handlers: Subscriptions,
                 after_commit: Callable[[], None] | None = None) -> EventConsumer:
         """Consume with ``handlers``; after each committed batch the relay is woken (and ``after_commit`` called)."""
         if self.inbox is None:

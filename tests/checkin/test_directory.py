@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkin import handlers, store
 from services.checkin.directory import Directory
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, PolicyUpdated, TenantRecord
+from services.contracts.events import DirectoryUpdatedV2, EmployeeProfile, PolicyUpdated, TenantRecord
 from services.contracts.policy import PolicyContent
 from services.runtime import db
 from services.runtime.consumer import Decoded
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.infra
 SITI, BUDI = nip(41), nip(42)
 
 
-def employee(who: str, *, unit: str = "bkd", active: bool = True) -> DirectoryUpdated:
-    return DirectoryUpdated(entity="employee", employee=EmployeeRecord(
+def employee(who: str, *, unit: str = "bkd", active: bool = True) -> DirectoryUpdatedV2:
+    return DirectoryUpdatedV2(entity="employee", employee=EmployeeProfile(
         nip=who, name=f"Pegawai {who[-2:]}", unit_id=unit, active=active, is_unit_head=False))
 
 
@@ -38,12 +38,12 @@ def letter(version: int, limit_hours: int) -> PolicyUpdated:
                          content=PolicyContent(late_submission_limit_hours=limit_hours))
 
 
-async def consumed(checkin: CheckinService, tenant: str, *events: DirectoryUpdated | PolicyUpdated) -> None:
+async def consumed(checkin: CheckinService, tenant: str, *events: DirectoryUpdatedV2 | PolicyUpdated) -> None:
     """What a replica's consumer does with a batch: the service's handler, in one transaction."""
     async with checkin.rt.sessions() as session, session.begin():
         for event in events:
             decoded = [Decoded(envelope_for(event, tenant=tenant, source="/hadir/policy"), event)]
-            if isinstance(event, DirectoryUpdated):
+            if isinstance(event, DirectoryUpdatedV2):
                 await handlers.on_directory_updated(session, decoded)
             else:
                 await handlers.on_policy_updated(session, decoded)
@@ -63,7 +63,7 @@ async def lookup(checkin: CheckinService, directory: Directory, tenant: str, who
 async def test_a_change_through_one_replica_reaches_the_other_replicas_copy(checkin: CheckinService) -> None:
     tenant = new_tenant()
     one, other = Directory(), Directory()
-    await consumed(checkin, tenant, DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+    await consumed(checkin, tenant, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
         id=tenant, name="Kota Uji", kind="city", timezone="Asia/Makassar")), employee(SITI), letter(1, 24))
     for copy in (one, other):
         context = await lookup(checkin, copy, tenant, SITI)

@@ -1,5 +1,6 @@
-"""The directory and policy read models, fed by ``directory.updated`` and ``policy.updated``
-through Kafka: no call to the policy service on the request path."""
+"""The directory and policy read models, fed by ``directory.updated.v2`` and ``policy.updated``
+through Kafka: no call to the policy service on the request path. The tenant's retention periods
+and an employee's ``inactive_since`` are kept for the retention job."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import httpx
 import pytest
 
 from services.checkin.store import DirectoryEmployee, DirectoryTenant
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, PolicyUpdated, TenantRecord
+from services.contracts.events import DirectoryUpdatedV2, EmployeeProfile, PolicyUpdated, TenantRecord
 from services.contracts.policy import PolicyContent
+from services.contracts.rules.retention import RetentionPeriods, periods_of
 from tests.checkin import kafka_io
 from tests.checkin.conftest import CheckinService, new_tenant, nip
 from tests.support.waiting import eventually
@@ -20,9 +22,11 @@ pytestmark = pytest.mark.infra
 DEWI, EKO = nip(31), nip(32)
 
 
-def employee_event(who: str, *, unit: str = "bkd", active: bool = True) -> DirectoryUpdated:
-    return DirectoryUpdated(entity="employee", employee=EmployeeRecord(
-        nip=who, name=f"Pegawai {who[-2:]}", unit_id=unit, active=active, is_unit_head=unit == "sekda"))
+def employee_event(who: str, *, unit: str = "bkd", active: bool = True,
+                   inactive_since: date | None = None) -> DirectoryUpdatedV2:
+    return DirectoryUpdatedV2(entity="employee", employee=EmployeeProfile(
+        nip=who, name=f"Pegawai {who[-2:]}", unit_id=unit, active=active, is_unit_head=unit == "sekda",
+        inactive_since=inactive_since))
 
 
 def attendance(hours_ago: float = 0) -> dict[str, str]:
@@ -45,9 +49,10 @@ async def test_directory_updates_decide_who_may_check_in(checkin: CheckinService
     unknown = await checkin.client.post("/v1/checkins", json=attendance(), headers=headers)
     assert unknown.status_code == 403 and unknown.json()["detail"][0]["type"] == "unknown_employee"
 
+    periods = RetentionPeriods(checkin_coordinates_days=30, leaver_days=10)
     await kafka_io.publish(kafka_bootstrap, tenant, [
-        DirectoryUpdated(entity="tenant", tenant=TenantRecord(id=tenant, name="Pemerintah Kota Uji", kind="city",
-                                                              timezone="Asia/Makassar")),
+        DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(id=tenant, name="Pemerintah Kota Uji", kind="city",
+                                                                timezone="Asia/Makassar", retention=periods)),
         employee_event(DEWI),
     ])
     await kafka_io.publish(kafka_bootstrap, other, [employee_event(EKO, unit="dinkes")])
@@ -60,7 +65,9 @@ async def test_directory_updates_decide_who_may_check_in(checkin: CheckinService
 
     assert (await eventually(eko_in_other, timeout=30, what="Eko in the other tenant")).unit_id == "dinkes"
     async with checkin.rt.sessions() as session:
-        assert (await session.get(DirectoryTenant, tenant)).timezone == "Asia/Makassar"  # type: ignore[union-attr]
+        stored_tenant = await session.get(DirectoryTenant, tenant)
+        assert stored_tenant is not None and stored_tenant.timezone == "Asia/Makassar"
+        assert periods_of(stored_tenant.retention) == periods, "the tenant's periods, for the retention job"
         assert await session.get(DirectoryEmployee, (tenant, EKO)) is None
     # Eko exists only in the other tenant: a token of this tenant with his NIP is refused.
     eko_here = await checkin.client.post("/v1/checkins", json=attendance(), headers=checkin.employee(tenant, EKO))
@@ -75,9 +82,14 @@ async def test_directory_updates_decide_who_may_check_in(checkin: CheckinService
         return response if response.json()["unit_id"] == "sekda" else None
 
     await eventually(in_new_unit, timeout=30, interval=0.3, what="unit change applied")
-    await kafka_io.publish(kafka_bootstrap, tenant, [employee_event(DEWI, unit="sekda", active=False)])
+    left = date(2026, 3, 2)
+    await kafka_io.publish(kafka_bootstrap, tenant, [employee_event(DEWI, unit="sekda", active=False,
+                                                                    inactive_since=left)])
     refused = await post_until(checkin, headers, attendance(), 403, "deactivation applied")
     assert refused.json()["detail"][0]["type"] == "inactive_employee"
+    async with checkin.rt.sessions() as session:
+        dewi = await session.get(DirectoryEmployee, (tenant, DEWI))
+        assert dewi is not None and dewi.inactive_since == left, "the leaving day, for the retention job"
     stored = await checkin.rows(tenant)
     assert len(stored) >= 2 and all(r.employee_id == DEWI for r in stored)
 

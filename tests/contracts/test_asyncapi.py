@@ -181,7 +181,7 @@ def test_participants_table_matches_the_consumers_services_register(participant:
     module = importlib.import_module(f"services.{participant.service}.app")
     _, rt = module.build()
     try:
-        registered = {c.group_id: set(c.handlers) for c in rt.consumers}
+        registered = {c.group_id: c.classes for c in rt.consumers}  # a tombstone handler's type included
     finally:
         rt.engine.sync_engine.dispose()
     assert registered == {participant.group: set(participant.receives)}, (

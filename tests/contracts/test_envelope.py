@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.contracts.envelope import Envelope, EnvelopeError, event_key, new_event_id
+from services.contracts.envelope import TOMBSTONE, Envelope, EnvelopeError, event_key, new_event_id
 
 
 def test_round_trip_through_kafka_headers() -> None:
@@ -74,3 +74,16 @@ def test_a_ce_time_utc_cannot_hold_is_an_invalid_cloudevent_and_headers_never_ra
     far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1)))
     assert Envelope(type="t", source="/s", tenant="a", subject="", data=b"{}", time=far).headers()["ce_time"] \
         == "9999-12-31T23:59:59-01:00"
+
+
+def test_a_null_value_is_a_tombstone_and_an_empty_one_is_refused() -> None:
+    """A tombstone keeps its CloudEvents headers and goes out with a null value; an empty value
+    that is not null is neither an event nor a tombstone."""
+    event = Envelope(type="t", source="/s", tenant="banten", subject="199001012015031001", data=b"{}")
+    headers = [(k, v.encode()) for k, v in event.headers().items()]
+    tombstone = Envelope.from_headers(headers, None)
+    assert tombstone.tombstone and tombstone.data == TOMBSTONE and tombstone.value is None
+    assert (tombstone.id, tombstone.type, tombstone.key) == (event.id, event.type, event.key)
+    assert not event.tombstone and event.value == b"{}"
+    with pytest.raises(EnvelopeError, match="empty"):
+        Envelope.from_headers(headers, b"")

@@ -1,6 +1,7 @@
 """Committed JSON Schemas must match the models integrators read them from."""
 
 import json
+import re
 
 import pytest
 
@@ -20,9 +21,16 @@ def test_committed_schema_matches_model(ce_type: str) -> None:
 
 
 def test_every_event_has_a_versioned_topic_and_type() -> None:
+    """Everything starts at ``.v1``; a ``.v2`` (a breaking change) exists only beside the ``.v1`` it
+    replaces, and an event's type and topic share the version."""
     for ce_type, cls in EVENT_TYPES.items():
-        assert cls.TOPIC.endswith(".v1")
-        assert ce_type.endswith(".v1")
+        version = ce_type.rsplit(".", 1)[-1]
+        assert re.fullmatch(r"v[1-9]\d*", version), ce_type
+        assert cls.TOPIC.endswith(f".{version}"), f"{ce_type} on {cls.TOPIC}"
+        if version != "v1":
+            previous = ce_type.removesuffix(version) + f"v{int(version[1:]) - 1}"
+            assert previous in EVENT_TYPES, f"{ce_type} without the {previous} it replaces"
+            assert EVENT_TYPES[previous].TOPIC == cls.TOPIC.removesuffix(version) + previous.rsplit(".", 1)[-1]
 
 
 def test_a_changed_model_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:

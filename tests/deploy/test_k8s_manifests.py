@@ -268,6 +268,15 @@ def test_every_topic_and_dead_letter_topic_is_a_kafkatopic(rendered: list[Resour
     assert set(_topics(rendered)) == wanted
 
 
+def test_topic_configs_are_the_ones_the_services_create_topics_with(rendered: list[Resource]) -> None:
+    """Compaction and retention have one source (``topics.config_of``, what ``ensure_topics`` creates
+    topics with); the manifests only add what belongs to the cluster (``min.insync.replicas``)."""
+    for name, topic in _topics(rendered).items():
+        config = {k: str(v) for k, v in topic["spec"]["config"].items() if k != "min.insync.replicas"}
+        assert config == topics.config_of(name), f"{name}: topics.yaml and services/contracts/topics.py disagree"
+    assert _topics(rendered)[topics.DIRECTORY_CONTACTS]["spec"]["config"]["cleanup.policy"] == "compact"
+
+
 def test_topic_partitions_match_the_services_setting(rendered: list[Resource]) -> None:
     partitions = int(_of(rendered, "ConfigMap")["hadir-config"]["data"]["HADIR_TOPIC_PARTITIONS"])
     assert {t["spec"]["partitions"] for t in _topics(rendered).values()} == {partitions}

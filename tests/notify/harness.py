@@ -17,9 +17,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.contracts import topics
 from services.contracts.base import Event
-from services.contracts.envelope import Envelope
+from services.contracts.envelope import TOMBSTONE, Envelope
 from services.contracts.events import (
-    DirectoryUpdated,
+    DirectoryContact,
+    DirectoryUpdatedV2,
+    EmployeeProfile,
     EmployeeRecord,
     ReportOverdue,
     TenantRecord,
@@ -106,15 +108,22 @@ class NotifyService:
         finally:
             await conn.close()
 
-    async def wait_directory(self, tenant: str, count: int) -> None:
+    async def wait_directory(self, tenant: str, count: int, contacts: int | None = None) -> None:
+        """Until notify knows ``count`` recipients of ``tenant`` and ``contacts`` contact details (by
+        default as many: they come from another topic, in any order with the profiles)."""
+        contacts = count if contacts is None else contacts
+
         async def probe() -> bool:
             try:
-                rows = await self.query("SELECT count(*) AS n FROM recipients WHERE tenant = $1", tenant)
+                rows = await self.query(
+                    "SELECT (SELECT count(*) FROM recipients WHERE tenant = $1) AS people, "
+                    "(SELECT count(*) FROM contacts WHERE tenant = $1) AS contacts", tenant)
             except asyncpg.UndefinedTableError:
                 return False
-            return rows[0]["n"] >= count
+            return rows[0]["people"] >= count and rows[0]["contacts"] >= contacts
 
-        await eventually(probe, timeout=30, interval=0.2, what=f"{count} recipients of {tenant} in notify")
+        await eventually(probe, timeout=30, interval=0.2,
+                         what=f"{count} recipients and {contacts} contacts of {tenant} in notify")
 
 
 class Bus:
@@ -127,19 +136,35 @@ class Bus:
     async def publish(self, tenant: str, event: Event, *, ce_id: str | None = None) -> str:
         envelope = Envelope(type=event.TYPE, source="/tests/notify", tenant=tenant, subject=event.subject(),
                             data=event.model_dump_json().encode(), id=ce_id or str(uuid.uuid4()))
-        await self.producer.send_and_wait(event.TOPIC, envelope.data, key=envelope.key.encode(),
+        return await self._send(event.TOPIC, envelope)
+
+    async def tombstone(self, tenant: str, cls: type[Event], subject: str) -> str:
+        """A tombstone of ``cls``'s compacted topic under ``<tenant>/<subject>``, as the outbox relay
+        sends one (the CloudEvents headers, a null value)."""
+        return await self._send(cls.TOPIC, Envelope(type=cls.TYPE, source="/tests/notify", tenant=tenant,
+                                                    subject=subject, data=TOMBSTONE))
+
+    async def _send(self, topic: str, envelope: Envelope) -> str:
+        await self.producer.send_and_wait(topic, envelope.value, key=envelope.key.encode(),
                                           headers=[(k, v.encode()) for k, v in envelope.headers().items()])
         return envelope.id
 
     async def directory(self, tenant: str, timezone: str, units: dict[str, str | None],
                         people: list[EmployeeRecord]) -> None:
-        await self.publish(tenant, DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+        await self.publish(tenant, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
             id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone=timezone)))
         for unit_id, parent in units.items():
-            await self.publish(tenant, DirectoryUpdated(entity="unit", unit=UnitRecord(
+            await self.publish(tenant, DirectoryUpdatedV2(entity="unit", unit=UnitRecord(
                 id=unit_id, name=f"Dinas {unit_id.upper()}", parent_id=parent, effective_sector="essential")))
         for person in people:
-            await self.publish(tenant, DirectoryUpdated(entity="employee", employee=person))
+            await self.person(tenant, person)
+
+    async def person(self, tenant: str, person: EmployeeRecord) -> None:
+        """An employee as policy publishes them: the profile on ``directory.updated.v2``, the contact
+        details (if any) on ``directory.contacts.v1``."""
+        await self.publish(tenant, DirectoryUpdatedV2(entity="employee", employee=profile(person)))
+        if person.email is not None or person.phone is not None:
+            await self.publish(tenant, DirectoryContact(nip=person.nip, email=person.email, phone=person.phone))
 
     async def sent_events(self, tenant: str, timeout_ms: int = 3000) -> list[dict[str, Any]]:
         """``notification.sent`` events of a tenant on the topic so far."""
@@ -190,6 +215,10 @@ async def settle(seconds: float = 1.5) -> None:
 def employee(nip: str, name: str, unit: str, *, email: str | None = None, phone: str | None = None,
              head: bool = False) -> EmployeeRecord:
     return EmployeeRecord(nip=nip, name=name, unit_id=unit, email=email, phone=phone, is_unit_head=head)
+
+
+def profile(person: EmployeeRecord) -> EmployeeProfile:
+    return EmployeeProfile(**person.model_dump(exclude={"email", "phone", "places"}))
 
 
 def nip(n: int) -> str:

@@ -18,7 +18,7 @@ import pytest
 
 from services.contracts.events import (
     CheckinEvaluated,
-    DirectoryUpdated,
+    DirectoryUpdatedV2,
     PolicyUpdated,
     RosterAssignment,
     RosterPublished,
@@ -47,7 +47,7 @@ async def dishub(notify: NotifyService, bus: Bus, prefix: str, *, unreachable: b
         people.append(employee(UNREACHABLE, "Citra", "dishub"))
     await notify.configure(tenant)
     await bus.directory(tenant, TZ, {"dishub": None}, people)
-    await notify.wait_directory(tenant, len(people))
+    await notify.wait_directory(tenant, len(people), contacts=sum(p.email is not None for p in people))
     return tenant
 
 
@@ -176,15 +176,15 @@ async def test_policy_notice_states_the_sector_and_quota_the_shared_rules_give(
     # sector (not the directory's). The letter leaves non-essential out: the SE default, 25 %.
     tenant = tenant_id("sector")
     branch, other = nip(60), nip(61)
-    await bus.publish(tenant, DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+    await bus.publish(tenant, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
         id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone="Asia/Jakarta")))
     for unit in (UnitRecord(id="opd", name="Dinas", sector=Sector.ESSENTIAL, effective_sector=Sector.ESSENTIAL),
                  UnitRecord(id="upt", name="UPT", parent_id="opd", effective_sector=Sector.ESSENTIAL),
                  UnitRecord(id="lain", name="Lain", effective_sector=Sector.NON_ESSENTIAL)):
-        await bus.publish(tenant, DirectoryUpdated(entity="unit", unit=unit))
+        await bus.publish(tenant, DirectoryUpdatedV2(entity="unit", unit=unit))
     for person in (employee(branch, "Budi", "upt", email=f"budi@upt.{tenant}"),
                    employee(other, "Sari", "lain", email=f"sari@lain.{tenant}")):
-        await bus.publish(tenant, DirectoryUpdated(entity="employee", employee=person))
+        await bus.person(tenant, person)
     await notify.wait_directory(tenant, 2)
 
     async def units_known() -> bool:

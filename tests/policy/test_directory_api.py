@@ -8,7 +8,7 @@ from tests.policy.conftest import PolicyService, nip_for, setup_tenant
 
 pytestmark = pytest.mark.infra
 
-UPDATED = "hadir.directory.updated.v1"
+UPDATED = "hadir.directory.updated.v2"
 NIP = "198503122010011003"
 
 

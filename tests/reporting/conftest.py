@@ -24,8 +24,8 @@ from services.contracts.base import Event
 from services.contracts.envelope import Envelope
 from services.contracts.events import (
     CheckinEvaluated,
-    DirectoryUpdated,
-    EmployeeRecord,
+    DirectoryUpdatedV2,
+    EmployeeProfile,
     PolicyUpdated,
     RosterAssignment,
     RosterPublished,
@@ -125,11 +125,11 @@ async def seed(rt: ServiceRuntime, tenant: str, *, employees: Sequence[tuple[str
                sectors: dict[str, Sector], content: PolicyContent | None = None, flags: dict[str, dict] | None = None,
                effective_at: datetime | None = None) -> PolicyContent:
     content = content or PolicyContent(windows=windows(), working_days=[1, 2, 3, 4, 5, 6, 7])
-    events: list[Event] = [DirectoryUpdated(entity="tenant", tenant=TenantRecord(
+    events: list[Event] = [DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
         id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone=TZ))]
-    events += [DirectoryUpdated(entity="unit", unit=UnitRecord(id=u, name=f"Dinas {u}", sector=s, effective_sector=s))
+    events += [DirectoryUpdatedV2(entity="unit", unit=UnitRecord(id=u, name=f"Dinas {u}", sector=s, effective_sector=s))
                for u, s in sectors.items()]
-    events += [DirectoryUpdated(entity="employee", employee=EmployeeRecord(
+    events += [DirectoryUpdatedV2(entity="employee", employee=EmployeeProfile(
         nip=n, name=f"Pegawai {n[-4:]}", unit_id=u, **(flags or {}).get(n, {}))) for n, u in employees]
     await apply(rt, tenant, *events)
     await apply(rt, tenant, PolicyUpdated(

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.contracts.events import DirectoryUpdated, EmployeeRecord, UnitRecord
+from services.contracts.events import DirectoryUpdatedV2, EmployeeProfile, UnitRecord
 from services.contracts.policy import Sector
 from services.reporting import api
 from services.runtime.csv_export import neutral
@@ -55,12 +55,12 @@ async def test_hostile_unit_and_employee_names_are_exported_as_text(reporting) -
     rt = reporting.rt
     await seed(rt, TENANT, employees=[(E1, "dinkes"), (E2, "dinkes")], sectors={"dinkes": Sector.CRITICAL})
     await apply(rt, TENANT,
-                DirectoryUpdated(entity="unit", unit=UnitRecord(id="dinkes", name=LEAK, sector=Sector.CRITICAL,
-                                                                effective_sector=Sector.CRITICAL)),
-                DirectoryUpdated(entity="employee", employee=EmployeeRecord(nip=E1, name="@SUM(A1:A9)",
-                                                                            unit_id="dinkes")),
-                DirectoryUpdated(entity="employee", employee=EmployeeRecord(nip=E2, name="  -2+3",
-                                                                            unit_id="dinkes")))
+                DirectoryUpdatedV2(entity="unit", unit=UnitRecord(id="dinkes", name=LEAK, sector=Sector.CRITICAL,
+                                                                  effective_sector=Sector.CRITICAL)),
+                DirectoryUpdatedV2(entity="employee", employee=EmployeeProfile(nip=E1, name="@SUM(A1:A9)",
+                                                                               unit_id="dinkes")),
+                DirectoryUpdatedV2(entity="employee", employee=EmployeeProfile(nip=E2, name="  -2+3",
+                                                                               unit_id="dinkes")))
     await apply(rt, TENANT, verdict(E1, "apel", "late", captured=at(7, 50), late_minutes=20, kind=K.ATTENDANCE))
     assert await reporting.scheduler.scan(at(9, 15, 11)) >= 1
     app = FastAPI()

@@ -54,6 +54,12 @@ def periods_of(stored: dict[str, object] | None) -> RetentionPeriods:
     return RetentionPeriods.model_validate(stored) if stored else DEFAULT_PERIODS
 
 
+def stored(periods: RetentionPeriods | None) -> dict[str, object] | None:
+    """What a service stores of a tenant record's ``retention`` in its tenant read model (a JSON
+    column; None: the defaults); :func:`periods_of` reads it back."""
+    return periods.model_dump(mode="json") if periods is not None else None
+
+
 def cutoff(now: datetime, days: int) -> datetime:
     """The instant before which a record of a ``days`` period has expired at ``now`` (UTC)."""
     return now - days * DAY
