@@ -56,11 +56,11 @@ PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "policy", "hadir-policy-evaluator",
         sends=(DirectoryUpdated, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
-        receives=(CheckinReceived, CheckinsReceivedMark),
+        receives=(CheckinReceived, CheckinsReceivedMark, LocationRead),
     ),
     Participant(
         "checkin", "hadir-checkin-main",
-        sends=(CheckinReceived, CheckinsReceivedMark),
+        sends=(CheckinReceived, CheckinsReceivedMark, LocationRead),
         receives=(DirectoryUpdated, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(

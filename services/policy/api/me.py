@@ -1,0 +1,60 @@
+"""The employee's own data: their places with coordinates and who read their location data
+(UU PDP 27/2022, the right of access).
+
+Guarantee: every route reads under the caller's own tenant and NIP (from the credentials) only;
+a read of their own coordinates (``/me/places``) appends its access-log row, purpose
+"akses mandiri / self access", in the transaction that reads them.
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from services.policy import access_log
+from services.policy.api.directory import After, Limit, tenant_zone
+from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
+from services.policy.records import employee_record
+from services.policy.store import Employee
+from services.runtime import errors
+from services.runtime.auth import Principal
+from services.runtime.deps import Runtime, role
+from services.runtime.errors import VALIDATION_RESPONSES
+
+PLACES_ENDPOINT = "policy GET /v1/me/places"
+Me = Annotated[Principal, Depends(role("employee"))]
+
+router = APIRouter(prefix="/v1/me", tags=["my data"], responses=VALIDATION_RESPONSES)
+
+
+def own_nip(principal: Principal) -> str:
+    """The caller's NIP (403 when the credentials carry none)."""
+    if not principal.employee_id:
+        raise errors.forbidden("missing_nip")
+    return principal.employee_id
+
+
+@router.get("/places", response_model=EmployeePlaces, summary="My places with their coordinates (logged)",
+            description="Every version of my places; the read appears in my access log.")
+async def my_places(rt: Runtime, principal: Me) -> EmployeePlaces:
+    tenant, nip = principal.require_tenant(), own_nip(principal)
+    now = datetime.now(UTC)
+    async with rt.sessions() as session, session.begin():
+        row = await session.get(Employee, (tenant, nip))
+        if row is None:
+            raise errors.not_found(errors.text("employee"))
+        found = employee_record(row).places
+        read = access_log.read_by(principal, employee_id=nip, purpose=access_log.SELF_ACCESS,
+                                  endpoint=PLACES_ENDPOINT, data="places", records=len(found), at=now)
+        await access_log.record(session, read, tenant)
+    return EmployeePlaces(nip=nip, places=found, read_id=read.read_id, purpose=read.purpose, at=now)
+
+
+@router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")
+async def my_access_log(rt: Runtime, principal: Me, limit: Limit = 100, after: After = None) -> AccessLogPage:
+    tenant, nip = principal.require_tenant(), own_nip(principal)
+    async with rt.sessions() as session:
+        return await access_log.page(session, tenant, await tenant_zone(session, tenant), employee_id=nip,
+                                     after=after, limit=limit)
