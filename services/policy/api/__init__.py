@@ -5,7 +5,8 @@
 - :mod:`.letters` — circular letters (Surat Edaran) and their versions;
 - :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
 - :mod:`.privacy` — exact place coordinates for the tenant admin with a stated purpose, the access log;
-- :mod:`.me` — the employee's own places and access log.
+- :mod:`.corrections` — profile corrections: the employee asks, the tenant admin decides;
+- :mod:`.me` — the employee's own places, access log and self-export.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -14,7 +15,7 @@ root includes, in this order (it fixes the order of the OpenAPI document).
 
 from fastapi import APIRouter
 
-from services.policy.api import directory, imports, letters, me, privacy, rosters
+from services.policy.api import corrections, directory, imports, letters, me, privacy, rosters
 
 ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, privacy.router,
-                            me.router]
+                            corrections.router, me.router]

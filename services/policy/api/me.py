@@ -1,8 +1,8 @@
-"""The employee's own data: their places with coordinates and who read their location data
-(UU PDP 27/2022, the right of access).
+"""The employee's own data: their places with coordinates, who read their location data, and the
+download of everything policy holds about them (UU PDP 27/2022, the right of access).
 
 Guarantee: every route reads under the caller's own tenant and NIP (from the credentials) only;
-a read of their own coordinates (``/me/places``) appends its access-log row, purpose
+a read of their own coordinates (``/me/places``, ``/me/export``) appends its access-log row, purpose
 "akses mandiri / self access", in the transaction that reads them.
 """
 
@@ -11,14 +11,14 @@ a read of their own coordinates (``/me/places``) appends its access-log row, pur
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 
-from services.policy import access_log
+from services.policy import access_log, my_data
 from services.policy.api.directory import After, Limit, tenant_zone
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
 from services.policy.records import employee_record
 from services.policy.store import Employee
-from services.runtime import errors
+from services.runtime import errors, self_export
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
@@ -58,3 +58,16 @@ async def my_access_log(rt: Runtime, principal: Me, limit: Limit = 100, after: A
     async with rt.sessions() as session:
         return await access_log.page(session, tenant, await tenant_zone(session, tenant), employee_id=nip,
                                      after=after, limit=limit)
+
+
+@router.get("/export", summary="Download everything policy holds about me (JSON or CSV)",
+            description=(my_data.__doc__ or "") + "\n\n" + (self_export.__doc__ or ""),
+            response_class=Response, responses={200: {"content": {"application/json": {}, "text/csv": {}},
+                                                       "description": "the download"}})
+async def my_export(rt: Runtime, principal: Me,
+                    format: Annotated[self_export.Format, Query(description="json or csv")] = "json") -> Response:
+    tenant, nip = principal.require_tenant(), own_nip(principal)
+    async with rt.sessions() as session, session.begin():
+        export = await my_data.gather(session, tenant, nip, await tenant_zone(session, tenant), principal,
+                                      datetime.now(UTC))
+    return self_export.response(export, format)
