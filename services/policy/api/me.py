@@ -15,9 +15,8 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.policy import access_log, my_data
 from services.policy.api.directory import After, Limit, tenant_zone
+from services.policy.api.privacy import logged_places
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
-from services.policy.records import employee_record
-from services.policy.store import Employee
 from services.runtime import errors, self_export
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
@@ -39,17 +38,7 @@ def own_nip(principal: Principal) -> str:
 @router.get("/places", response_model=EmployeePlaces, summary="My places with their coordinates (logged)",
             description="Every version of my places; the read appears in my access log.")
 async def my_places(rt: Runtime, principal: Me) -> EmployeePlaces:
-    tenant, nip = principal.require_tenant(), own_nip(principal)
-    now = datetime.now(UTC)
-    async with rt.sessions() as session, session.begin():
-        row = await session.get(Employee, (tenant, nip))
-        if row is None:
-            raise errors.not_found(errors.text("employee"))
-        found = employee_record(row).places
-        read = access_log.read_by(principal, employee_id=nip, purpose=access_log.SELF_ACCESS,
-                                  endpoint=PLACES_ENDPOINT, data="places", records=len(found), at=now)
-        await access_log.record(session, read, tenant)
-    return EmployeePlaces(nip=nip, places=found, read_id=read.read_id, purpose=read.purpose, at=now)
+    return await logged_places(rt, principal, own_nip(principal), access_log.SELF_ACCESS, PLACES_ENDPOINT)
 
 
 @router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")

@@ -25,6 +25,7 @@ from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.service import ServiceRuntime
 
 PLACES_ENDPOINT = "policy GET /v1/employees/{nip}/places"
 Purpose = Annotated[str, Query(min_length=10, max_length=500, examples=["Verifikasi alamat rumah untuk SK WFH"],
@@ -41,15 +42,21 @@ router = APIRouter(prefix="/v1", tags=["privacy"], responses=VALIDATION_RESPONSE
             description="Tenant admins only. Every version of every place, with coordinates; the read "
                         "appends one row to the access log (who, when, whose, `purpose`, this endpoint).")
 async def places(rt: Runtime, nip: NipPath, purpose: Purpose, principal: Admin) -> EmployeePlaces:
+    return await logged_places(rt, principal, checked_nip(nip), purpose, PLACES_ENDPOINT)
+
+
+async def logged_places(rt: ServiceRuntime, principal: Principal, nip: str, purpose: str,
+                        endpoint: str) -> EmployeePlaces:
+    """Every version of ``nip``'s places with coordinates, and the access-log row of the read, in one
+    transaction (404, and no row, when the caller's tenant has no such employee)."""
     tenant = principal.require_tenant()
-    nip = checked_nip(nip)
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         row = await session.get(Employee, (tenant, nip))
         if row is None:
             raise errors.not_found(errors.text("employee"))
         found = employee_record(row).places
-        read = access_log.read_by(principal, employee_id=nip, purpose=purpose, endpoint=PLACES_ENDPOINT,
+        read = access_log.read_by(principal, employee_id=nip, purpose=purpose, endpoint=endpoint,
                                   data="places", records=len(found), at=now)
         await access_log.record(session, read, tenant)
     return EmployeePlaces(nip=nip, places=found, read_id=read.read_id, purpose=purpose, at=now)
