@@ -58,11 +58,11 @@ PARTICIPANTS: tuple[Participant, ...] = (
         "policy", "hadir-policy-evaluator",
         sends=(DirectoryUpdated, DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished,
                CheckinEvaluated, CheckinsEvaluatedMark),
-        receives=(CheckinReceived, CheckinsReceivedMark),
+        receives=(CheckinReceived, CheckinsReceivedMark, LocationRead),
     ),
     Participant(
         "checkin", "hadir-checkin-main",
-        sends=(CheckinReceived, CheckinsReceivedMark),
+        sends=(CheckinReceived, CheckinsReceivedMark, LocationRead),
         receives=(DirectoryUpdatedV2, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(

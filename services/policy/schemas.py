@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.contracts.events import (
-    EmployeeRecord,
     Place,
     PolicyUpdated,
     RosterAssignment,
@@ -38,6 +37,18 @@ def _printable(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_printable)]
+
+
+def statement(minimum: int) -> AfterValidator:
+    """Printable text with at least ``minimum`` characters besides blanks (a stated purpose, a reason),
+    stored without its surrounding blanks."""
+    def check(value: str) -> str:
+        value = _printable(value).strip()
+        if len(value) < minimum:
+            raise ValueError(f"paling sedikit {minimum} karakter selain spasi / "
+                             f"at least {minimum} characters besides blanks")
+        return value
+    return AfterValidator(check)
 
 
 class _In(BaseModel):
@@ -190,6 +201,36 @@ class PolicyVersionOut(PolicyUpdated):
     created_by: str = ""
 
 
+# --- need to know ------------------------------------------------------------------
+
+
+class PlaceOut(BaseModel):
+    """A place as the directory shows it: its name and geofence, never its coordinates."""
+
+    name: str
+    kind: Literal["home", "office", "other"]
+    radius_m: float | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class EmployeeOut(BaseModel):
+    """An employee as the directory shows them: no coordinates (exact ones only through the logged,
+    purpose-bound reads); e-mail and phone only to the tenant admin, the unit's head and the employee."""
+
+    nip: str
+    name: str
+    position: str = ""
+    unit_id: str
+    is_teacher: bool = False
+    is_front_line: bool = False
+    is_unit_head: bool = False
+    active: bool = True
+    email: str | None = None
+    phone: str | None = None
+    places: list[PlaceOut] = Field(default_factory=list)
+
+
 # --- paging ----------------------------------------------------------------------
 
 
@@ -199,7 +240,7 @@ class UnitPage(BaseModel):
 
 
 class EmployeePage(BaseModel):
-    items: list[EmployeeRecord]
+    items: list[EmployeeOut]
     next_after: str | None = Field(default=None, description="pass as `after` for the next page")
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.db import UTCDateTime
@@ -179,6 +180,57 @@ class RosterRevision(Base):
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
+
+
+
+class LocationRead(Base):
+    """One read of an employee's personal location data: the access log (:mod:`.access_log`).
+
+    Append-only: on PostgreSQL a trigger (migration "privacy reads") refuses every UPDATE, and every
+    DELETE unless the transaction said ``SET LOCAL hadir.retention = 'on'`` (the retention job)."""
+
+    __tablename__ = "location_reads"
+    __table_args__ = (Index("ix_location_reads_employee", "tenant", "employee_id", "at"),
+                      Index("ix_location_reads_at", "tenant", "at"))
+
+    read_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    employee_id: Mapped[str] = mapped_column(String(18))
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_nip: Mapped[str | None] = mapped_column(String(200))
+    actor_roles: Mapped[list] = mapped_column(JSON, default=list)
+    purpose: Mapped[str] = mapped_column(String(500))
+    endpoint: Mapped[str] = mapped_column(String(300))
+    data: Mapped[str] = mapped_column(String(20))
+    records: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProfileCorrection(Base):
+    """An employee's request to correct one field of their profile, and the tenant admin's decision
+    (:mod:`.corrections`). At most one pending request per employee and field (a partial unique index)."""
+
+    __tablename__ = "profile_corrections"
+    __table_args__ = (
+        Index("ix_profile_corrections_status", "tenant", "status", "requested_at"),
+        Index("ix_profile_corrections_employee", "tenant", "employee_id", "requested_at"),
+        Index("ux_profile_corrections_pending", "tenant", "employee_id", "field", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    employee_id: Mapped[str] = mapped_column(String(18))
+    field: Mapped[str] = mapped_column(String(20))  # name | position | email | phone
+    old_value: Mapped[str | None] = mapped_column(String(320))
+    new_value: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | rejected
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(500), default="")
 
 
 outbox = define_outbox(Base.metadata)

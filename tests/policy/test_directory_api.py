@@ -115,7 +115,12 @@ async def test_places_are_effective_dated(policy: PolicyService, tenant: str) ->
     r = await policy.client.put(f"/v1/employees/{NIP}/places/Rumah", headers=admin, json=moved)
     assert r.status_code == 200, r.text
     places = r.json()["places"]
-    assert [(p["latitude"], p["valid_from"], p["valid_until"]) for p in places] == [
+    assert [(p["name"], p["radius_m"], p["valid_from"], p["valid_until"]) for p in places] == [
+        ("Rumah", 200, None, "2026-02-28"), ("Rumah", None, "2026-03-01", None)]
+    assert not any("latitude" in p or "longitude" in p for p in places)
+    exact = await policy.client.get(f"/v1/employees/{NIP}/places", headers=admin,
+                                    params={"purpose": "Pemeriksaan pindah alamat"})
+    assert [(p["latitude"], p["valid_from"], p["valid_until"]) for p in exact.json()["places"]] == [
         (-6.12, None, "2026-02-28"), (-6.2, "2026-03-01", None)]
     count = await policy.outbox_count(tenant)
     again = await policy.client.put(f"/v1/employees/{NIP}/places/Rumah", headers=admin, json=moved)

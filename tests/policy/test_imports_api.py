@@ -73,8 +73,12 @@ async def test_bad_rows_are_reported_and_nothing_is_applied_unless_asked(policy:
     assert sorted(e["nip"] for e in listed) == sorted(GOOD[:2])
     siti = next(e for e in listed if e["nip"] == GOOD[0])
     assert (siti["is_unit_head"], siti["phone"], siti["unit_id"]) == (True, "08123456789", "bkd")
-    assert siti["places"] == [{"name": "Rumah", "kind": "home", "latitude": -6.12, "longitude": 106.15,
-                               "radius_m": None, "valid_from": None, "valid_until": None}]
+    assert siti["places"] == [{"name": "Rumah", "kind": "home", "radius_m": None, "valid_from": None,
+                               "valid_until": None}]
+    exact = await policy.client.get(f"/v1/employees/{GOOD[0]}/places", headers=admin,
+                                    params={"purpose": "Pemeriksaan hasil impor"})
+    assert exact.json()["places"] == [{"name": "Rumah", "kind": "home", "latitude": -6.12, "longitude": 106.15,
+                                       "radius_m": None, "valid_from": None, "valid_until": None}]
 
 
 async def test_reimporting_the_same_files_changes_and_publishes_nothing(policy: PolicyService, tenant: str) -> None:
@@ -105,7 +109,8 @@ async def test_reimporting_the_same_files_changes_and_publishes_nothing(policy: 
     r = await post(policy, "/v1/imports/employees", admin, moved)
     assert (r.json()["updated"], r.json()["unchanged"], r.json()["published"]) == (1, 49, 1)
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
-    places = (await policy.client.get(f"/v1/employees/{nip_for(7)}", headers=admin)).json()["places"]
+    places = (await policy.client.get(f"/v1/employees/{nip_for(7)}/places", headers=admin,
+                                      params={"purpose": "Pemeriksaan hasil impor"})).json()["places"]
     assert [(p["latitude"], p["valid_from"], p["valid_until"]) for p in places] == [
         (-6.107, None, str(today - timedelta(days=1))), (-6.5, str(today), None)]
     again = await post(policy, "/v1/imports/employees", admin, moved)

@@ -3,6 +3,9 @@
 Writes need ``tenant_admin``. Reads: a tenant admin sees everything; a unit head
 sees their own unit's employees; an employee sees their own record. Every change
 publishes ``directory.updated``; a write that changes nothing publishes nothing.
+
+Need to know: every employee these routes return is a :func:`.views.employee_view`, which holds
+no coordinates (exact ones: the logged, purpose-bound reads of :mod:`.privacy` and :mod:`.me`).
 """
 
 
@@ -21,8 +24,18 @@ from services.policy.domain.nip import NipError, parse_nip
 from services.policy.domain.places import set_place
 from services.policy.domain.unit_tree import UnitSpec, tree_problems
 from services.policy.records import employee_record, tenant_record, unit_record
-from services.policy.schemas import ID_PATTERN, EmployeeIn, EmployeePage, PlaceIn, TenantIn, UnitIn, UnitPage
+from services.policy.schemas import (
+    ID_PATTERN,
+    EmployeeIn,
+    EmployeeOut,
+    EmployeePage,
+    PlaceIn,
+    TenantIn,
+    UnitIn,
+    UnitPage,
+)
 from services.policy.store import Employee, Tenant, Unit
+from services.policy.views import employee_view
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
@@ -34,6 +47,8 @@ NipPath = Annotated[str, Path(description="NIP, 18 digits (spaces allowed)", max
 UnitPath = Annotated[str, Path(pattern=ID_PATTERN)]
 PlaceName = Annotated[str, Path(min_length=1, max_length=60, description="e.g. Rumah, Kantor")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+NO_COORDINATES = (" Places show their name, kind, radius and validity, never coordinates (exact ones: "
+                  "`GET /v1/employees/{nip}/places?purpose=…`, each read logged).")
 After = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
                                     description="`next_after` of the previous page")]
 
@@ -136,10 +151,10 @@ async def get_unit(rt: Runtime, unit_id: UnitPath, principal: Reader) -> UnitRec
     return unit_record(row)
 
 
-@router.put("/employees/{nip}", response_model=EmployeeRecord, summary="Create or change an employee",
+@router.put("/employees/{nip}", response_model=EmployeeOut, summary="Create or change an employee",
             description="The NIP is checked part by part (birth date, appointment, gender, sequence); "
                         "an error's `loc` ends with the bad part.")
-async def put_employee(rt: Runtime, nip: NipPath, body: EmployeeIn, principal: Admin) -> EmployeeRecord:
+async def put_employee(rt: Runtime, nip: NipPath, body: EmployeeIn, principal: Admin) -> EmployeeOut:
     tenant = principal.require_tenant()
     nip = checked_nip(nip)
     async with rt.sessions() as session, session.begin():
@@ -149,17 +164,17 @@ async def put_employee(rt: Runtime, nip: NipPath, body: EmployeeIn, principal: A
         before = await directory.employee_records(session, tenant, [nip])
         await directory.save_employees(rt, session, tenant, [record], before)
     rt.wake_relay()
-    return record
+    return employee_view(record, principal)
 
 
 @router.put(
-    "/employees/{nip}/places/{name}", response_model=EmployeeRecord,
+    "/employees/{nip}/places/{name}", response_model=EmployeeOut,
     summary="Move a named place from a day on (effective-dated)",
     description="The version of the place in force on `valid_from` (default: today, tenant time) is "
-                "closed the day before; earlier versions stay, so past check-ins keep their place.",
+                "closed the day before; earlier versions stay, so past check-ins keep their place." + NO_COORDINATES,
 )
 async def put_place(rt: Runtime, nip: NipPath, name: PlaceName, body: PlaceIn,
-                    principal: Admin) -> EmployeeRecord:
+                    principal: Admin) -> EmployeeOut:
     tenant = principal.require_tenant()
     nip = checked_nip(nip)
     async with rt.sessions() as session, session.begin():
@@ -173,11 +188,11 @@ async def put_place(rt: Runtime, nip: NipPath, name: PlaceName, body: PlaceIn,
         record = current.model_copy(update={"places": set_place(current.places, place, start)})
         await directory.save_employees(rt, session, tenant, [record], before)
     rt.wake_relay()
-    return record
+    return employee_view(record, principal)
 
 
 @router.get("/employees", response_model=EmployeePage, summary="Employees, by NIP, a page at a time",
-            description="A unit head sees their own unit only.")
+            description="A unit head sees their own unit only." + NO_COORDINATES)
 async def list_employees(
     rt: Runtime, principal: Reader, limit: Limit = 100, after: After = None,
     unit_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
@@ -192,13 +207,14 @@ async def list_employees(
         query = query.where(Employee.unit_id == unit_id)
     if active is not None:
         query = query.where(Employee.active == active)
-    items, next_after = await keyset_page(rt, query, Employee.nip, after, limit, employee_record)
+    items, next_after = await keyset_page(rt, query, Employee.nip, after, limit,
+                                          lambda row: employee_view(employee_record(row), principal))
     return EmployeePage(items=items, next_after=next_after)
 
 
-@router.get("/employees/{nip}", response_model=EmployeeRecord, summary="One employee",
-            description="Tenant admins: anyone; unit heads: their unit; employees: themselves.")
-async def get_employee(rt: Runtime, nip: NipPath, principal: Anyone) -> EmployeeRecord:
+@router.get("/employees/{nip}", response_model=EmployeeOut, summary="One employee",
+            description="Tenant admins: anyone; unit heads: their unit; employees: themselves." + NO_COORDINATES)
+async def get_employee(rt: Runtime, nip: NipPath, principal: Anyone) -> EmployeeOut:
     nip = checked_nip(nip)
     async with rt.sessions() as session:
         row = await session.get(Employee, (principal.require_tenant(), nip))
@@ -210,5 +226,5 @@ async def get_employee(rt: Runtime, nip: NipPath, principal: Anyone) -> Employee
     if not allowed:
         raise errors.not_found(errors.text("employee"))
     assert row is not None
-    return employee_record(row)
+    return employee_view(employee_record(row), principal)
 

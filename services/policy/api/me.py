@@ -1,0 +1,62 @@
+"""The employee's own data: their places with coordinates, who read their location data, and the
+download of everything policy holds about them (UU PDP 27/2022, the right of access).
+
+Guarantee: every route reads under the caller's own tenant and NIP (from the credentials) only;
+a read of their own coordinates (``/me/places``, ``/me/export``) appends its access-log row, purpose
+"akses mandiri / self access", in the transaction that reads them.
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.policy import access_log, my_data
+from services.policy.api.directory import After, Limit, tenant_zone
+from services.policy.api.privacy import logged_places
+from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
+from services.runtime import errors, self_export
+from services.runtime.auth import Principal
+from services.runtime.deps import Runtime, role
+from services.runtime.errors import VALIDATION_RESPONSES
+
+PLACES_ENDPOINT = "policy GET /v1/me/places"
+Me = Annotated[Principal, Depends(role("employee"))]
+
+router = APIRouter(prefix="/v1/me", tags=["my data"], responses=VALIDATION_RESPONSES)
+
+
+def own_nip(principal: Principal) -> str:
+    """The caller's NIP (403 when the credentials carry none)."""
+    if not principal.employee_id:
+        raise errors.forbidden("missing_nip")
+    return principal.employee_id
+
+
+@router.get("/places", response_model=EmployeePlaces, summary="My places with their coordinates (logged)",
+            description="Every version of my places; the read appears in my access log.")
+async def my_places(rt: Runtime, principal: Me) -> EmployeePlaces:
+    return await logged_places(rt, principal, own_nip(principal), access_log.SELF_ACCESS, PLACES_ENDPOINT)
+
+
+@router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")
+async def my_access_log(rt: Runtime, principal: Me, limit: Limit = 100, after: After = None) -> AccessLogPage:
+    tenant, nip = principal.require_tenant(), own_nip(principal)
+    async with rt.sessions() as session:
+        return await access_log.page(session, tenant, await tenant_zone(session, tenant), employee_id=nip,
+                                     after=after, limit=limit)
+
+
+@router.get("/export", summary="Download everything policy holds about me (JSON or CSV)",
+            description=(my_data.__doc__ or "") + "\n\n" + (self_export.__doc__ or ""),
+            response_class=Response, responses={200: {"content": {"application/json": {}, "text/csv": {}},
+                                                       "description": "the download"}})
+async def my_export(rt: Runtime, principal: Me,
+                    format: Annotated[self_export.Format, Query(description="json or csv")] = "json") -> Response:
+    tenant, nip = principal.require_tenant(), own_nip(principal)
+    async with rt.sessions() as session, session.begin():
+        export = await my_data.gather(session, tenant, nip, await tenant_zone(session, tenant), principal,
+                                      datetime.now(UTC))
+    return self_export.response(export, format)
