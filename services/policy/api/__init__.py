@@ -3,7 +3,8 @@
 - :mod:`.directory` — the tenant, its units (OPD tree) and employees, their places;
 - :mod:`.imports` — bulk CSV import of units and employees;
 - :mod:`.letters` — circular letters (Surat Edaran) and their versions;
-- :mod:`.rosters` — WFO/WFH rosters, overrides and their audit.
+- :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
+- :mod:`.retention` — the tenant's retention periods.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -12,6 +13,6 @@ root includes, in this order (it fixes the order of the OpenAPI document).
 
 from fastapi import APIRouter
 
-from services.policy.api import directory, imports, letters, rosters
+from services.policy.api import directory, imports, letters, retention, rosters
 
-ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router]
+ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, retention.router]
