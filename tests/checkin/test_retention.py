@@ -7,43 +7,27 @@ key is still answered as one."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
 
-import services.checkin
-from services.checkin.app import build
 from services.checkin.retention import RAW_FIELDS, reduce_checkins
-from services.checkin.store import Base, Checkin, DirectoryEmployee, DirectoryTenant, outbox
+from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, outbox
 from services.contracts.policy import local_date
 from services.contracts.rules.retention import DEFAULT_PERIODS
 from services.runtime.retention import SENT_EVENTS, Retention
 from services.runtime.service import ServiceRuntime
-from services.runtime.settings import Settings
 from tests.checkin.conftest import CheckinService, new_tenant, nip
-from tests.support import infra
-from tests.support.retention import changed, printed, replicas, side_by_side, stop, total
+from tests.support.retention import changed, printed, side_by_side, total, two_replicas
 
 pytestmark = pytest.mark.infra
 
 NOW = datetime(2026, 6, 30, 3, 0, tzinfo=UTC)  # 10:00 WIB, 12:00 WIT
 SECOND = timedelta(seconds=1)
 KIND = "checkin_coordinates"
-
-
-@pytest.fixture
-async def two(postgres_server: infra.PostgresServer,
-              dev_keys: tuple[Path, Path]) -> AsyncIterator[list[tuple[ServiceRuntime, Retention]]]:
-    url = await postgres_server.create_database("checkin_retention")
-    settings = Settings(service=f"checkin-retention-{uuid.uuid4().hex[:6]}", database_url=url,
-                        kafka_bootstrap_servers="127.0.0.1:9", jwt_jwks_file=dev_keys[1], retention_interval_seconds=0)
-    pairs = await replicas(build, settings, Base.metadata, Path(services.checkin.__file__).parent / "migrations")
-    yield pairs
-    await stop(pairs)
+two = two_replicas("checkin")
 
 
 def payload(captured: datetime) -> dict[str, Any]:

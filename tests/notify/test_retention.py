@@ -6,39 +6,23 @@ stays whatever its age, nothing else changes, and a third run deletes nothing.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
-import services.notify
-from services.notify.app import build
-from services.notify.store import Base, DeliveryAttempt, Notification, Tenant
+from services.notify.store import DeliveryAttempt, Notification, Tenant
 from services.runtime.retention import Retention
 from services.runtime.service import ServiceRuntime
-from services.runtime.settings import Settings
 from tests.notify.inprocess import row
-from tests.support import infra
-from tests.support.retention import changed, printed, replicas, side_by_side, stop, total
+from tests.support.retention import changed, printed, side_by_side, total, two_replicas
 
 pytestmark = pytest.mark.infra
 
 NOW = datetime(2026, 6, 30, 3, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-async def two(postgres_server: infra.PostgresServer,
-              dev_keys: tuple[Path, Path]) -> AsyncIterator[list[tuple[ServiceRuntime, Retention]]]:
-    url = await postgres_server.create_database("notify_retention")
-    settings = Settings(service=f"notify-retention-{uuid.uuid4().hex[:6]}", database_url=url,
-                        kafka_bootstrap_servers="127.0.0.1:9", jwt_jwks_file=dev_keys[1], retention_interval_seconds=0)
-    pairs = await replicas(build, settings, Base.metadata, Path(services.notify.__file__).parent / "migrations")
-    yield pairs
-    await stop(pairs)
+two = two_replicas("notify")
 
 
 async def seed(rt: ServiceRuntime) -> set[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,18 +17,16 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-import services.policy
 from services.contracts.events import DirectoryContact, DirectoryUpdated
 from services.contracts.policy import local_date
-from services.policy.app import build
 from services.policy.settings import PolicySettings
-from services.policy.store import Base, Employee, LastFix, Tenant, outbox
+from services.policy.store import Employee, LastFix, Tenant, outbox
 from services.runtime.outbox import TOMBSTONE
 from services.runtime.retention import SENT_EVENTS, Retention
 from services.runtime.service import ServiceRuntime
 from tests.policy.conftest import nip_for
 from tests.support import infra
-from tests.support.retention import changed, printed, replicas, side_by_side, stop, total
+from tests.support.retention import changed, printed, replicas, side_by_side, stop, total, two_replicas
 
 pytestmark = pytest.mark.infra
 
@@ -38,25 +35,7 @@ SECOND, DAY = timedelta(seconds=1), timedelta(days=1)
 EMPLOYEE_KEY = "t.tenant || '/' || t.nip"
 
 
-@pytest.fixture
-async def database(postgres_server: infra.PostgresServer) -> str:
-    return await postgres_server.create_database("policy_retention")
-
-
-async def replicas_of(url: str, dev_keys: tuple[Path, Path], *, v1: bool = False,
-                      count: int = 2) -> list[tuple[ServiceRuntime, Retention]]:
-    settings = PolicySettings(service=f"policy-retention-{uuid.uuid4().hex[:6]}", database_url=url,
-                              kafka_bootstrap_servers="127.0.0.1:9", jwt_jwks_file=dev_keys[1],
-                              retention_interval_seconds=0, publish_directory_v1=v1)
-    return await replicas(build, settings, Base.metadata, Path(services.policy.__file__).parent / "migrations",
-                          count)
-
-
-@pytest.fixture
-async def two(database: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[list[tuple[ServiceRuntime, Retention]]]:
-    pairs = await replicas_of(database, dev_keys)
-    yield pairs
-    await stop(pairs)
+two = two_replicas("policy")
 
 
 def place(name: str, kind: str, start: date | None, until: date | None, lat: float = -6.12) -> dict[str, Any]:
@@ -179,8 +158,9 @@ async def test_two_replicas_reduce_exactly_what_passed_its_period_each_once(
 
 
 async def test_while_directory_updated_v1_is_on_it_learns_of_reduced_places_and_leavers(
-        database: str, dev_keys: tuple[Path, Path]) -> None:
-    [(rt, job)] = await replicas_of(database, dev_keys, v1=True, count=1)
+        postgres_server: infra.PostgresServer, dev_keys: tuple[Path, Path]) -> None:
+    [(rt, job)] = await replicas(await postgres_server.create_database("policy_retention"), "policy", dev_keys[1],
+                                 count=1, settings=PolicySettings, publish_directory_v1=True)
     try:
         expected = Expected()
         await seed(rt, expected)

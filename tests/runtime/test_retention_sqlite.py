@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from services.runtime import migrations
 from services.runtime.service import ServiceRuntime
-from services.runtime.settings import Settings
+from tests.support.retention import replicas
 
 NOW = datetime.now(UTC)
 GONE, STAYS = "199001012015031001", "199001012015031002"
@@ -67,12 +66,9 @@ SEEDS = {"checkin": (seed_checkin, {"checkin_coordinates": 2}),
 
 @pytest.mark.parametrize("service", sorted(SEEDS))
 async def test_the_job_reduces_on_sqlite_too(service: str, tmp_path: Path, dev_keys: tuple[Path, Path]) -> None:
-    package = importlib.import_module(f"services.{service}")
     store = importlib.import_module(f"services.{service}.store")
-    url = f"sqlite+aiosqlite:///{tmp_path / service}.db"
-    await migrations.upgrade_async(Path(str(package.__file__)).parent / "migrations", url, store.Base.metadata)
-    app, rt = importlib.import_module(f"services.{service}.app").build(Settings(
-        service=service, database_url=url, retention_interval_seconds=0, jwt_jwks_file=dev_keys[1], var_dir=tmp_path))
+    [(rt, job)] = await replicas(f"sqlite+aiosqlite:///{tmp_path / service}.db", service, dev_keys[1], count=1,
+                                 var_dir=tmp_path)
     try:
         seed, expected = SEEDS[service]
         if seed is not None:
@@ -82,9 +78,9 @@ async def test_the_job_reduces_on_sqlite_too(service: str, tmp_path: Path, dev_k
                 event_id=str(uuid.uuid4()), topic="t.v1", ce_type="t", ce_source="/t", tenant="a", subject="s",
                 ce_time=NOW, payload=b"{}", created_at=NOW, published_at=NOW - timedelta(days=days))
                 for days in (8, 6)])
-        run = await app.state.retention.run_once()
+        run = await job.run_once()
         assert (run.outcome, run.reduced) == ("ok", {**expected, "sent_events": 1})
-        assert set((await app.state.retention.run_once()).reduced.values()) == {0}
+        assert set((await job.run_once()).reduced.values()) == {0}
         if service == "checkin":
             async with rt.sessions() as session:
                 rows = (await session.scalars(select(store.Checkin).order_by(store.Checkin.captured_at))).all()

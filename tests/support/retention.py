@@ -5,29 +5,35 @@ prints it, so that untouched rows are compared byte for byte."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import importlib
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import MetaData, text
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime import migrations
 from services.runtime.retention import Retention, Run
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
+from tests.support import infra
 
-Build = Callable[[Settings], tuple[FastAPI, ServiceRuntime]]
 
-
-async def replicas(build: Build, settings: Settings, metadata: MetaData, versions: Path,
-                   count: int = 2) -> list[tuple[ServiceRuntime, Retention]]:
-    """``count`` instances of a service built on one migrated database (not started: no Kafka), each
-    with its retention job (``app.state.retention``), as replicas of one deployment."""
-    await migrations.upgrade_async(versions, settings.database_url, metadata)
-    built = [build(settings) for _ in range(count)]
+async def replicas(url: str, service: str, jwks: Path, *, count: int = 2, settings: type[Settings] = Settings,
+                   **overrides: Any) -> list[tuple[ServiceRuntime, Retention]]:
+    """``count`` instances of ``service`` built on the database ``url``, migrated (not started: no Kafka, no
+    loop), each with its retention job (``app.state.retention``), as the replicas of one deployment."""
+    package = importlib.import_module(f"services.{service}")
+    metadata = importlib.import_module(f"services.{service}.store").Base.metadata
+    build = importlib.import_module(f"services.{service}.app").build
+    config = settings(service=f"{service}-retention-{uuid.uuid4().hex[:6]}", database_url=url, jwt_jwks_file=jwks,
+                      kafka_bootstrap_servers="127.0.0.1:9", retention_interval_seconds=0, **overrides)
+    await migrations.upgrade_async(Path(str(package.__file__)).parent / "migrations", url, metadata)
+    built = [build(config) for _ in range(count)]
     return [(rt, app.state.retention) for app, rt in built]
 
 
@@ -56,3 +62,16 @@ def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
 async def stop(pairs: Sequence[tuple[ServiceRuntime, Any]]) -> None:
     for rt, _ in pairs:
         await rt.engine.dispose()
+
+
+def two_replicas(service: str) -> Any:
+    """A fixture: two replicas of ``service`` (:func:`replicas`) on a fresh PostgreSQL database of their own."""
+
+    @pytest.fixture
+    async def two(postgres_server: infra.PostgresServer,
+                  dev_keys: tuple[Path, Path]) -> AsyncIterator[list[tuple[ServiceRuntime, Retention]]]:
+        pairs = await replicas(await postgres_server.create_database(f"{service}_retention"), service, dev_keys[1])
+        yield pairs
+        await stop(pairs)
+
+    return two
