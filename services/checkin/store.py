@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,9 @@ class Checkin(Base):
         UniqueConstraint("tenant", "employee_id", "idempotency_key", name="uq_checkin_idempotency"),
         Index("ix_checkins_employee", "tenant", "employee_id", "captured_at"),
         Index("ix_checkins_unit", "tenant", "unit_id", "captured_at"),
+        # What retention has still to reduce, oldest first (services.checkin.retention).
+        Index("ix_checkins_unreduced", "tenant", "captured_at",
+              postgresql_where=text("reduced_at IS NULL"), sqlite_where=text("reduced_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

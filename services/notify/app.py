@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.notify import api, handlers, sealing, store
+from services.notify import api, handlers, retention, sealing, store
 from services.notify.channels import webhook
 from services.notify.channels.base import Sender
 from services.notify.channels.email import EmailSender
@@ -20,6 +20,7 @@ from services.notify.channels.log import LogSender
 from services.notify.channels.whatsapp import WhatsAppSender
 from services.notify.delivery import DeliveryWorker
 from services.notify.settings import NotifyServiceSettings, NotifySettings
+from services.runtime.retention import schedule as schedule_retention
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -48,9 +49,11 @@ def build(settings: Settings | None = None,
 
     rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake))
     rt.loop("delivery", deliver_forever)
+    job = schedule_retention(rt, store.Tenant.__table__, retention.REDUCERS)
     app = rt.app(title="Hadir notify",
                  description="Reminders, overdue notices, escalations and signed webhooks; the delivery log")
     app.state.delivery = worker
+    app.state.retention = job
     app.state.notify_settings = ns
     app.state.secret_box = box
     for router in api.ROUTERS:

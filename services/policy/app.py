@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.policy import api, handlers, store
+from services.policy import api, handlers, retention, store
 from services.policy.domain import csv_import
 from services.policy.marks import EvaluatedMarks
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
+from services.runtime.retention import schedule as schedule_retention
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -33,9 +34,11 @@ def build(settings: Settings | None = None, *,
     rt.stamp(EvaluatedMarks())
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
+    job = schedule_retention(rt, store.Tenant.__table__, retention.reducers(rt))
     # CSV uploads: the route itself answers file_too_large above csv_import.MAX_BYTES; beyond the margin, this.
     rt.body_limits.allow("/v1/imports/", csv_import.MAX_BYTES + 2**20)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)
+    app.state.retention = job
     for router in api.ROUTERS:
         app.include_router(router)
     return app, rt

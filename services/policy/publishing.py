@@ -6,7 +6,8 @@ consumers need, docs/privacy.md).
 - ``directory.contacts.v1`` for an employee whose e-mail or phone changed (notify is its only consumer);
   :func:`stage_contact_removals` stages tombstones when retention removed them;
 - ``directory.updated.v1`` (deprecated: places and contacts in every record) as well only while
-  ``publish_directory_v1`` is on (``HADIR_PUBLISH_DIRECTORY_V1``).
+  ``publish_directory_v1`` is on (``HADIR_PUBLISH_DIRECTORY_V1``), also after retention removed
+  superseded places (:func:`stage_places_reduced`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,15 @@ async def stage_contact_removals(rt: ServiceRuntime, session: AsyncSession, tena
     await outbox.stage_tombstones(session, rt.outbox, DirectoryContact, nips, tenant=tenant, source=rt.source)
     if _v1(rt):
         await outbox.stage_tombstones(session, rt.outbox, DirectoryUpdated, nips, tenant=tenant, source=rt.source)
+
+
+async def stage_places_reduced(rt: ServiceRuntime, session: AsyncSession, tenant: str,
+                               records: Sequence[EmployeeRecord]) -> None:
+    """The employees whose superseded places retention removed: only ``directory.updated.v1`` carries
+    places, so they are re-published there (while v1 is on), and compaction drops the older values."""
+    if _v1(rt) and records:
+        await outbox.stage_many(session, rt.outbox, [DirectoryUpdated(entity="employee", employee=r) for r in records],
+                                tenant=tenant, source=rt.source)
 
 
 def _contact_changed(old: EmployeeRecord | None, new: EmployeeRecord) -> bool:

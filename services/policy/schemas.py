@@ -19,6 +19,7 @@ from services.contracts.events import (
     WorkMode,
 )
 from services.contracts.policy import Exemptions, PolicyContent, Sector, Window, default_windows
+from services.contracts.rules.retention import RetentionPeriods
 from services.policy.domain.letters import VersionStatus
 from services.policy.domain.places import overlaps
 from services.runtime.errors import FieldError
@@ -337,3 +338,9 @@ class ImportReport(BaseModel):
     ignored_columns: list[str] = Field(default_factory=list)
     detail: list[FieldError] | None = Field(default=None, description="why nothing was applied")
 
+
+
+class RetentionIn(RetentionPeriods):
+    """A tenant's retention periods in days, each within its bounds; an omitted field takes its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)

@@ -12,6 +12,7 @@ from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.reporting.settings import ReportingSettings
 from services.runtime.metrics import TenantRefs
+from services.runtime.retention import schedule as schedule_retention
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
 
@@ -34,10 +35,12 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     )
     rt.consume("projections", handlers.subscriptions(rt), after_commit=scheduler.wake)
     rt.loop("window-scheduler", scheduler.run)
+    job = schedule_retention(rt, store.Tenant.__table__, [])  # its outbox's sent events
     app = rt.app(title="Hadir reporting",
                  description="Expected versus received check-ins, overdue, daily and monthly reports, "
                              "discipline scores, verification and the national view")
     for router in api.ROUTERS:
         app.include_router(router)
     app.include_router(web.router)  # the dashboard of unit heads and the agency
+    app.state.retention = job
     return app, rt

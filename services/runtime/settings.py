@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     rate_limit_address_per_second: float = Field(
         default=1.0, ge=0, description="requests without valid credentials one client address may send a second")
     rate_limit_address_burst: int = Field(default=60, ge=1, description="... and at once")
+    # Retention (services.runtime.retention): how often each service reduces what passed its period
+    # (0: never), and how long sent outbox rows are kept (a parked row is kept until it is dealt with).
+    retention_interval_seconds: float = Field(
+        default=3600.0, ge=0, description="seconds between retention runs; 0 turns the job off")
+    outbox_keep_days: int = Field(default=7, ge=1, le=3650, description="days a published outbox row is kept")
     metrics_tenant_key: SecretStr | None = Field(
         default=None, description="key of the opaque tenant references on /metrics (metrics.TenantRefs); "
                                   "the same on every replica, else each process draws its own")

@@ -41,6 +41,9 @@ HADIR_METRICS = {
     "hadir_notifications_total": {"channel", "status"},
     "hadir_reporting_forced_closures_total": set(),
     "hadir_reporting_held_closures": set(),
+    "hadir_retention_reduced_total": {"kind"},
+    "hadir_retention_runs_total": {"outcome"},
+    "hadir_retention_last_success_timestamp_seconds": set(),
 }
 SCRAPE_LABELS = {"job", "instance", "service"}
 FASTSTREAM = re.compile(r"^faststream_[a-z_]+$")

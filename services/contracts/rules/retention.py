@@ -70,7 +70,13 @@ def expired(at: datetime, now: datetime, days: int) -> bool:
     return at < cutoff(now, days)
 
 
+def day_cutoff(today: date, days: int) -> date:
+    """The first calendar day still kept on ``today`` by a ``days`` period: an earlier day has expired
+    (what a query compares a stored day with; :func:`day_expired` is the same rule for one day)."""
+    return today - days * DAY
+
+
 def day_expired(day: date, today: date, days: int) -> bool:
     """Whether a calendar ``day`` (a place's ``valid_until``, a leaving day) is past a ``days`` period on
     ``today`` (both the tenant's local days): the period counts whole days after ``day``."""
-    return (today - day).days > days
+    return day < day_cutoff(today, days)

@@ -6,7 +6,8 @@
 - :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
 - :mod:`.privacy` — exact place coordinates for the tenant admin with a stated purpose, the access log;
 - :mod:`.corrections` — profile corrections: the employee asks, the tenant admin decides;
-- :mod:`.me` — the employee's own places, access log and self-export.
+- :mod:`.me` — the employee's own places, access log and self-export;
+- :mod:`.retention` — the tenant's retention periods.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -15,7 +16,7 @@ root includes, in this order (it fixes the order of the OpenAPI document).
 
 from fastapi import APIRouter
 
-from services.policy.api import corrections, directory, imports, letters, me, privacy, rosters
+from services.policy.api import corrections, directory, imports, letters, me, privacy, retention, rosters
 
 ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, privacy.router,
-                            corrections.router, me.router]
+                            corrections.router, me.router, retention.router]
