@@ -60,7 +60,7 @@ PARTICIPANTS: tuple[Participant, ...] = (
     ),
     Participant(
         "checkin", "hadir-checkin-main",
-        sends=(CheckinReceived, CheckinsReceivedMark),
+        sends=(CheckinReceived, CheckinsReceivedMark, LocationRead),
         receives=(DirectoryUpdated, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(

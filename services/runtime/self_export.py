@@ -15,10 +15,12 @@ service's query, not this module, selects); nothing here adds or drops a record.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Response
 from pydantic import BaseModel
@@ -60,12 +62,23 @@ class SelfExport:
 
 
 def response(export: SelfExport, fmt: Format) -> Response:
-    """The download: ``hadir-<service>-<nip>-<date>.<fmt>``, never cached."""
-    name = f"hadir-{export.service}-{export.employee_id}-{export.generated_at.date().isoformat()}.{fmt}"
+    """The download: ``hadir-<service>-<nip>-<date>.<fmt>`` (anything but letters, digits and
+    ``_.-`` in the name becomes ``-``: the NIP is a token's claim), never cached."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"hadir-{export.service}-{export.employee_id}")
+    name = f"{stem}-{export.generated_at.date().isoformat()}.{fmt}"
     body, media = ((export.as_json(), "application/json") if fmt == "json"
                    else (export.as_csv(), "text/csv; charset=utf-8"))
     return Response(body, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def times(name: str, instant: datetime | None, tz: str) -> dict[str, str | None]:
+    """An instant as two fields: ``name`` in UTC and ``name_local`` on the tenant's clock (ISO
+    8601 with offsets; a naive value is UTC, as SQLite hands stored instants back)."""
+    if instant is None:
+        return {name: None, f"{name}_local": None}
+    utc = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    return {name: utc.isoformat(), f"{name}_local": utc.astimezone(ZoneInfo(tz)).isoformat()}
 
 
 def _plain(record: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
