@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Response
 from pydantic import BaseModel
+from sqlalchemy import DateTime
+from sqlalchemy import inspect as sa_inspect
 
 from services.runtime.csv_export import to_csv
 
@@ -79,6 +81,22 @@ def times(name: str, instant: datetime | None, tz: str) -> dict[str, str | None]
         return {name: None, f"{name}_local": None}
     utc = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
     return {name: utc.isoformat(), f"{name}_local": utc.astimezone(ZoneInfo(tz)).isoformat()}
+
+
+def row_record(row: Any, tz: str, *, omit: Collection[str] = ("tenant",)) -> dict[str, Any]:
+    """A stored row (a mapped object) as an export record: every column but ``omit``, in the
+    table's order, each instant column as the two fields of :func:`times`."""
+    out: dict[str, Any] = {}
+    for column in sa_inspect(row).mapper.columns:
+        if column.key in omit:
+            continue
+        value = getattr(row, column.key)
+        out.update(times(column.key, value, tz) if _is_instant(column) else {column.key: value})
+    return out
+
+
+def _is_instant(column: Any) -> bool:
+    return isinstance(getattr(column.type, "impl_instance", column.type), DateTime)  # a TypeDecorator's own type
 
 
 def _plain(record: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
