@@ -19,10 +19,10 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Response
+from fastapi import Query, Response
 from pydantic import BaseModel
 from sqlalchemy import DateTime
 from sqlalchemy import inspect as sa_inspect
@@ -30,7 +30,12 @@ from sqlalchemy import inspect as sa_inspect
 from services.runtime.csv_export import to_csv
 
 Format = Literal["json", "csv"]
+FormatQuery = Annotated[Format, Query(description="json (one document) or csv (section, record, field, value)")]
 CSV_HEADERS = ("section", "record", "field", "value")
+# The OpenAPI responses of every service's ``GET /v1/me/export`` (its caller: services.runtime.data_subject).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the download"},
+    403: {"description": "not an employee, or the token carries no NIP"}}
 
 
 @dataclass(frozen=True)

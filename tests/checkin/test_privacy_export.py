@@ -134,3 +134,14 @@ async def test_refused_exports(checkin: CheckinService, claims: dict[str, Any], 
     assert response.status_code == expected, response.text
     assert response.json()["detail"][0]["type"] == kind
     assert await location_reads(checkin, tenant) == []
+
+
+async def test_the_file_name_keeps_to_safe_characters(checkin: CheckinService) -> None:
+    """The NIP in the file name is a token's claim: whatever it holds, the header stays one header."""
+    tenant = new_tenant()
+    headers = checkin.tokens.headers(tenant=tenant, roles=["employee"], nip='1990"; x=\r\nSet-Cookie: a=b', unit="bkd")
+    response = await checkin.client.get("/v1/me/export", headers=headers)
+    assert response.status_code == 200, response.text
+    assert "set-cookie" not in response.headers
+    name = response.headers["content-disposition"].removeprefix('attachment; filename="').removesuffix('"')
+    assert name.startswith("hadir-checkin-1990-x-Set-Cookie-a-b-") and name.endswith(".json"), name

@@ -15,16 +15,16 @@ with coordinates) in the transaction that read them (:mod:`services.checkin.acce
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from services.checkin.access_log import SELF_ACCESS, log_read
-from services.checkin.api.common import Submitter, forbidden
 from services.checkin.domain.days import tenant_zone
 from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
 from services.runtime import self_export
+from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime
 from services.runtime.self_export import SelfExport, times
 
@@ -33,15 +33,9 @@ router = APIRouter(prefix="/v1", tags=["self-service"])
 ENDPOINT = "checkin GET /v1/me/export"
 
 
-@router.get("/me/export", summary="Unduh data saya / download my data (check-ins)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}},
-                       403: {"description": "the token carries no NIP"}})
-async def export(principal: Submitter, rt: Runtime,
-                 format: Annotated[self_export.Format, Query()] = "json") -> Response:
-    tenant = principal.require_tenant()
-    nip = principal.employee_id
-    if not nip:
-        raise forbidden("missing_nip")
+@router.get("/me/export", summary="Unduh data saya / download my data (check-ins)", responses=self_export.RESPONSES)
+async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery = "json") -> Response:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session, session.begin():
         profile = await session.get(DirectoryEmployee, (tenant, nip))
         tz = tenant_zone(await directory_zone(session, tenant), await letters(session, tenant))
@@ -49,7 +43,7 @@ async def export(principal: Submitter, rt: Runtime,
                                       .order_by(Checkin.captured_at, Checkin.id))).all()
         located = sum(1 for r in rows if _point(r))
         if located:
-            await log_read(session, rt, principal, employee_id=nip, purpose=SELF_ACCESS, endpoint=ENDPOINT,
+            await log_read(session, rt, me.principal, employee_id=nip, purpose=SELF_ACCESS, endpoint=ENDPOINT,
                            data="self_export", records=located)
     if located:
         rt.wake_relay()

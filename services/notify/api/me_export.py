@@ -16,9 +16,9 @@ present, empty or not.
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from services.notify.api.deps import Settings
@@ -31,26 +31,21 @@ from services.notify.store import (
     Tenant,
     roster_tables,
 )
-from services.runtime import errors, self_export
-from services.runtime.auth import Principal
-from services.runtime.deps import Runtime, role
+from services.runtime import self_export
+from services.runtime.data_subject import DataSubject
+from services.runtime.deps import Runtime
 from services.runtime.self_export import SelfExport, row_record
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-Myself = Annotated[Principal, Depends(role("employee", "unit_head"))]
 OMIT = ("tenant", "traceparent")  # the tenant is the export's; a trace id says nothing about the person
 
 
 @router.get("/me/export", summary="Unduh data saya / download my data (notifications)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}},
-                       403: {"description": "the token carries no NIP"}})
-async def export(principal: Myself, rt: Runtime, settings: Settings,
-                 format: Annotated[self_export.Format, Query()] = "json") -> Response:
-    tenant = principal.require_tenant()
-    nip = principal.employee_id
-    if not nip:
-        raise errors.forbidden("missing_nip", loc=["header", "authorization", "nip"])
+            responses=self_export.RESPONSES)
+async def export(me: DataSubject, rt: Runtime, settings: Settings,
+                 format: self_export.FormatQuery = "json") -> Response:
+    tenant, nip = me.tenant, me.nip
     n, a, r = Notification, DeliveryAttempt, roster_tables.days.c
     sent = select(n).where(n.tenant == tenant, n.recipient == nip, n.channel != "webhook")
     async with rt.sessions() as session:

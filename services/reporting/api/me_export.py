@@ -17,9 +17,9 @@ Guarantee: only rows of the token's tenant and NIP, in the form of
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,27 +34,20 @@ from services.reporting.store import (
     Verification,
     outbox,
 )
-from services.runtime import errors, self_export
-from services.runtime.auth import Principal
-from services.runtime.deps import Runtime, role
+from services.runtime import self_export
+from services.runtime.data_subject import DataSubject
+from services.runtime.deps import Runtime
 from services.runtime.self_export import SelfExport, row_record, times
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-Myself = Annotated[Principal, Depends(role("employee", "unit_head"))]
 SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "notices", "verifications")
 NOTICES = {ReportDueSoon.TYPE: "due_soon", ReportOverdue.TYPE: "overdue"}
 
 
-@router.get("/me/export", summary="Unduh data saya / download my data (reports)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}},
-                       403: {"description": "the token carries no NIP"}})
-async def export(principal: Myself, rt: Runtime,
-                 format: Annotated[self_export.Format, Query()] = "json") -> Response:
-    tenant = principal.require_tenant()
-    nip = principal.employee_id
-    if not nip:
-        raise errors.forbidden("missing_nip", loc=["header", "authorization", "nip"])
+@router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
+async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery = "json") -> Response:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         known = await session.get(Tenant, tenant)
         tz = known.timezone if known else "UTC"  # a tenant reporting does not know: nothing to show anyway
