@@ -1,6 +1,6 @@
 """What the check-in privacy tests share: check-ins with coordinates no other number in a
 response could match, the verdicts policy would send back for them, and the access-log
-events the service staged (read from its outbox table)."""
+events the service staged (read from its outbox table) and published."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from sqlalchemy import select, update
 
 from services.checkin.store import Checkin, outbox
+from services.contracts import topics
 from services.contracts.events import CheckinEvaluated, LocationRead
 from tests.checkin import kafka_io
 from tests.checkin.conftest import CheckinService
+from tests.support.records import read_to_end
 from tests.support.waiting import eventually
 
 # Digits that appear nowhere else in a response: a leak of either shows as this text.
@@ -71,3 +74,15 @@ async def location_reads(checkin: CheckinService, tenant: str) -> list[dict[str,
     reads = [json.loads(r.payload) for r in rows]
     assert [r.subject for r in rows] == [e["employee_id"] for e in reads], "keyed by whose data was read"
     return reads
+
+
+async def published_reads(checkin: CheckinService, bootstrap: str, tenant: str) -> list[ConsumerRecord]:
+    """The tenant's ``LocationRead`` records on their topic, once the relay published every staged one."""
+    async def done() -> bool:
+        async with checkin.rt.sessions() as session:
+            rows = (await session.execute(select(outbox.c.published_at).where(
+                outbox.c.tenant == tenant, outbox.c.ce_type == LocationRead.TYPE))).all()
+        return bool(rows) and all(r.published_at is not None for r in rows)
+
+    await eventually(done, timeout=30, what="the access-log events published")
+    return await read_to_end(bootstrap, topics.LOCATION_READ, tenant)

@@ -1,17 +1,19 @@
 """A check-in's raw coordinates, on a need-to-know basis: only the tenant's admin, only with a
 stated purpose, and every read served appends exactly one ``LocationRead`` to the outbox (in
 the read's transaction); a refused read appends none. Coordinates that retention removed
-answer 410. On the real service (PostgreSQL, Kafka)."""
+answer 410. On the real service (PostgreSQL, Kafka: the events reach their topic)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.checkin.api.coordinates import ENDPOINT
+from services.contracts.events import LocationRead
 from tests.checkin.conftest import CheckinService, new_tenant, nip
-from tests.checkin.privacy import POINTS, location_reads, reduce, submit
+from tests.checkin.privacy import POINTS, location_reads, published_reads, reduce, submit
 
 pytestmark = pytest.mark.infra
 
@@ -22,7 +24,7 @@ FORMAT = "string_pattern_mismatch"  # explained as the purpose's rule
 
 
 async def test_the_admin_reads_coordinates_with_a_purpose_and_each_read_is_logged_once(
-        checkin: CheckinService) -> None:
+        checkin: CheckinService, kafka_bootstrap: str) -> None:
     tenant = new_tenant()
     await checkin.seed_employees(tenant, [ANI, BUDI])
     now = datetime.now(UTC)
@@ -50,6 +52,11 @@ async def test_the_admin_reads_coordinates_with_a_purpose_and_each_read_is_logge
     assert [(r["employee_id"], r["purpose"]) for r in reads] == [
         (ANI, PURPOSE), (ANI, PURPOSE), (BUDI, "Audit BKD " * 3)]
     assert len({r["read_id"] for r in reads}) == 3, "every read is its own entry"
+
+    records = await published_reads(checkin, kafka_bootstrap, tenant)  # what policy's access log consumes
+    assert sorted(json.loads(r.value)["read_id"] for r in records) == sorted(r["read_id"] for r in reads)
+    assert {r.key for r in records} == {f"{tenant}/{ANI}".encode(), f"{tenant}/{BUDI}".encode()}
+    assert {dict(r.headers)["ce_type"] for r in records} == {LocationRead.TYPE.encode()}
 
 
 @pytest.mark.parametrize(("purpose", "why"), [
