@@ -68,17 +68,22 @@ async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> 
 
 async def on_checkins_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
     """The verdicts of a batch onto their check-ins, one statement (a later verdict of the same
-    check-in in the batch wins, as it would one by one)."""
+    check-in in the batch wins, as it would one by one). The nearest place's name is kept with
+    the verdict: what a unit head reads instead of coordinates."""
     now = datetime.now(UTC)
     rows = {(d.envelope.tenant, str(d.event.checkin_id)): _verdict_row(d.envelope.tenant, d.event, now)  # type: ignore[attr-defined, arg-type]
             for d in batch}
     await sql.update_rows(session, Checkin.__table__, ("id", "tenant"), list(rows.values()))
 
 
+PLACE_NAME = 60  # checkins.place_name; policy's place names are no longer
+
+
 def _verdict_row(tenant: str, event: CheckinEvaluated, now: datetime) -> dict[str, Any]:
     return {"id": str(event.checkin_id), "tenant": tenant, "status": event.status, "window_id": event.window_id,
             "late_minutes": event.late_minutes, "geofence": event.geofence, "distance_m": event.distance_m,
-            "suspicious": event.suspicious, "reasons": event.reasons, "evaluated_at": now}
+            "suspicious": event.suspicious, "reasons": event.reasons, "evaluated_at": now,
+            "place_name": event.nearest_place[:PLACE_NAME] if event.nearest_place else None}
 
 
 def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:

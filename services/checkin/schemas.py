@@ -21,6 +21,10 @@ MAX_ACTIVITY_TEXT = 5000
 MAX_BATCH_BYTES = 8 * 2**20
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable ASCII, no spaces (UUIDs, ULIDs, …)
 explain_pattern(IDEMPOTENCY_KEY_PATTERN, "idempotency_key_format")
+# The stated purpose of a read of coordinates: 10-500 printable characters, not only spaces.
+PURPOSE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+PURPOSE_LENGTH = (10, 500)
+explain_pattern(PURPOSE_PATTERN, "purpose_format")
 
 _REQUIRED_BY_KIND = {
     "location": CheckinKind.LOCATION,
@@ -103,8 +107,22 @@ class CheckinOut(BaseModel):
     late_minutes: int | None = None
     geofence: str | None = None
     distance_m: float | None = None
+    place_name: str | None = Field(default=None, description="the nearest registered place (its name only)")
     suspicious: bool | None = None
     reasons: list[str] | None = None
+
+
+class CheckinLocationOut(BaseModel):
+    """A check-in's raw coordinates, as the device reported them (a purpose-bound, logged read)."""
+
+    checkin_id: UUID
+    employee_id: str
+    kind: CheckinKind
+    captured_at: datetime = Field(description="device time, in UTC")
+    latitude: float
+    longitude: float
+    accuracy_m: float
+    mock_location: bool
 
 
 class ItemResult(BaseModel):

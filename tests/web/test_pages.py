@@ -3,11 +3,12 @@
 Two tenants, made once for the module, so that every test stands alone and in any order:
 
 - the *page* tenant, whose location window stays open through the tests: an employee
-  checks in on the page and the check-in shows up on the agency's dashboard; a check-in
-  made while the service is unreachable waits in the page's queue and is sent once when
-  the connection returns; the page opens offline from its service worker; a batch whose
-  answer is lost is retried with the same keys and stored once. Each of these employees
-  is alone in what its test counts (its own unit, its own check-ins).
+  checks in on the page, downloads their data ("Data saya": JSON and CSV) and the
+  check-in shows up on the agency's dashboard; a check-in made while the service is
+  unreachable waits in the page's queue and is sent once when the connection returns;
+  the page opens offline from its service worker; a batch whose answer is lost is
+  retried with the same keys and stored once. Each of these employees is alone in what
+  its test counts (its own unit, its own check-ins).
 - the *day* tenant, whose window closes 60 seconds after its letter is issued: three of
   its four employees check in through the API while the fixture sets it up, so that once
   the window has closed the unit head sees who is missing, downloads the export and
@@ -25,13 +26,14 @@ Screenshots land in ``test-artifacts/web/``.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, expect
+from playwright.async_api import Browser, BrowserContext, Download, Page, Route, expect
 
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
@@ -190,6 +192,35 @@ async def open_checkin_page(context: BrowserContext, tenant: Tenant, nip: str) -
     return page
 
 
+async def saved(download: Download) -> str:
+    """The text of a file the browser downloaded."""
+    return await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
+
+
+async def download_my_data(page: Page, nip: str) -> None:
+    """"Data saya": the page saves the check-in service's export of the employee (JSON, CSV)."""
+    section = page.get_by_test_id("my-data")
+    await expect(section).to_contain_text("docs/privacy.md")
+    async with page.expect_download() as pending:
+        await page.get_by_test_id("export-json").click()
+    download = await pending.value
+    name = download.suggested_filename
+    assert name.startswith(f"hadir-checkin-{nip}-") and name.endswith(".json"), name
+    export = json.loads(await saved(download))
+    assert (export["service"], export["employee_id"]) == ("checkin", nip)
+    [row] = export["sections"]["checkins"]
+    assert (row["kind"], row["status"], row["geofence"], row["place_name"]) == (
+        "location", "on_time", "inside", "Rumah")
+    assert row["location"]["latitude"] == pytest.approx(HOME[nip][0]) and row["location"]["accuracy_m"] == 12
+    assert [p["nip"] for p in export["sections"]["profile"]] == [nip]
+    await expect(page.get_by_test_id("message")).to_contain_text(name)
+
+    async with page.expect_download() as pending:
+        await page.get_by_test_id("export-csv").click()
+    table = (await saved(await pending.value)).splitlines()
+    assert table[0] == "section,record,field,value" and f"checkins,1,id,{row['id']}" in table
+
+
 async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
     scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
 ) -> None:
@@ -210,7 +241,9 @@ async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
         await expect(judged).to_have_count(1)
         await expect(judged.first).to_have_attribute("data-status", "on_time", timeout=40_000)
         await expect(judged.first).to_contain_text("di dalam geofence")
+        await expect(judged.first).to_contain_text("m dari Rumah")  # the place's name, from the verdict
         await page.screenshot(path=shots / "checkin-phone.png", full_page=True)
+        await download_my_data(page, NIP_PAGE)
 
         await page.get_by_test_id("lang").click()
         await expect(page.get_by_test_id("send-location")).to_have_text("Send location")

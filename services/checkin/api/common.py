@@ -28,7 +28,7 @@ def to_out(row: Checkin) -> CheckinOut:
         captured_at=days.as_utc(row.captured_at), received_at=days.as_utc(row.received_at),
         status=row.status or "pending",
         window_id=row.window_id, late_minutes=row.late_minutes, geofence=row.geofence,
-        distance_m=row.distance_m, suspicious=row.suspicious, reasons=row.reasons,
+        distance_m=row.distance_m, place_name=row.place_name, suspicious=row.suspicious, reasons=row.reasons,
     )
 
 

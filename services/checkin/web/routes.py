@@ -2,14 +2,14 @@
 
 - ``/app/`` — the employees' check-in page (plain HTML, CSS and ES modules from
   ``static/``; ``/`` redirects to it). It talks to this service only: the check-in
-  API (``/v1/checkins``, ``/v1/checkins/batch``, ``/v1/checkins/mine``) and the two
-  JSON endpoints below.
+  API (``/v1/checkins``, ``/v1/checkins/batch``, ``/v1/checkins/mine``, the caller's
+  download ``/v1/me/export``) and the two JSON endpoints below.
 - ``GET /app/api/me`` — who the bearer token is according to this service's read
   models: name and unit from the directory, the tenant's zone and local date, the
   circular letter in force and its late-submission limit.
 - ``GET /app/api/unit-checkins`` — a day's check-ins of a unit (unit head: their own;
-  tenant admin: one unit or all) with verdicts, distances to the geofence and names,
-  but no coordinates. The reporting dashboard's geofence panel reads it from the
+  tenant admin: one unit or all) with verdicts, distances to the geofence, the nearest
+  place's name and the employees' names, but no coordinates. The reporting dashboard's geofence panel reads it from the
   browser, so it answers CORS: bearer tokens only, never cookies, hence
   ``HADIR_WEB_ALLOWED_ORIGINS`` (comma-separated, default ``*``) gives a foreign page
   nothing it could not do with the token and curl.
@@ -127,7 +127,7 @@ async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | Non
     body = [UnitCheckin(
         id=c.id, employee_id=c.employee_id, name=name, unit_id=c.unit_id, kind=c.kind,
         captured_at=as_utc(c.captured_at), status=c.status or "pending", window_id=c.window_id,
-        late_minutes=c.late_minutes, geofence=c.geofence, distance_m=c.distance_m,
+        late_minutes=c.late_minutes, geofence=c.geofence, distance_m=c.distance_m, place_name=c.place_name,
         accuracy_m=((c.payload or {}).get("location") or {}).get("accuracy_m"), suspicious=c.suspicious,
     ).model_dump(mode="json") for c, name in rows]
     return JSONResponse(body, headers=headers)

@@ -42,5 +42,6 @@ class UnitCheckin(BaseModel):
     late_minutes: int | None
     geofence: str | None
     distance_m: float | None
+    place_name: str | None = None
     accuracy_m: float | None
     suspicious: bool | None

@@ -14,14 +14,17 @@ Tenant readers (``tenant_admin``: the whole tenant; ``unit_head``: their own uni
 National (``national_viewer``, ``platform_admin``): :mod:`.national` — ``GET /national``,
 aggregates per tenant and per sector, no personal data.
 
+The employee (``employee``, ``unit_head``): :mod:`.me_export` — ``GET /v1/me/export``, what
+reporting holds about them (the data-subject download).
+
 Routes reach the runtime through :data:`services.runtime.deps.Runtime`; app.py includes
 :data:`ROUTERS` in order.
 """
 
 from fastapi import APIRouter
 
-from services.reporting.api import daily, monthly, national, verification
+from services.reporting.api import daily, me_export, monthly, national, verification
 
-ROUTERS: list[APIRouter] = [daily.router, monthly.router, verification.router, national.router]
+ROUTERS: list[APIRouter] = [daily.router, monthly.router, verification.router, national.router, me_export.router]
 
 __all__ = ["ROUTERS"]

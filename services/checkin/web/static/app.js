@@ -2,6 +2,7 @@
 // send them, and show today's check-ins with their verdicts.
 
 import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { saveExport } from "./mydata.js";
 import { Queue, Sender, newKey } from "./queue.js";
 
 const TOKEN_KEY = "hadir.token";
@@ -316,7 +317,9 @@ function renderToday() {
     if (c.status === "late" && c.late_minutes) details.push(t("today.late", { minutes: c.late_minutes }));
     if (c.geofence && c.geofence !== "outside") details.push(t(`geofence.${c.geofence}`));
     if (c.distance_m !== null && c.distance_m !== undefined) {
-      details.push(t("today.distance", { distance: Math.round(c.distance_m) }));
+      const distance = Math.round(c.distance_m);
+      details.push(c.place_name ? t("today.distance_place", { distance, place: c.place_name })
+        : t("today.distance", { distance }));
     }
     if (c.suspicious) details.push(t("suspicious"));
     li.append(head);
@@ -363,6 +366,18 @@ function renderAll() {
   }
 }
 
+// --- my data -----------------------------------------------------------------------------
+
+async function downloadMyData(format) {
+  say(t("mydata.preparing"));
+  try {
+    say(t("mydata.saved", { file: await saveExport(request, format) }), "ok");
+  } catch (error) {
+    if (error.status === 401) return authLost();
+    say(t("mydata.failed", { detail: error.status ? error.message : t("error.network") }), "error");
+  }
+}
+
 // --- wiring ------------------------------------------------------------------------------
 
 function tick() {
@@ -389,6 +404,9 @@ function main() {
   $("refresh").addEventListener("click", loadProfile);
   $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
   $("attend").addEventListener("click", (e) => withButton(e.currentTarget, attend));
+  for (const format of ["json", "csv"]) {
+    $(`export-${format}`).addEventListener("click", (e) => withButton(e.currentTarget, () => downloadMyData(format)));
+  }
   $("activity-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const text = $("activity").value.trim();

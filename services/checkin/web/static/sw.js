@@ -3,7 +3,7 @@
 // (/v1/…, /app/api/…) are never cached or answered from here.
 
 const CACHE = "hadir-checkin-v1";
-const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "icon.svg", "manifest.webmanifest"];
+const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "icon.svg", "manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
