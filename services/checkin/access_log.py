@@ -10,28 +10,20 @@ always does.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import LocationData, LocationRead
 from services.runtime import outbox
 from services.runtime.auth import Principal
+from services.runtime.location_reads import read_by
 from services.runtime.service import ServiceRuntime
-
-SELF_ACCESS = "akses mandiri / self access"  # the purpose of an employee reading their own data
-MAX_ROLES = 10  # LocationRead.actor_roles holds at most this many
-MAX_ACTOR = 200  # LocationRead.actor
 
 
 async def log_read(session: AsyncSession, rt: ServiceRuntime, principal: Principal, *, employee_id: str,
                    purpose: str, endpoint: str, data: LocationData, records: int) -> LocationRead:
     """Stage the ``LocationRead`` of one read in the caller's transaction (the tenant is the
     principal's); the caller wakes the relay once it has committed."""
-    event = LocationRead(
-        read_id=uuid.uuid4(), employee_id=employee_id, actor=principal.subject[:MAX_ACTOR],
-        actor_nip=principal.employee_id, actor_roles=sorted(principal.roles)[:MAX_ROLES], purpose=purpose,
-        endpoint=endpoint, data=data, records=records, at=datetime.now(UTC))
+    event = read_by(principal, employee_id=employee_id, purpose=purpose, endpoint=endpoint, data=data,
+                    records=records)
     await outbox.stage(session, rt.outbox, event, tenant=principal.require_tenant(), source=rt.source)
     return event

@@ -21,10 +21,6 @@ MAX_ACTIVITY_TEXT = 5000
 MAX_BATCH_BYTES = 8 * 2**20
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable ASCII, no spaces (UUIDs, ULIDs, …)
 explain_pattern(IDEMPOTENCY_KEY_PATTERN, "idempotency_key_format")
-# The stated purpose of a read of coordinates: 10-500 printable characters, not only spaces.
-PURPOSE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
-PURPOSE_LENGTH = (10, 500)
-explain_pattern(PURPOSE_PATTERN, "purpose_format")
 
 _REQUIRED_BY_KIND = {
     "location": CheckinKind.LOCATION,

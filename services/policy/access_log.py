@@ -11,7 +11,6 @@ never changed; on PostgreSQL a trigger refuses every UPDATE and every DELETE out
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -19,28 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import LocationData, LocationRead
+from services.contracts.events import LocationRead
 from services.contracts.rules.retention import RetentionPeriods, cutoff
 from services.policy import pages
 from services.policy.privacy_schemas import AccessLogEntry, AccessLogPage
 from services.policy.store import LocationRead as Row
 from services.runtime import sql
-from services.runtime.auth import Principal
 from services.runtime.db import dialect_name
 
-SELF_ACCESS = "akses mandiri / self access"
-MAX_ROLES = 10  # LocationRead.actor_roles
 MAX_TEXT = 200  # LocationRead.actor and the row's actor / actor_nip
-
-
-def read_by(principal: Principal, *, employee_id: str, purpose: str, endpoint: str, data: LocationData,
-            records: int, at: datetime) -> LocationRead:
-    """The access-log entry of a read by ``principal`` (a fresh ``read_id``)."""
-    return LocationRead(
-        read_id=uuid.uuid4(), employee_id=employee_id, actor=principal.subject[:MAX_TEXT],
-        actor_nip=principal.employee_id[:MAX_TEXT] if principal.employee_id else None,
-        actor_roles=sorted(principal.roles)[:MAX_ROLES], purpose=purpose, endpoint=endpoint, data=data,
-        records=records, at=at)
 
 
 def _row(tenant: str, event: LocationRead) -> dict[str, object]:

@@ -14,10 +14,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.contracts.rules.purpose import SELF_ACCESS
 from services.policy import access_log, corrections
 from services.policy.records import employee_record
 from services.policy.store import Employee
 from services.runtime.auth import Principal
+from services.runtime.location_reads import read_by
 from services.runtime.self_export import SelfExport
 
 SERVICE = "policy"
@@ -36,8 +38,8 @@ async def gather(session: AsyncSession, tenant: str, nip: str, zone: str, princi
         profile = [{**record.model_dump(mode="json", exclude={"places"}),
                     "inactive_since": row.inactive_since.isoformat() if row.inactive_since else None}]
         places = [p.model_dump(mode="json") for p in record.places]
-        await access_log.record(session, access_log.read_by(
-            principal, employee_id=nip, purpose=access_log.SELF_ACCESS, endpoint=ENDPOINT, data="self_export",
+        await access_log.record(session, read_by(
+            principal, employee_id=nip, purpose=SELF_ACCESS, endpoint=ENDPOINT, data="self_export",
             records=len(places), at=now), tenant)
     return SelfExport(service=SERVICE, tenant=tenant, employee_id=nip, generated_at=now, sections={
         "profile": profile,

@@ -5,6 +5,8 @@ tenant's periods (:mod:`services.contracts.rules.retention`):
 - ``superseded_places``: a place version closed (``valid_until``) more than ``superseded_places_days``
   days ago is removed from the employee's places (re-published on ``directory.updated.v1`` while it
   is on: :func:`.publishing.stage_places_reduced`);
+- ``access_log``: rows of the location access log older than ``access_log_days`` are deleted
+  (:func:`.access_log.reduce_expired`, the one DELETE its append-only trigger lets through);
 - ``leavers``: an employee inactive for more than ``leaver_days`` days loses every place, the e-mail
   and phone number and the last fix, and ``directory.contacts.v1`` gets a tombstone for them
   (:func:`.publishing.stage_contact_removals`), in the same transaction.
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from services.contracts.rules.retention import RetentionPeriods, cutoff, day_cutoff, day_expired
-from services.policy import publishing
+from services.policy import access_log, publishing
 from services.policy.records import employee_record
 from services.policy.store import Employee, LastFix
 from services.runtime.db import dialect_name
@@ -85,7 +87,8 @@ def leavers(rt: ServiceRuntime) -> Reducer:
 
 
 def reducers(rt: ServiceRuntime) -> list[Reducer]:
-    return [Reducer("last_fixes", reduce_last_fixes), superseded_places(rt), leavers(rt)]
+    return [Reducer("last_fixes", reduce_last_fixes), superseded_places(rt), leavers(rt),
+            Reducer("access_log", access_log.reduce_expired)]
 
 
 def _closed(place: dict[str, Any], today: date, days: int) -> bool:

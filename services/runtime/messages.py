@@ -102,8 +102,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "printable ASCII characters without spaces"),
     "required_for_kind": ("Wajib diisi untuk jenis {kind}", "required for kind {kind}"),
     "date_out_of_range": ("Tanggal di luar jangkauan", "date out of range"),
-    "purpose_format": ("Tujuan akses: 10-500 karakter yang dapat dicetak, tidak hanya spasi",
-                       "the purpose of the read: 10-500 printable characters, not only spaces"),
     "location_reduced": ("Koordinat check-in ini telah dihapus sesuai masa retensi",
                          "the coordinates of this check-in were removed under the retention period"),
     "checkin_location": ("Lokasi check-in", "check-in location"),

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.infra
 ANI, BUDI = nip(41), nip(42)
 PURPOSE = "Verifikasi laporan lokasi untuk sidang disiplin"
 URL = "/v1/checkins/{}/location"
-FORMAT = "string_pattern_mismatch"  # explained as the purpose's rule
+FORMAT = "value_error"  # the purpose's rule (contracts.rules.purpose), in both languages
 
 
 async def test_the_admin_reads_coordinates_with_a_purpose_and_each_read_is_logged_once(
@@ -50,7 +50,7 @@ async def test_the_admin_reads_coordinates_with_a_purpose_and_each_read_is_logge
     assert other.json()["latitude"] == POINTS[1][0]
     reads = await location_reads(checkin, tenant)
     assert [(r["employee_id"], r["purpose"]) for r in reads] == [
-        (ANI, PURPOSE), (ANI, PURPOSE), (BUDI, "Audit BKD " * 3)]
+        (ANI, PURPOSE), (ANI, PURPOSE), (BUDI, ("Audit BKD " * 3).strip())]
     assert len({r["read_id"] for r in reads}) == 3, "every read is its own entry"
 
     records = await published_reads(checkin, kafka_bootstrap, tenant)  # what policy's access log consumes
@@ -80,7 +80,7 @@ async def test_a_purpose_is_required_and_bounded(checkin: CheckinService, purpos
     assert (error["loc"], error["type"]) == (["query", "purpose"], why)
     assert error["msg"].startswith("purpose: ")
     if why == FORMAT:
-        assert error["msg"] == "purpose: Tujuan akses: 10-500 karakter yang dapat dicetak, tidak hanya spasi"
+        assert "tujuan akses: 10-500 karakter yang dapat dicetak, tidak hanya spasi" in error["msg"]
     assert await location_reads(checkin, tenant) == []
 
 

@@ -1,8 +1,9 @@
 """Retention in the policy service on real PostgreSQL: two replicas of its job, run at once on one
 database, delete exactly the last fixes past their period, remove exactly the place versions closed
 longer ago than their period, and reduce exactly the employees inactive for longer than
-``leaver_days`` (places, contacts and last fix, one tombstone on ``directory.contacts.v1`` each), two
-tenants with different periods and zones, each row once; nothing else changes, and a third run
+``leaver_days`` (places, contacts and last fix, one tombstone on ``directory.contacts.v1`` each), and
+delete exactly the access-log rows older than ``access_log_days`` (through the append-only trigger);
+two tenants with different periods and zones, each row once; nothing else changes, and a third run
 reduces (and publishes) nothing."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import insert, select
 from services.contracts.events import DirectoryContact, DirectoryUpdated
 from services.contracts.policy import local_date
 from services.policy.settings import PolicySettings
-from services.policy.store import Employee, LastFix, Tenant, outbox
+from services.policy.store import Employee, LastFix, LocationRead, Tenant, outbox
 from services.runtime.outbox import TOMBSTONE
 from services.runtime.retention import SENT_EVENTS, Retention
 from services.runtime.service import ServiceRuntime
@@ -50,6 +51,7 @@ class Expected:
     fixes: set[str] = field(default_factory=set)  # last fixes deleted
     places: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # employees' places afterwards
     leavers: dict[str, tuple[str, str]] = field(default_factory=dict)  # reduced leavers: (tenant, nip)
+    reads: set[str] = field(default_factory=set)  # access-log rows deleted (read ids)
 
 
 async def seed(rt: ServiceRuntime, expected: Expected) -> tuple[str, str]:
@@ -57,8 +59,9 @@ async def seed(rt: ServiceRuntime, expected: Expected) -> tuple[str, str]:
     a, b = f"t-{uuid.uuid4().hex[:10]}", f"t-{uuid.uuid4().hex[:10]}"
     employees: list[dict[str, Any]] = []
     fixes: list[dict[str, Any]] = []
-    for tenant, zone, fix_days, place_days, leaver_days in ((a, "Asia/Jakarta", 10, 0, 5),
-                                                            (b, "Asia/Jayapura", 30, 90, 90)):
+    reads: list[dict[str, Any]] = []
+    for tenant, zone, fix_days, place_days, leaver_days, log_days in ((a, "Asia/Jakarta", 10, 0, 5, 365),
+                                                                      (b, "Asia/Jayapura", 30, 90, 90, 730)):
         today, n = local_date(NOW, zone), iter(range(1000))
 
         def person(*, places: list[dict[str, Any]] | None = None, since: date | None = None, contacts: bool = True,
@@ -96,13 +99,24 @@ async def seed(rt: ServiceRuntime, expected: Expected) -> tuple[str, str]:
             expected.leavers[key] = (tenant, key.split("/")[1])
         person(since=left, contacts=False)  # reduced before: nothing left to reduce, no second tombstone
         person(places=[office], since=today - leaver_days * DAY, fix=NOW - 3 * DAY)  # gone exactly the period
+        log_cut = NOW - log_days * DAY
+        for age, expires in ((SECOND, True), (DAY, True), (40 * DAY, True), (timedelta(0), False), (-DAY, False)):
+            read = uuid.uuid4()
+            reads.append({"read_id": read, "tenant": tenant, "employee_id": nip_for(0), "actor": "admin",
+                          "actor_nip": None, "actor_roles": ["tenant_admin"], "purpose": "Verifikasi alamat",
+                          "endpoint": "policy GET /v1/employees/{nip}/places", "data": "places", "records": 1,
+                          "at": log_cut - age})
+            if expires:
+                expected.reads.add(str(read))
     async with rt.sessions() as session, session.begin():
         await session.execute(insert(Tenant), [
             {"id": a, "name": "Pemkot A", "kind": "city", "timezone": "Asia/Jakarta",
-             "retention": {"last_fix_days": 10, "superseded_places_days": 0, "leaver_days": 5}},
+             "retention": {"last_fix_days": 10, "superseded_places_days": 0, "leaver_days": 5,
+                           "access_log_days": 365}},
             {"id": b, "name": "Pemkab B", "kind": "regency", "timezone": "Asia/Jayapura", "retention": None}])
         await session.execute(insert(Employee), employees)
         await session.execute(insert(LastFix), fixes)
+        await session.execute(insert(LocationRead), reads)
         sent = [(NOW - 8 * DAY, "old"), (NOW - DAY, "recent")]
         await session.execute(insert(outbox), [dict(
             event_id=f"{label}-{uuid.uuid4().hex}", topic="policy.updated.v1", ce_type="hadir.policy.updated.v1",
@@ -111,23 +125,23 @@ async def seed(rt: ServiceRuntime, expected: Expected) -> tuple[str, str]:
     return a, b
 
 
-async def state(rt: ServiceRuntime) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+async def state(rt: ServiceRuntime) -> tuple[dict[str, str], ...]:
     async with rt.sessions() as session:
         return (await printed(session, "employees", EMPLOYEE_KEY), await printed(session, "last_fixes", EMPLOYEE_KEY),
-                await printed(session, "outbox", "t.event_id"))
+                await printed(session, "outbox", "t.event_id"), await printed(session, "location_reads", "t.read_id"))
 
 
 @pytest.mark.parametrize("lock", ["shared", "defeated"])
 async def test_two_replicas_reduce_exactly_what_passed_its_period_each_once(
         two: list[tuple[ServiceRuntime, Retention]], lock: str) -> None:
     (rt, first), (_, second) = two
-    assert [r.kind for r in first.reducers] == ["last_fixes", "superseded_places", "leavers"]
+    assert [r.kind for r in first.reducers] == ["last_fixes", "superseded_places", "leavers", "access_log"]
     if lock == "defeated":  # as if the lock were lost: the statements alone must keep them apart
         second.lock = first.lock + 1
     first.limit = second.limit = 3
     expected = Expected()
     await seed(rt, expected)
-    employees, fixes, events = await state(rt)
+    employees, fixes, events, reads = await state(rt)
 
     runs = await side_by_side([first, second], NOW)
     assert all(r.outcome in ("ok", "skipped") for r in runs), runs
@@ -135,7 +149,10 @@ async def test_two_replicas_reduce_exactly_what_passed_its_period_each_once(
     assert total(runs, "superseded_places") == 10
     assert total(runs, "leavers") == len(expected.leavers) == 4
     assert total(runs, SENT_EVENTS) == 1
-    employees_after, fixes_after, events_after = await state(rt)
+    assert total(runs, "access_log") == len(expected.reads) == 6
+    employees_after, fixes_after, events_after, reads_after = await state(rt)
+    assert changed(reads, reads_after) == set(reads) - set(reads_after) == expected.reads, \
+        "exactly the access-log rows past their period are deleted, none changed"
     assert changed(employees, employees_after) == set(expected.places), "nothing but these employees changed"
     assert changed(fixes, fixes_after) == expected.fixes
     assert set(fixes) - set(fixes_after) == expected.fixes, "expired fixes are deleted, none changed"
@@ -153,8 +170,10 @@ async def test_two_replicas_reduce_exactly_what_passed_its_period_each_once(
     assert len(gone) == 1 and next(iter(gone)).startswith("old-"), "the sent event past the keep period"
 
     again = await side_by_side([first, second], NOW)
-    assert all(total(again, kind) == 0 for kind in ("last_fixes", "superseded_places", "leavers", SENT_EVENTS))
-    assert await state(rt) == (employees_after, fixes_after, events_after), "nothing reduced or published twice"
+    assert all(total(again, kind) == 0
+               for kind in ("last_fixes", "superseded_places", "leavers", "access_log", SENT_EVENTS))
+    assert await state(rt) == (employees_after, fixes_after, events_after, reads_after), \
+        "nothing reduced or published twice"
 
 
 async def test_while_directory_updated_v1_is_on_it_learns_of_reduced_places_and_leavers(

@@ -1,6 +1,6 @@
 """Reporting's part of the data-subject download (``GET /v1/me/export``) and need to know on
-its read paths, on a real PostgreSQL: a month-end day with verdicts, reminders, overdue
-notices, a roster, the month's scores and a unit head's sign-off.
+its read paths, on a real PostgreSQL: a month-end day with verdicts, overdue closures, a roster,
+the month's scores and a unit head's sign-off.
 
 - The export of each of two employees holds every section, each with their own records and
   nothing of the other (JSON and CSV).
@@ -24,7 +24,7 @@ from fastapi import FastAPI
 
 from services.contracts.policy import Sector
 from services.reporting import api, web
-from tests.reporting.conftest import DUE_SOON, OVERDUE, K, apply, at, nip, outbox_events, roster, seed, verdict
+from tests.reporting.conftest import OVERDUE, K, apply, at, nip, outbox_events, roster, seed, verdict
 from tests.support.tokens import Tokens
 
 LAST = date(2026, 3, 31)  # the month's last day: its scores are made once its windows closed
@@ -32,7 +32,7 @@ TENANT = "pandeglang"
 HEAD, CLERK = nip(71), nip(72)
 ELSEWHERE = "lebak"
 FOREIGN = verdict(CLERK, "lokasi", "on_time", captured=at(8, 30, 0, LAST), day=LAST)  # in ELSEWHERE
-SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "notices", "verifications"]
+SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications"]
 
 # What a unit head gets from each GET route. A route missing here fails the test: decide what a
 # unit head may read there before adding it.
@@ -106,7 +106,6 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
         assert [(r["day"], r["mode"]) for r in sections["rosters"]] == [(str(LAST), "wfh")]
         assert {r["nip"] for r in sections["ledger"]} == {who} and len(sections["ledger"]) >= 2
         assert [(s["nip"], s["month"]) for s in sections["monthly_scores"]] == [(who, "2026-03-01")]
-        assert {n["kind"] for n in sections["notices"]} == {"due_soon", "overdue"}
     assert [e["status"] for e in head["sections"]["evaluations"]] == ["on_time"]
     [late] = clerk["sections"]["evaluations"]
     assert (late["status"], late["late_minutes"], late["geofence"], late["suspicious"]) == (
@@ -115,15 +114,10 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
     ledger = {(r["day"], r["window_id"]): r for r in clerk["sections"]["ledger"]}
     assert (ledger[(str(LAST), "apel")]["status"], ledger[(str(LAST), "apel")]["overdue"]) == ("missing", True)
     assert ledger[(str(LAST), "lokasi")]["status"] == "late"
-    overdue = [n for n in clerk["sections"]["notices"] if n["kind"] == "overdue" and n["local_date"] == str(LAST)]
-    assert [(n["window_id"], n["window_name"], n["unit_id"]) for n in overdue] == [("apel", "Apel pagi", "bkd")]
-    assert overdue[0]["deadline_local"] == "2026-03-31T07:45:00+07:00"
+    assert ledger[(str(LAST), "apel")]["deadline_local"] == "2026-03-31T07:45:00+07:00"
     assert [(v["day"], v["unit_id"], v["verified_nip"], v["note"]) for v in head["sections"]["verifications"]] == [
         (str(LAST), "bkd", HEAD, "Sesuai")]
     assert clerk["sections"]["verifications"] == []
-    reminders = {(s, p["window_id"]) for s, p in await outbox_events(reporting.rt, DUE_SOON)}
-    assert {(n["window_id"]) for n in clerk["sections"]["notices"] if n["kind"] == "due_soon"} == {
-        w for s, w in reminders if s == CLERK}
 
 
 @pytest.mark.parametrize(("claims", "expected"), [

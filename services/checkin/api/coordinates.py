@@ -16,24 +16,23 @@ one whose coordinates retention removed: 410) stages nothing.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from sqlalchemy import select
 
 from services.checkin.access_log import log_read
 from services.checkin.domain.days import as_utc
-from services.checkin.schemas import PURPOSE_LENGTH, PURPOSE_PATTERN, CheckinLocationOut
+from services.checkin.schemas import CheckinLocationOut
 from services.checkin.store import Checkin
 from services.contracts.policy import CheckinKind
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
+from services.runtime.location_reads import Purpose
 
 router = APIRouter(prefix="/v1", tags=["check-ins"])
 
 ENDPOINT = "checkin GET /v1/checkins/{checkin_id}/location"
 PlacesAdmin = Annotated[Principal, Depends(role("tenant_admin"))]
-Purpose = Annotated[str, Query(min_length=PURPOSE_LENGTH[0], max_length=PURPOSE_LENGTH[1], pattern=PURPOSE_PATTERN,
-                               description="why the coordinates are needed; recorded in the access log")]
 
 
 @router.get(

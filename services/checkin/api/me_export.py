@@ -20,9 +20,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from services.checkin.access_log import SELF_ACCESS, log_read
+from services.checkin.access_log import log_read
 from services.checkin.domain.days import tenant_zone
 from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
+from services.contracts.rules.purpose import SELF_ACCESS
 from services.runtime import self_export
 from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from services.contracts.rules.purpose import SELF_ACCESS
 from services.policy import access_log, my_data
 from services.policy.api.directory import After, Limit, tenant_zone
 from services.policy.api.privacy import logged_places
@@ -38,7 +39,7 @@ def own_nip(principal: Principal) -> str:
 @router.get("/places", response_model=EmployeePlaces, summary="My places with their coordinates (logged)",
             description="Every version of my places; the read appears in my access log.")
 async def my_places(rt: Runtime, principal: Me) -> EmployeePlaces:
-    return await logged_places(rt, principal, own_nip(principal), access_log.SELF_ACCESS, PLACES_ENDPOINT)
+    return await logged_places(rt, principal, own_nip(principal), SELF_ACCESS, PLACES_ENDPOINT)
 
 
 @router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")

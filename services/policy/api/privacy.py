@@ -19,18 +19,15 @@ from services.policy import access_log
 from services.policy.api.directory import After, Limit, NipPath, checked_nip, tenant_zone
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
 from services.policy.records import employee_record
-from services.policy.schemas import statement
 from services.policy.store import Employee
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.location_reads import Purpose, read_by
 from services.runtime.service import ServiceRuntime
 
 PLACES_ENDPOINT = "policy GET /v1/employees/{nip}/places"
-Purpose = Annotated[str, Query(min_length=10, max_length=500, examples=["Verifikasi alamat rumah untuk SK WFH"],
-                               description="why the coordinates are needed (10-500 characters); kept in the "
-                                           "access log with the read"), statement(10)]
 Instant = Annotated[AwareDatetime | None, Query(description="ISO 8601 with its offset, e.g. 2026-12-01T00:00:00+07:00")]
 Admin = Annotated[Principal, Depends(role("tenant_admin"))]
 
@@ -56,7 +53,7 @@ async def logged_places(rt: ServiceRuntime, principal: Principal, nip: str, purp
         if row is None:
             raise errors.not_found(errors.text("employee"))
         found = employee_record(row).places
-        read = access_log.read_by(principal, employee_id=nip, purpose=purpose, endpoint=endpoint,
+        read = read_by(principal, employee_id=nip, purpose=purpose, endpoint=endpoint,
                                   data="places", records=len(found), at=now)
         await access_log.record(session, read, tenant)
     return EmployeePlaces(nip=nip, places=found, read_id=read.read_id, purpose=purpose, at=now)

@@ -4,9 +4,10 @@ is an employee too).
 
 Sections, one per table this service keys by employee: ``profile`` (the directory entry),
 ``rosters`` (work mode per day), ``evaluations`` (the verdicts it counted), ``ledger`` (each
-expected check-in of a closed window: on time, late, missing, overdue), ``monthly_scores``,
-``notices`` (the ``report.due_soon`` and ``report.overdue`` it raised about them) and
-``verifications`` (the days they signed off as unit head). Reporting holds no coordinates.
+expected check-in of a closed window: on time, late, missing, overdue), ``monthly_scores`` and
+``verifications`` (the days they signed off as unit head). Reporting holds no coordinates. The
+due-soon and overdue notices it raised are the ledger's entries here, and notify's export holds
+them as they were sent (reporting keeps no other copy than its outbox rows, pruned after a week).
 
 Guarantee: only rows of the token's tenant and NIP, in the form of
 :mod:`services.runtime.self_export`; every section present, empty or not.
@@ -14,7 +15,6 @@ Guarantee: only rows of the token's tenant and NIP, in the form of
 
 # No ``from __future__ import annotations``: FastAPI must see the dependency aliases.
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +23,6 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import ReportDueSoon, ReportOverdue
 from services.reporting.store import (
     Employee,
     Evaluation,
@@ -32,17 +31,15 @@ from services.reporting.store import (
     RosterDay,
     Tenant,
     Verification,
-    outbox,
 )
 from services.runtime import self_export
 from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime
-from services.runtime.self_export import SelfExport, row_record, times
+from services.runtime.self_export import SelfExport, row_record
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "notices", "verifications")
-NOTICES = {ReportDueSoon.TYPE: "due_soon", ReportOverdue.TYPE: "overdue"}
+SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications")
 
 
 @router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
@@ -51,10 +48,8 @@ async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery =
     async with rt.sessions() as session:
         known = await session.get(Tenant, tenant)
         tz = known.timezone if known else "UTC"  # a tenant reporting does not know: nothing to show anyway
-        tables = {name: [row_record(r, tz) for r in await _rows(session, model, tenant, nip, *order)]
-                  for name, (model, order) in _TABLES.items()}
-        notices = [_notice(r, tz) for r in await _notices(session, tenant, nip)]
-    sections = {**tables, "notices": notices}
+        sections = {name: [row_record(r, tz) for r in await _rows(session, model, tenant, nip, *order)]
+                    for name, (model, order) in _TABLES.items()}
     return self_export.response(SelfExport("reporting", tenant, nip, datetime.now(UTC),
                                            {name: sections[name] for name in SECTIONS}), format)
 
@@ -73,18 +68,3 @@ _TABLES: dict[str, tuple[Any, tuple[Any, ...]]] = {
 async def _rows(session: AsyncSession, model: Any, tenant: str, nip: str, *order: Any) -> Sequence[Any]:
     person = model.verified_nip if model is Verification else model.nip
     return (await session.scalars(select(model).where(model.tenant == tenant, person == nip).order_by(*order))).all()
-
-
-async def _notices(session: AsyncSession, tenant: str, nip: str) -> Sequence[Any]:
-    o = outbox.c
-    return (await session.execute(
-        select(o.event_id, o.ce_type, o.payload, o.created_at, o.published_at)
-        .where(o.tenant == tenant, o.subject == nip, o.ce_type.in_(list(NOTICES))).order_by(o.id))).all()
-
-
-def _notice(row: Any, tz: str) -> dict[str, Any]:
-    event = json.loads(row.payload)
-    return {"event_id": row.event_id, "kind": NOTICES[row.ce_type], "local_date": event.get("local_date"),
-            "window_id": event.get("window_id"), "window_name": event.get("window_name"),
-            "unit_id": event.get("unit_id"), **times("deadline", datetime.fromisoformat(event["deadline"]), tz),
-            **times("raised_at", row.created_at, tz), **times("published_at", row.published_at, tz)}
