@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.policy import api, handlers, retention, store
+from services.policy import api, backfill, handlers, retention, store
 from services.policy.domain import csv_import
 from services.policy.marks import EvaluatedMarks
 from services.policy.scheduler import LetterScheduler
@@ -34,6 +35,7 @@ def build(settings: Settings | None = None, *,
     rt.stamp(EvaluatedMarks())
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
+    rt.loop("directory-backfill", partial(backfill.run, rt))
     job = schedule_retention(rt, store.Tenant.__table__, retention.reducers(rt))
     # CSV uploads: the route itself answers file_too_large above csv_import.MAX_BYTES; beyond the margin, this.
     rt.body_limits.allow("/v1/imports/", csv_import.MAX_BYTES + 2**20)

@@ -233,5 +233,18 @@ class ProfileCorrection(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
+class DirectoryBackfill(Base):
+    """How far the directory has been published on the topics an upgrade introduced (:mod:`.backfill`):
+    the phase (tenants, units, employees, done) and the last key published in it."""
+
+    __tablename__ = "directory_backfill"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    after_tenant: Mapped[str | None] = mapped_column(String(100))
+    after_key: Mapped[str | None] = mapped_column(String(100))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
