@@ -6,7 +6,8 @@ profiles (``directory.updated.v2``), so the two arrive in either order:
   used as soon as the profile arrives;
 - details arriving after the profile are used from then on;
 - a tombstone under the employee's key (retention removed the details) clears e-mail and phone; the
-  profile stays.
+  profile stays;
+- the tenant record's retention periods are kept (notify's own retention deletes old notices by them).
 
 The service runs as a process on real Kafka and PostgreSQL with a real SMTP server
 (:mod:`tests.notify.conftest`); each test has its own tenant, and waits for what notify stored
@@ -15,13 +16,15 @@ before it publishes what depends on it, so the order across the two topics is th
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import pytest
 
-from services.contracts.events import DirectoryContact, DirectoryUpdatedV2, PolicyUpdated
+from services.contracts.events import DirectoryContact, DirectoryUpdatedV2, PolicyUpdated, TenantRecord
 from services.contracts.policy import PolicyContent
+from services.contracts.rules.retention import RetentionPeriods, periods_of
 from tests.notify.harness import Bus, NotifyService, employee, mails, nip, overdue, profile, settle, tenant_id
 from tests.notify.receivers import MailServer
 from tests.support.waiting import eventually
@@ -88,6 +91,16 @@ async def test_details_after_the_profile_are_used_and_a_tombstone_clears_them(
     await notify.configure(tenant)
     await bus.directory(tenant, "Asia/Makassar", {"bkd": None}, [employee(who, "Wayan", "bkd")])
     await notify.wait_directory(tenant, 1, contacts=0)
+    periods = RetentionPeriods(notices_days=45)
+    await bus.publish(tenant, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
+        id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone="Asia/Makassar", retention=periods)))
+
+    async def retention_kept() -> bool:
+        rows = await notify.query("SELECT retention FROM tenants WHERE id = $1", tenant)
+        stored = rows[0]["retention"] if rows else None
+        return stored is not None and periods_of(json.loads(stored)) == periods
+
+    await eventually(retention_kept, timeout=20, what="the tenant's retention periods in notify")
     before = await bus.publish(tenant, overdue(who, "bkd", "lokasi-1", tz="Asia/Makassar"))
     assert await notice_channels(notify, tenant, before) == [("log", None)]
 
