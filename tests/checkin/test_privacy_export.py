@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.checkin.access_log import SELF_ACCESS
 from services.checkin.api.me_export import ENDPOINT
+from services.contracts.rules.purpose import SELF_ACCESS
 from tests.checkin.conftest import CheckinService, new_tenant, nip
 from tests.checkin.privacy import POINTS, digits, judged, location_reads, reduce, submit
 
