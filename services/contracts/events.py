@@ -68,6 +68,15 @@ class EmployeeRecord(_Part):
     places: list[Place] = Field(default_factory=list)
 
 
+def directory_subject(employee: EmployeeRecord | EmployeeProfile | None, unit: UnitRecord | None) -> str:
+    """The subject of a directory event (both versions): the employee's NIP, ``unit:<id>``, or ``tenant``."""
+    if employee is not None:
+        return employee.nip
+    if unit is not None:
+        return f"unit:{unit.id}"
+    return "tenant"
+
+
 class DirectoryUpdated(Event):
     """A tenant, unit or employee was created or changed (full record, not a diff).
 
@@ -85,11 +94,7 @@ class DirectoryUpdated(Event):
     employee: EmployeeRecord | None = None
 
     def subject(self) -> str:
-        if self.employee is not None:
-            return self.employee.nip
-        if self.unit is not None:
-            return f"unit:{self.unit.id}"
-        return "tenant"
+        return directory_subject(self.employee, self.unit)
 
 
 class EmployeeProfile(_Part):
@@ -121,11 +126,7 @@ class DirectoryUpdatedV2(Event):
     employee: EmployeeProfile | None = None
 
     def subject(self) -> str:
-        if self.employee is not None:
-            return self.employee.nip
-        if self.unit is not None:
-            return f"unit:{self.unit.id}"
-        return "tenant"
+        return directory_subject(self.employee, self.unit)
 
 
 class DirectoryContact(Event):
