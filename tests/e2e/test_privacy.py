@@ -135,7 +135,7 @@ async def test_reads_are_logged_heads_see_no_coordinates_and_a_self_export_holds
     assert mine["location"]["latitude"] == HOME_A[0]
     assert [e["status"] for e in sections["reporting"]["evaluations"]] == ["on_time"]
     assert {(n["kind"], n["status"]) for n in sections["notify"]["notifications"]} >= {("overdue", "sent")}
-    assert [p["email"] for p in sections["notify"]["profile"]] == [f"{NIP_A}@example.go.id"]
+    assert [p["email"] for p in sections["notify"]["contacts"]] == [f"{NIP_A}@example.go.id"]
     for name, r in exports.items():
         assert r.json()["employee_id"] == NIP_A
         for other in (NIP_B, "Budi Santoso", checkin_ids[NIP_B], str(HOME_B[0])):

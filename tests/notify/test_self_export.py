@@ -20,7 +20,16 @@ from fastapi import FastAPI
 
 from services.notify.api import me_export
 from services.notify.settings import NotifySettings
-from services.notify.store import Base, DeliveryAttempt, OverdueMark, Preference, Recipient, Tenant, roster_tables
+from services.notify.store import (
+    Base,
+    Contact,
+    DeliveryAttempt,
+    OverdueMark,
+    Preference,
+    Recipient,
+    Tenant,
+    roster_tables,
+)
 from services.runtime import migrations
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings
@@ -31,7 +40,7 @@ pytestmark = pytest.mark.infra
 
 TENANT, ELSEWHERE = "t-lebak", "t-cilegon"
 ANI, BUDI = "198001012005011081", "198001012005011082"
-SECTIONS = ["profile", "preferences", "notifications", "delivery_attempts", "overdue_marks", "rosters"]
+SECTIONS = ["profile", "contacts", "preferences", "notifications", "delivery_attempts", "overdue_marks", "rosters"]
 DAY = date(2026, 3, 10)
 
 
@@ -63,9 +72,9 @@ async def held(rt: ServiceRuntime, tenant: str, nip: str, tag: str, *, webhook: 
                         body=f"webhook {tag}", status="sent"))
     async with rt.sessions() as session, session.begin():
         await session.merge(Tenant(id=tenant, name=f"Pemkab {tenant}", timezone="Asia/Jayapura"))
-        session.add(Recipient(tenant=tenant, nip=nip, name=f"Pegawai {tag}", unit_id="bkd",
-                              email=f"{tag}@example.go.id", phone="+62811000" + nip[-3:], is_unit_head=False,
+        session.add(Recipient(tenant=tenant, nip=nip, name=f"Pegawai {tag}", unit_id="bkd", is_unit_head=False,
                               active=True))
+        session.add(Contact(tenant=tenant, nip=nip, email=f"{tag}@example.go.id", phone="+62811000" + nip[-3:]))
         session.add(Preference(tenant=tenant, nip=nip, language="en", channels=["email", "whatsapp"], updated_at=now))
         session.add_all(rows)
         await session.flush()
@@ -92,8 +101,8 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_else(
     assert (export["service"], export["tenant"], export["employee_id"]) == ("notify", TENANT, ANI)
     sections = export["sections"]
     assert list(sections) == SECTIONS
-    [profile] = sections["profile"]
-    assert (profile["nip"], profile["email"], profile["phone"]) == (ANI, "ani@example.go.id", "+62811000081")
+    [profile], [contact] = sections["profile"], sections["contacts"]
+    assert (profile["nip"], contact["email"], contact["phone"]) == (ANI, "ani@example.go.id", "+62811000081")
     assert [(p["language"], p["channels"]) for p in sections["preferences"]] == [("en", ["email", "whatsapp"])]
     notices = sections["notifications"]
     assert [n["id"] for n in notices] == [ani[1], ani[0]], "oldest first"

@@ -2,10 +2,10 @@
 access): ``GET /v1/me/export?format=json|csv``, for the employee the token names (a unit head
 is an employee too).
 
-Sections, one per table this service keys by employee: ``profile`` (the name, unit and
-contacts notices go to), ``preferences`` (language and channels), ``notifications`` (every
-notice sent to them: kind, channel, status, times, the subject and body as sent and the address
-used — their own), ``delivery_attempts`` (each try at delivering those), ``overdue_marks``
+Sections, one per table this service keys by employee: ``profile`` (the name and unit notices
+go to), ``contacts`` (the e-mail and phone they go to), ``preferences`` (language and channels),
+``notifications`` (every notice sent to them: kind, channel, status, times, the subject and body
+as sent and the address used — their own), ``delivery_attempts`` (each try at delivering those), ``overdue_marks``
 (the missed windows escalation counts) and ``rosters`` (work mode per day).
 
 Guarantee: only rows of the token's tenant and NIP (webhook deliveries are an integrator's,
@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from services.notify.api.deps import Settings
 from services.notify.store import (
+    Contact,
     DeliveryAttempt,
     Notification,
     OverdueMark,
@@ -52,6 +53,7 @@ async def export(me: DataSubject, rt: Runtime, settings: Settings,
         known = await session.get(Tenant, tenant)
         tz = known.timezone if known else settings.default_timezone
         profile = await session.get(Recipient, (tenant, nip))
+        contact = await session.get(Contact, (tenant, nip))
         preference = await session.get(Preference, (tenant, nip))
         notices = (await session.scalars(sent.order_by(n.created_at, n.id))).all()
         attempts = (await session.scalars(select(a).where(a.notification_id.in_(sent.with_only_columns(n.id)))
@@ -65,7 +67,8 @@ async def export(me: DataSubject, rt: Runtime, settings: Settings,
         return [row_record(row, tz, omit=OMIT) for row in rows if row is not None]
 
     return self_export.response(SelfExport("notify", tenant, nip, datetime.now(UTC), {
-        "profile": records([profile]), "preferences": records([preference]), "notifications": records(notices),
+        "profile": records([profile]), "contacts": records([contact]), "preferences": records([preference]),
+        "notifications": records(notices),
         "delivery_attempts": records(attempts), "overdue_marks": records(marks),
         "rosters": [dict(row._mapping) for row in rosters],
     }), format)
