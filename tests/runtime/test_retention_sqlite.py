@@ -43,6 +43,10 @@ async def seed_policy(rt: ServiceRuntime, store: Any) -> None:
          "email": "y@example.go.id", "places": [HOME]}])
     await rt_insert(rt, store.LastFix, [{"tenant": "a", "nip": STAYS, "captured_at": NOW - timedelta(days=31),
                                          "latitude": -6.1, "longitude": 106.1}])
+    await rt_insert(rt, store.LocationRead, [dict(
+        read_id=uuid.uuid4(), tenant="a", employee_id=STAYS, actor="admin", actor_roles=["tenant_admin"],
+        purpose="Verifikasi alamat", endpoint="policy GET /v1/employees/{nip}/places", data="places", records=1,
+        at=NOW - timedelta(days=days)) for days in (731, 729)])
 
 
 async def seed_notify(rt: ServiceRuntime, store: Any) -> None:
@@ -59,7 +63,7 @@ async def rt_insert(rt: ServiceRuntime, model: Any, rows: list[dict[str, Any]]) 
 
 
 SEEDS = {"checkin": (seed_checkin, {"checkin_coordinates": 2}),
-         "policy": (seed_policy, {"last_fixes": 1, "superseded_places": 1, "leavers": 1}),
+         "policy": (seed_policy, {"last_fixes": 1, "superseded_places": 1, "leavers": 1, "access_log": 1}),
          "notify": (seed_notify, {"notices": 1}),
          "reporting": (None, {})}
 
