@@ -13,7 +13,15 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaConnectionError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 from aiokafka.partitioner import murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
@@ -68,12 +76,22 @@ def make_broker(settings: Settings, registry: CollectorRegistry) -> KafkaBroker:
     )
 
 
+# Errors after which the broker will refuse every later batch of this producer id: its sequence
+# numbers (or its id) no longer match the broker's, e.g. after a broker lost the producer's state.
+LOST_PRODUCER_STATE = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
+
+
 class Producer:
-    """aiokafka's idempotent producer (:func:`producer_config`) for the outbox relay and the marks."""
+    """aiokafka's idempotent producer (:func:`producer_config`) for the outbox relay and the marks.
+
+    A send refused because the broker no longer knows this producer's sequence (or id) would be
+    refused for ever by the same producer: the next send starts a fresh producer (a new producer id),
+    and the refused records, still pending in the outbox, go out again in order with it."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._producer: AIOKafkaProducer | None = None
+        self._state_lost = False
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap_list(self._settings.kafka_bootstrap_servers),
@@ -89,8 +107,9 @@ class Producer:
     async def send(self, topic: str, envelope: Envelope, partition: int | None = None) -> asyncio.Future:
         """Enqueue one CloudEvent (on ``partition`` if given, else by its key); the returned
         future resolves when Kafka acknowledges it."""
-        return await self._started().send(topic, envelope.value, key=envelope.key.encode(), partition=partition,
-                                          headers=_headers(envelope))
+        producer = await self._usable()
+        return self._watched(await producer.send(topic, envelope.value, key=envelope.key.encode(),
+                                                 partition=partition, headers=_headers(envelope)))
 
     async def send_many(self, records: Sequence[tuple[str, Envelope]],
                         futures: list[asyncio.Future | None]) -> None:
@@ -107,7 +126,7 @@ class Producer:
         idempotent, every later batch of the partition). Raises at the
         first batch that cannot be enqueued and enqueues nothing after it, so each partition's
         records stay in order."""
-        producer = self._started()
+        producer = await self._usable()
         partitions: dict[str, list[int]] = {}
         for topic in dict.fromkeys(topic for topic, _ in records):
             partitions[topic] = sorted(await producer.partitions_for(topic))
@@ -132,9 +151,29 @@ class Producer:
         for tp, chain in batches.items():
             for batch, members in chain:
                 batch.close()
-                future = await producer.send_batch(batch, tp.topic, partition=tp.partition)
+                future = self._watched(await producer.send_batch(batch, tp.topic, partition=tp.partition))
                 for index in members:
                     futures[index] = future
+
+    async def _usable(self) -> AIOKafkaProducer:
+        """The producer; a fresh one when the broker refused the current one's sequence."""
+        if self._state_lost and self._producer is not None:
+            log.warning("the broker lost this producer's sequence: starting a fresh producer")
+            await self.stop()
+            await self.start()
+            self._state_lost = False
+        return self._started()
+
+    def _watched(self, future: asyncio.Future[Any]) -> asyncio.Future[Any]:
+        def check(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and isinstance(done.exception(), LOST_PRODUCER_STATE):
+                self._state_lost = True
+
+        if future.done():
+            check(future)
+        else:
+            future.add_done_callback(check)
+        return future
 
     def _started(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.errors import OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry
 
 from services.contracts.envelope import Envelope
@@ -149,3 +150,40 @@ async def test_publish_gives_up_within_its_timeout_while_kafka_is_down_and_the_b
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(broker.stop(), 10)
             await asyncio.to_thread(cluster.stop)
+
+
+async def test_a_producer_whose_sequence_the_broker_lost_is_replaced_and_the_records_go_out_again(
+        kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker answers OutOfOrderSequenceNumber to every later batch of a producer whose sequence it
+    no longer knows: the relay's next round must run on a fresh producer, not retry for ever."""
+    topic = unique("test.producer.lost") + ".v1"
+    await ensure_topics(kafka_bootstrap, [topic], partitions=1, replication=1)
+    producer = Producer(Settings(service="producer-test", kafka_bootstrap_servers=kafka_bootstrap,
+                                 publish_timeout_seconds=TIMEOUT))
+    await producer.start()
+    try:
+        first = producer._started()
+        first_id = first._txn_manager.producer_id if first._txn_manager else None
+
+        async def refused(*_: Any, **__: Any) -> asyncio.Future[Any]:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            future.set_exception(OutOfOrderSequenceNumber())
+            return future
+
+        monkeypatch.setattr(first, "send_batch", refused)
+        futures: list[asyncio.Future[Any] | None] = [None]
+        await producer.send_many([(topic, any_envelope())], futures)
+        assert futures[0] is not None
+        with pytest.raises(OutOfOrderSequenceNumber):
+            await futures[0]
+
+        again: list[asyncio.Future[Any] | None] = [None]
+        await producer.send_many([(topic, any_envelope())], again)  # the row, still pending, in the next round
+        assert again[0] is not None
+        await asyncio.wait_for(again[0], 30)
+        fresh = producer._started()
+        assert fresh is not first and fresh._txn_manager is not None
+        assert fresh._txn_manager.producer_id != first_id, "a new producer id"
+        assert len(await read_topic(kafka_bootstrap, topic, min_count=1)) == 1
+    finally:
+        await producer.stop()
