@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.rules.retention import RetentionPeriods, cutoff
 from services.notify.store import Notification
+from services.runtime import sql
 from services.runtime.retention import Reducer
 
 FINISHED = ("sent", "failed", "dead", "cancelled")  # nothing more will happen to these
@@ -21,13 +22,10 @@ FINISHED = ("sent", "failed", "dead", "cancelled")  # nothing more will happen t
 async def reduce_notices(session: AsyncSession, tenant: str, periods: RetentionPeriods, now: datetime,
                          today: date, limit: int) -> int:
     """Delete up to ``limit`` of the tenant's finished notices created before the period; how many."""
-    ids = list((await session.scalars(
-        select(Notification.id).where(Notification.tenant == tenant, Notification.status.in_(FINISHED),
-                                      Notification.created_at < cutoff(now, periods.notices_days))
-        .order_by(Notification.created_at).limit(limit).with_for_update(skip_locked=True))).all())
-    if ids:  # their delivery attempts go with them (ON DELETE CASCADE)
-        await session.execute(delete(Notification).where(Notification.id.in_(ids)))
-    return len(ids)
+    # their delivery attempts go with them (ON DELETE CASCADE)
+    return await sql.delete_claimed(session, Notification.id, select(Notification.id).where(
+        Notification.tenant == tenant, Notification.status.in_(FINISHED),
+        Notification.created_at < cutoff(now, periods.notices_days)).order_by(Notification.created_at).limit(limit))
 
 
 REDUCERS = [Reducer("notices", reduce_notices)]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import LocationRead
@@ -85,13 +85,12 @@ async def reduce_expired(session: AsyncSession, tenant: str, periods: RetentionP
     waited for (``FOR UPDATE SKIP LOCKED``); only this statement may delete (the trigger's
     ``hadir.retention`` setting is on for it alone)."""
     expired = (select(Row.read_id).where(Row.tenant == tenant, Row.at < cutoff(now, periods.access_log_days))
-               .order_by(Row.at).limit(limit).with_for_update(skip_locked=True))
+               .order_by(Row.at).limit(limit))
     postgres = dialect_name(session) == "postgresql"
     if postgres:
         await session.execute(text("SET LOCAL hadir.retention = 'on'"))
     try:
-        result = await session.execute(delete(Row).where(Row.read_id.in_(expired.scalar_subquery())))
+        return await sql.delete_claimed(session, Row.read_id, expired)
     finally:
         if postgres:
             await session.execute(text("SET LOCAL hadir.retention = 'off'"))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from services.contracts.rules.retention import RetentionPeriods, cutoff, day_cut
 from services.policy import access_log, publishing
 from services.policy.records import employee_record
 from services.policy.store import Employee, LastFix
+from services.runtime import sql
 from services.runtime.db import dialect_name
 from services.runtime.retention import Reducer
 from services.runtime.service import ServiceRuntime
@@ -36,12 +37,9 @@ from services.runtime.service import ServiceRuntime
 async def reduce_last_fixes(session: AsyncSession, tenant: str, periods: RetentionPeriods, now: datetime,
                             today: date, limit: int) -> int:
     """Delete up to ``limit`` of the tenant's last fixes older than ``last_fix_days``."""
-    nips = list((await session.scalars(
-        select(LastFix.nip).where(LastFix.tenant == tenant, LastFix.captured_at < cutoff(now, periods.last_fix_days))
-        .limit(limit).with_for_update(skip_locked=True))).all())
-    if nips:
-        await session.execute(delete(LastFix).where(LastFix.tenant == tenant, LastFix.nip.in_(nips)))
-    return len(nips)
+    mine = LastFix.tenant == tenant
+    return await sql.delete_claimed(session, LastFix.nip, select(LastFix.nip).where(
+        mine, LastFix.captured_at < cutoff(now, periods.last_fix_days)).limit(limit), mine)
 
 
 def superseded_places(rt: ServiceRuntime) -> Reducer:

@@ -9,21 +9,18 @@ anyway and needs nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.db import dialect_name
+from services.runtime.db import advisory_key, dialect_name
 
 
 def window_key(tenant: str, day: date, window_id: str) -> int:
     """A stable signed 64-bit advisory-lock key for one (tenant, day, window)."""
-    digest = hashlib.blake2b(f"hadir-reporting|{tenant}|{day.isoformat()}|{window_id}".encode(),
-                             digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return advisory_key("hadir-reporting", tenant, day.isoformat(), window_id)
 
 
 async def lock_window(session: AsyncSession, tenant: str, day: date, window_id: str, *, shared: bool) -> None:

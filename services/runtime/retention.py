@@ -26,7 +26,6 @@ the job was scheduled, so that the alert ``HadirRetentionStale`` gives a new pro
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -38,12 +37,13 @@ from typing import Literal
 import structlog
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client import Counter as MetricCounter
-from sqlalchemy import FromClause, Table, delete, func, or_, select
+from sqlalchemy import FromClause, Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.contracts.policy import local_date
 from services.contracts.rules.retention import RetentionPeriods, cutoff, periods_of
-from services.runtime import rls
+from services.runtime import rls, sql
+from services.runtime.db import advisory_key
 from services.runtime.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -99,8 +99,7 @@ class RetentionMetrics:
 
 def lock_key(service: str, job: str = "retention") -> int:
     """A stable signed 64-bit advisory-lock key of one service's job."""
-    digest = hashlib.blake2b(f"hadir-retention|{service}|{job}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return advisory_key("hadir-retention", service, job)
 
 
 class Retention:
@@ -234,13 +233,9 @@ async def sent_events(session: AsyncSession, outbox: Table, before: datetime, li
     live = outbox.c.parked_at.is_(None)
     first_kept = (select(outbox.c.id).where(live, or_(outbox.c.published_at.is_(None), outbox.c.published_at >= before))
                   .order_by(outbox.c.id).limit(1).scalar_subquery())
-    due = (select(outbox.c.id)
-           .where(outbox.c.published_at < before, live, outbox.c.id < func.coalesce(first_kept, _NO_ID))
-           .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True))
-    ids = list((await session.scalars(due)).all())
-    if ids:
-        await session.execute(delete(outbox).where(outbox.c.id.in_(ids)))
-    return len(ids)
+    return await sql.delete_claimed(session, outbox.c.id, select(outbox.c.id).where(
+        outbox.c.published_at < before, live, outbox.c.id < func.coalesce(first_kept, _NO_ID))
+        .order_by(outbox.c.id).limit(limit))
 
 
 def schedule(rt: ServiceRuntime, tenants: FromClause, reducers: Sequence[Reducer], *,

@@ -12,7 +12,9 @@ statements per chunk, never one per row:
 - :func:`update_rows` updates many rows by key, each with its own values (PostgreSQL: one
   ``UPDATE … FROM unnest`` per chunk);
 - :func:`copy_rows` appends rows that cannot conflict, with ``COPY`` on PostgreSQL for
-  large batches where row-level security does not apply to the session.
+  large batches where row-level security does not apply to the session;
+- :func:`delete_claimed` deletes a bounded set of rows, skipping those another transaction holds
+  (retention jobs side by side in several replicas).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    delete,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -196,3 +199,14 @@ async def copy_rows(session: AsyncSession, table: FromClause | Any, columns: Seq
     assert driver is not None
     for chunk in chunks(records, CHUNK * 5):
         await driver.copy_records_to_table(target.name, records=list(chunk), columns=list(columns))
+
+
+async def delete_claimed(session: AsyncSession, key: Any, query: Any, *scope: Any) -> int:
+    """Delete the rows whose ``key`` ``query`` selects (its ``WHERE``, order and ``LIMIT`` bound them),
+    claimed ``FOR UPDATE SKIP LOCKED`` so that a row another transaction holds is left to it, not
+    waited for; ``scope`` narrows the delete as the query was narrowed (e.g. to its tenant) when
+    ``key`` alone is not unique. Two statements; returns how many rows went."""
+    ids = list((await session.scalars(query.with_for_update(skip_locked=True))).all())
+    if ids:
+        await session.execute(delete(key.table).where(*scope, key.in_(ids)))
+    return len(ids)
