@@ -71,8 +71,8 @@ async def on_checkins_evaluated(session: AsyncSession, batch: Sequence[Decoded])
     check-in in the batch wins, as it would one by one). The nearest place's name is kept with
     the verdict: what a unit head reads instead of coordinates."""
     now = datetime.now(UTC)
-    rows = {(d.envelope.tenant, str(d.event.checkin_id)): _verdict_row(d.envelope.tenant, d.event, now)  # type: ignore[attr-defined, arg-type]
-            for d in batch}
+    verdicts = [(d.envelope.tenant, cast(CheckinEvaluated, d.event)) for d in batch]
+    rows = {(tenant, str(event.checkin_id)): _verdict_row(tenant, event, now) for tenant, event in verdicts}
     await sql.update_rows(session, Checkin.__table__, ("id", "tenant"), list(rows.values()))
 
 

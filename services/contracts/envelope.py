@@ -76,7 +76,7 @@ class Envelope:
     @property
     def value(self) -> bytes | None:
         """The Kafka record's value: the JSON payload, or None for a tombstone."""
-        return None if self.data == TOMBSTONE else self.data
+        return None if self.tombstone else self.data
 
     def payload(self) -> dict[str, Any]:
         return json.loads(self.data)

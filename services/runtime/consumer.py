@@ -85,7 +85,7 @@ def topic_of(key: HandlerKey) -> str:
 @dataclass(frozen=True)
 class Decoded:
     envelope: Envelope
-    event: Any  # the validated Event; for a tombstone, the Removed it is handled under
+    event: Event | Removed  # the validated event; for a tombstone, the Removed it is handled under
 
     @property
     def key(self) -> HandlerKey:

@@ -4,12 +4,14 @@
 :data:`DataSubject` is a route's dependency: an employee (a unit head is one too) whose token
 carries a NIP; anyone else is refused before the route runs (403 ``role_required``, or
 ``missing_nip`` for a token without a NIP, as every other ``/me`` route answers).
+:func:`subject_of` gives the same dependency for other roles.
 
 Guarantee: the tenant and the NIP come from the credentials only, never from the request.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -32,10 +34,14 @@ class Subject:
     nip: str
 
 
-async def data_subject(principal: Annotated[Principal, Depends(role(*ROLES))]) -> Subject:
-    if not principal.employee_id:
-        raise errors.forbidden("missing_nip", loc=NIP_LOC)
-    return Subject(principal, principal.require_tenant(), principal.employee_id)
+def subject_of(*roles: str) -> Callable[..., Awaitable[Subject]]:
+    """The dependency of a route about the caller's own data, for callers holding one of ``roles``."""
+    async def data_subject(principal: Annotated[Principal, Depends(role(*roles))]) -> Subject:
+        if not principal.employee_id:
+            raise errors.forbidden("missing_nip", loc=NIP_LOC)
+        return Subject(principal, principal.require_tenant(), principal.employee_id)
+
+    return data_subject
 
 
-DataSubject = Annotated[Subject, Depends(data_subject)]
+DataSubject = Annotated[Subject, Depends(subject_of(*ROLES))]

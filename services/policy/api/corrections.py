@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from services.policy import corrections, directory
 from services.policy.api.directory import After, Limit
-from services.policy.api.me import Me, own_nip
+from services.policy.api.me import Me
 from services.policy.privacy_schemas import CorrectionIn, CorrectionOut, CorrectionPage, CorrectionStatus, DecisionIn
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -34,19 +34,19 @@ router = APIRouter(prefix="/v1", tags=["profile corrections"], responses=VALIDAT
              description="The value is checked as `PUT /v1/employees/{nip}` checks that field; one pending "
                          "request per field (409 while one waits).",
              responses={409: {"description": "a request for this field is already waiting"}})
-async def ask(rt: Runtime, body: CorrectionIn, principal: Me) -> CorrectionOut:
-    tenant, nip = principal.require_tenant(), own_nip(principal)
+async def ask(rt: Runtime, body: CorrectionIn, me: Me) -> CorrectionOut:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session, session.begin():
         employee = (await directory.employee_records(session, tenant, [nip])).get(nip)
         if employee is None:
             raise errors.not_found(errors.text("employee"))
-        return await corrections.request(session, tenant, employee, body, principal, datetime.now(UTC))
+        return await corrections.request(session, tenant, employee, body, me.principal, datetime.now(UTC))
 
 
 @router.get("/me/profile-corrections", response_model=CorrectionPage,
             summary="My correction requests and their decisions, newest first")
-async def mine(rt: Runtime, principal: Me, limit: Limit = 100, after: After = None) -> CorrectionPage:
-    tenant, nip = principal.require_tenant(), own_nip(principal)
+async def mine(rt: Runtime, me: Me, limit: Limit = 100, after: After = None) -> CorrectionPage:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         return await corrections.listing(session, tenant, employee_id=nip, after=after, limit=limit)
 

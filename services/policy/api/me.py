@@ -11,40 +11,33 @@ a read of their own coordinates (``/me/places``, ``/me/export``) appends its acc
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.contracts.rules.purpose import SELF_ACCESS
 from services.policy import access_log, my_data
 from services.policy.api.directory import After, Limit, tenant_zone
 from services.policy.api.privacy import logged_places
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
-from services.runtime import errors, self_export
-from services.runtime.auth import Principal
-from services.runtime.deps import Runtime, role
+from services.runtime import self_export
+from services.runtime.data_subject import Subject, subject_of
+from services.runtime.deps import Runtime
 from services.runtime.errors import VALIDATION_RESPONSES
 
 PLACES_ENDPOINT = "policy GET /v1/me/places"
-Me = Annotated[Principal, Depends(role("employee"))]
+Me = Annotated[Subject, Depends(subject_of("employee"))]  # the employee role only, NIP required
 
 router = APIRouter(prefix="/v1/me", tags=["my data"], responses=VALIDATION_RESPONSES)
 
 
-def own_nip(principal: Principal) -> str:
-    """The caller's NIP (403 when the credentials carry none)."""
-    if not principal.employee_id:
-        raise errors.forbidden("missing_nip")
-    return principal.employee_id
-
-
 @router.get("/places", response_model=EmployeePlaces, summary="My places with their coordinates (logged)",
             description="Every version of my places; the read appears in my access log.")
-async def my_places(rt: Runtime, principal: Me) -> EmployeePlaces:
-    return await logged_places(rt, principal, own_nip(principal), SELF_ACCESS, PLACES_ENDPOINT)
+async def my_places(rt: Runtime, me: Me) -> EmployeePlaces:
+    return await logged_places(rt, me.principal, me.nip, SELF_ACCESS, PLACES_ENDPOINT)
 
 
 @router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")
-async def my_access_log(rt: Runtime, principal: Me, limit: Limit = 100, after: After = None) -> AccessLogPage:
-    tenant, nip = principal.require_tenant(), own_nip(principal)
+async def my_access_log(rt: Runtime, me: Me, limit: Limit = 100, after: After = None) -> AccessLogPage:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         return await access_log.page(session, tenant, await tenant_zone(session, tenant), employee_id=nip,
                                      after=after, limit=limit)
@@ -52,12 +45,10 @@ async def my_access_log(rt: Runtime, principal: Me, limit: Limit = 100, after: A
 
 @router.get("/export", summary="Download everything policy holds about me (JSON or CSV)",
             description=(my_data.__doc__ or "") + "\n\n" + (self_export.__doc__ or ""),
-            response_class=Response, responses={200: {"content": {"application/json": {}, "text/csv": {}},
-                                                       "description": "the download"}})
-async def my_export(rt: Runtime, principal: Me,
-                    format: Annotated[self_export.Format, Query(description="json or csv")] = "json") -> Response:
-    tenant, nip = principal.require_tenant(), own_nip(principal)
+            response_class=Response, responses=self_export.RESPONSES)
+async def my_export(rt: Runtime, me: Me, format: self_export.FormatQuery = "json") -> Response:
+    tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session, session.begin():
-        export = await my_data.gather(session, tenant, nip, await tenant_zone(session, tenant), principal,
+        export = await my_data.gather(session, tenant, nip, await tenant_zone(session, tenant), me.principal,
                                       datetime.now(UTC))
     return self_export.response(export, format)
