@@ -19,6 +19,7 @@ from typing import Any
 
 from services.contracts import topics
 from services.contracts.base import Event
+from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.events import (
     CheckinEvaluated,
     CheckinReceived,
@@ -57,12 +58,12 @@ PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "policy", "hadir-policy-evaluator",
         sends=(DirectoryUpdated, DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished,
-               CheckinEvaluated, CheckinsEvaluatedMark),
+               CheckinEvaluated, CheckinsEvaluatedMark, AbsenceUpdated, CorrectionUpdated),
         receives=(CheckinReceived, CheckinsReceivedMark, LocationRead),
     ),
     Participant(
         "checkin", "hadir-checkin-main",
-        sends=(CheckinReceived, CheckinsReceivedMark, LocationRead),
+        sends=(CheckinReceived, CheckinsReceivedMark, LocationRead, CheckinReviewed),
         receives=(DirectoryUpdatedV2, PolicyUpdated, CheckinEvaluated),
     ),
     Participant(
@@ -95,6 +96,9 @@ KEY_SUBJECTS: dict[type[Event], str] = {
     ReportDueSoon: "`<tenant>/<employee id>`",
     ReportOverdue: "`<tenant>/<employee id>`",
     NotificationSent: "`<tenant>/<recipient>`",
+    AbsenceUpdated: "`<tenant>/<employee id>`",
+    CorrectionUpdated: "`<tenant>/<employee id>`",
+    CheckinReviewed: "`<tenant>/<employee id>`",
 }
 
 # CloudEvents 1.0 Kafka binary mode: the context attributes as record headers.

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from services.contracts import topics
 from services.contracts.base import Event
 from services.contracts.policy import CheckinKind, PolicyContent, Sector
+from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.retention import RetentionPeriods
 
 TenantKind = Literal["province", "regency", "city"]
@@ -32,6 +33,9 @@ class TenantRecord(_Part):
     timezone: str = Field(description="IANA zone: Asia/Jakarta, Asia/Makassar or Asia/Jayapura")
     retention: RetentionPeriods | None = Field(
         default=None, description="the tenant's retention periods in days; absent: the defaults (docs/privacy.md)")
+    calendar: TenantCalendar | None = Field(
+        default=None, description="the tenant's own holidays and its use of the national calendar; absent: the "
+                                  "national calendar with cuti bersama (services.contracts.rules.calendar)")
 
 
 class UnitRecord(_Part):
@@ -313,6 +317,8 @@ class CheckinEvaluated(Event):
     geofence: Literal["inside", "outside", "not_checked"] = "not_checked"
     distance_m: float | None = None
     nearest_place: str | None = None
+    place_kind: Literal["home", "office", "other"] | None = Field(
+        default=None, description="the kind of the nearest allowed place (absent from producers before this field)")
     suspicious: bool = False
     reasons: list[str] = Field(default_factory=list)
     policy_number: str | None = None

@@ -26,6 +26,21 @@ class CheckinKind(StrEnum):
     VIDEO_CONFERENCE = "video_conference"
 
 
+class AbsenceKind(StrEnum):
+    """Why an employee is away for whole days (the BKD's absence kinds)."""
+
+    CUTI = "cuti"  # leave (annual, big, maternity, ...)
+    SAKIT = "sakit"  # sick
+    IZIN = "izin"  # permission
+    DINAS_LUAR = "dinas_luar"  # official travel: may carry an alternative allowed place
+    TUGAS_BELAJAR = "tugas_belajar"  # study leave
+
+
+DEFAULT_BKD_FROM_DAYS = {AbsenceKind.CUTI: 15, AbsenceKind.TUGAS_BELAJAR: 1}
+"""From how many days (inclusive) an absence of a kind also needs the BKD's approval after the
+head's: leave longer than the twelve days of annual leave, and every study leave."""
+
+
 class Role(StrEnum):
     TEACHER = "teacher"
     FRONT_LINE = "front_line"
@@ -97,6 +112,11 @@ class PolicyContent(_Model):
     accuracy_threshold_m: float = Field(default=100.0, gt=0)
     max_travel_speed_kmh: float = Field(default=250.0, gt=0)
     clock_skew_limit_seconds: int = Field(default=300, ge=0)
+    absence_bkd_from_days: dict[AbsenceKind, int] = Field(
+        default_factory=lambda: dict(DEFAULT_BKD_FROM_DAYS),
+        description="absence kind → from how many days (inclusive) the BKD must approve it after the unit "
+                    "head; a kind not listed needs the head only",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PolicyContent:
@@ -105,6 +125,8 @@ class PolicyContent(_Model):
                 raise ValueError(f"sector_quotas[{sector}]: {quota} is not a percentage 0-100")
         if any(d not in range(1, 8) for d in self.working_days):
             raise ValueError("working_days: ISO weekdays 1 (Monday) to 7 (Sunday)")
+        if any(not 1 <= days <= 3660 for days in self.absence_bkd_from_days.values()):
+            raise ValueError("absence_bkd_from_days: 1-3660 days")
         ids = [w.id for w in self.windows]
         if len(ids) != len(set(ids)):
             raise ValueError("windows: ids must be unique")
@@ -113,7 +135,10 @@ class PolicyContent(_Model):
     def window(self, window_id: str) -> Window | None:
         return next((w for w in self.windows if w.id == window_id), None)
 
-    def is_working_day(self, day: date) -> bool:
+    def is_letter_working_day(self, day: date) -> bool:
+        """The letter's own part of the rule (weekday and the letter's holidays). Whether a tenant
+        works on a day is :func:`services.contracts.rules.calendar.is_working_day`, which adds the
+        national and regional calendar: call that."""
         return day.isoweekday() in self.working_days and day not in self.holidays
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.contracts.base import Event
+from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.events import (
     CheckinEvaluated,
     CheckinReceived,
@@ -34,6 +35,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReportDueSoon,
         ReportOverdue,
         NotificationSent,
+        AbsenceUpdated,
+        CorrectionUpdated,
+        CheckinReviewed,
     )
 }
 

@@ -20,6 +20,9 @@ CHECKIN_EVALUATED = "checkin.evaluated.v1"
 REPORT_DUE_SOON = "report.due_soon.v1"
 REPORT_OVERDUE = "report.overdue.v1"
 NOTIFICATION_SENT = "notification.sent.v1"
+ABSENCE_UPDATED = "absence.updated.v1"
+CORRECTION_UPDATED = "correction.updated.v1"
+CHECKIN_REVIEWED = "checkin.reviewed.v1"
 
 ALL = (
     DIRECTORY_UPDATED,
@@ -33,6 +36,9 @@ ALL = (
     REPORT_DUE_SOON,
     REPORT_OVERDUE,
     NOTIFICATION_SENT,
+    ABSENCE_UPDATED,
+    CORRECTION_UPDATED,
+    CHECKIN_REVIEWED,
 )
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -62,6 +68,9 @@ _CONFIGS: dict[str, dict[str, str]] = {
     REPORT_DUE_SOON: _kept(7),
     REPORT_OVERDUE: _kept(30),
     NOTIFICATION_SENT: _kept(30),  # audit
+    ABSENCE_UPDATED: _kept(1100),  # a new consumer rebuilds the excused days of the longest absence (3 years)
+    CORRECTION_UPDATED: _kept(400),  # a year of reports can be rebuilt
+    CHECKIN_REVIEWED: _kept(400),
 }
 DEAD_LETTER_CONFIG = _kept(30)  # kept for replay
 

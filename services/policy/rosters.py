@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.events import RosterAssignment, RosterScope, WorkMode
 from services.contracts.policy import PolicyContent, Sector
 from services.contracts.rules import rosters, sectors, versions
+from services.contracts.rules.calendar import is_working_day
 from services.contracts.rules.quota import quota_pct, required_in_office
 from services.contracts.rules.work_mode import is_exempt
 from services.policy import letters
@@ -98,7 +99,7 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
         policy = day_rules.on(day)
         if policy is None:
             raise errors.conflict("no_letter_on_day", day=day)
-        if not policy.content.is_working_day(day):
+        if not is_working_day(day, policy.content, None):
             continue
         exempt = frozenset(r.nip for r in records if is_exempt(r, unit_id, policy.content))
         plans.append(rostering.DayRule(day, policy.quota_pct, exempt))

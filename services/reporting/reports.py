@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import PolicyContent
+from services.contracts.rules.calendar import is_working_day
 from services.contracts.rules.quota import required_in_office
 from services.contracts.rules.versions import for_day
 from services.reporting import queries
@@ -44,7 +45,7 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
     content = next((w.content for w in windows if w.version is letter), None)
     if content is None and letter is not None:
         content = PolicyContent.model_validate(letter.content)
-    working = content is not None and content.is_working_day(day)
+    working = content is not None and is_working_day(day, content, None)
     closed = await queries.closures(session, tenant.id, day)
     finalized = {w.window.id for w in windows if w.window.id in closed}
     snapshot = await queries.unit_days(session, tenant.id, day) if finalized else {}
@@ -52,7 +53,7 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
     if with_rows:
         detail.rows.extend(await queries.ledger_rows(session, tenant.id, day, sorted(finalized), unit_id))
 
-    live = [w for w in windows if w.window.id not in finalized and w.content.is_working_day(day)]
+    live = [w for w in windows if w.window.id not in finalized and is_working_day(day, w.content, None)]
     placements: dict[int, list[Placed]] = {}
 
     async def placed_under(content: PolicyContent) -> list[Placed]:
@@ -64,7 +65,7 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
 
     live_rows: list[LedgerRow] = []
     for w in live:
-        expected = expected_for_window(await placed_under(w.content), w.content, day, w.window)
+        expected = expected_for_window(await placed_under(w.content), w.content, day, w.window, None)
         live_rows.extend(build_rows(w.window.id, expected, await queries.window_facts(session, tenant.id, day,
                                                                                        w.window.id),
                                     closed=now >= w.bounds.deadline))

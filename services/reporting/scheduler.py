@@ -189,7 +189,7 @@ class WindowScheduler:
             people = await queries.people(session, tenant.id)
             placed = place(people, content, await queries.unit_sectors(session, tenant.id, content),
                            await queries.roster_modes(session, tenant.id, day))
-            expected = expected_for_window(placed, content, day, window)
+            expected = expected_for_window(placed, content, day, window, None)
             facts = await queries.window_facts(session, tenant.id, day, window.id)
             if phase == "overdue":
                 rows = build_rows(window.id, expected, facts, closed=True)

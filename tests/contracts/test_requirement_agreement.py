@@ -64,7 +64,7 @@ def reporting_expects(mode: str | None, exempt: bool, day: date, window: Window)
     content = PolicyContent(windows=[window])
     person = Person(nip=NIP, unit_id="bkd", is_teacher=exempt)
     placed = place([person], content, {"bkd": Sector.NON_ESSENTIAL.value}, {NIP: mode} if mode else {})
-    return [p.person.nip for p in expected_for_window(placed, content, day, window)] == [NIP]
+    return [p.person.nip for p in expected_for_window(placed, content, day, window, None)] == [NIP]
 
 
 @pytest.mark.parametrize(("kind", "mode", "exempt", "day", "layout"), COMBINATIONS, ids=IDS)

@@ -217,7 +217,7 @@ def test_wfh_only_kinds_are_location_video_conference_and_activity_report():
     ([K.LOCATION], SABTU, DEFAULT, False, "wfo", (False, "non_working_day")),  # the first rule decides
 ])
 def test_whether_a_window_is_asked(kinds, day, content, active, mode, expected):
-    got = requirement(kinds, day, content=content, active=active, mode=mode)
+    got = requirement(kinds, day, content=content, calendar=None, active=active, mode=mode)
     assert (got.required, got.reason) == expected
     assert got.mode == mode
     if got.reason in (None, "wfo_day"):  # the day and the employee aside, rule 3 decides

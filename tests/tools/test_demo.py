@@ -163,7 +163,7 @@ async def test_practice_window_amends_the_letter_from_today() -> None:
         version = await demo.add_practice_window(admin, 30, now=now)
     assert version["version"] == 2 and version["valid_from"] == "2026-11-22" and version["valid_until"] is None
     content = PolicyContent.model_validate(version["content"])
-    assert content.is_working_day(now.date())
+    assert content.is_letter_working_day(now.date())
     practice = content.window(demo.PRACTICE_WINDOW_ID)
     assert practice is not None and practice.start <= now.time() <= practice.end
     assert len(content.windows) == len(PolicyContent().windows) + 1

@@ -5,9 +5,12 @@ The seeds make the location share, the video conference and the activity report 
 supervision of those working *from home* (:data:`WFH_ONLY_KINDS`); attendance is asked
 of everyone, in the office or at home. Rules, in order (the first that applies decides):
 
-1. nothing is asked on a **non-working day** (``working_days``, ``holidays``);
+1. nothing is asked on a **non-working day** (the letter's week, the national and the
+   tenant's calendar: :func:`services.contracts.rules.calendar.is_working_day`);
 2. nothing is asked of an **inactive** employee;
-3. a window is asked of someone whose day is **WFO** (:mod:`.work_mode`) only if it
+3. nothing is asked of someone **excused** that day by an approved absence
+   (:mod:`.absence`: cuti, sakit, izin, dinas luar, tugas belajar);
+4. a window is asked of someone whose day is **WFO** (:mod:`.work_mode`) only if it
    accepts a kind other than the WFH-only ones; a WFH or unknown day is asked every
    window.
 
@@ -38,13 +41,14 @@ from typing import Literal, NamedTuple
 
 from services.contracts.events import WorkMode
 from services.contracts.policy import CheckinKind, PolicyContent
+from services.contracts.rules.calendar import TenantCalendar, is_working_day
 
 WFH_ONLY_KINDS: frozenset[CheckinKind] = frozenset(
     {CheckinKind.LOCATION, CheckinKind.VIDEO_CONFERENCE, CheckinKind.ACTIVITY_REPORT}
 )
 """Kinds asked only of people working from home."""
 
-NotRequiredReason = Literal["non_working_day", "inactive", "wfo_day"]
+NotRequiredReason = Literal["non_working_day", "inactive", "absent", "wfo_day"]
 
 
 class Requirement(NamedTuple):
@@ -57,18 +61,22 @@ class Requirement(NamedTuple):
 
 def asks(kinds: Iterable[CheckinKind], mode: str | None) -> bool:
     """Whether a window accepting ``kinds`` is asked of someone whose day has work ``mode``
-    (rule 3; the day and the employee aside)."""
+    (rule 4; the day and the employee aside)."""
     return mode != "wfo" or any(kind not in WFH_ONLY_KINDS for kind in kinds)
 
 
-def requirement(kinds: Iterable[CheckinKind], day: date, *, content: PolicyContent, active: bool,
-                mode: WorkMode | None) -> Requirement:
+def requirement(kinds: Iterable[CheckinKind], day: date, *, content: PolicyContent,
+                calendar: TenantCalendar | None, active: bool, mode: WorkMode | None,
+                absent: bool = False) -> Requirement:
     """Whether a window accepting ``kinds`` on local ``day`` is asked of an employee
-    (``active``, whose day has work ``mode``); rules in the module docstring."""
-    if not content.is_working_day(day):
+    (``active``, excused by an approved absence when ``absent``, whose day has work ``mode``)
+    of a tenant with ``calendar``; rules in the module docstring."""
+    if not is_working_day(day, content, calendar):
         return Requirement(False, mode, "non_working_day")
     if not active:
         return Requirement(False, mode, "inactive")
+    if absent:
+        return Requirement(False, mode, "absent")
     if not asks(kinds, mode):
         return Requirement(False, mode, "wfo_day")
     return Requirement(True, mode)

@@ -9,10 +9,11 @@ them in. This module decides:
 - the window and ``on_time`` / ``late`` (minutes) / ``outside_window``
   (:mod:`.schedule`), replaced by ``not_required`` when the window is not asked of
   the employee that day (:mod:`services.contracts.rules.requirement`, the rule
-  reporting's expectations follow too): non-working day, inactive employee, or a
-  window of WFH-only kinds on a WFO day (exempt employees are always WFO; the work
-  mode is :mod:`services.contracts.rules.work_mode`'s). A check-in in no window is
-  judged by its own kind. The window and lateness are still computed: ``window_id``
+  reporting's expectations follow too): non-working day (the tenant's calendar),
+  inactive employee, an approved absence, or a window of WFH-only kinds on a WFO
+  day (exempt employees are always WFO; the work mode is
+  :mod:`services.contracts.rules.work_mode`'s). A check-in in no window is judged by
+  its own kind. The window and lateness are still computed: ``window_id``
   is kept, ``late_minutes`` is 0;
 - the geofence against the allowed places (:mod:`.geofence`), whatever the status;
 - suspicion reasons (:mod:`.suspicion`), whatever the status.
@@ -27,6 +28,7 @@ from services.contracts.events import (
     WorkMode,
 )
 from services.contracts.policy import PolicyContent, Sector
+from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.requirement import requirement
 from services.contracts.rules.sectors import resolve
 from services.contracts.rules.work_mode import work_mode_of
@@ -48,8 +50,11 @@ def evaluate(
     previous: PreviousFix | None,
     policy_number: str | None,
     policy_version: int | None,
+    calendar: TenantCalendar | None = None,
+    absent: bool = False,
 ) -> CheckinEvaluated:
-    """Evaluate ``checkin`` under ``content`` (the version in force at capture time)."""
+    """Evaluate ``checkin`` under ``content`` (the version in force at capture time), for a tenant
+    with ``calendar`` (None: the national one), of an employee excused that day when ``absent``."""
     day = local_day(checkin.captured_at, timezone)
     unit_id = employee.unit_id if employee is not None else checkin.unit_id
     match = classify(checkin.captured_at, checkin.kind, content.windows, timezone)
@@ -57,7 +62,8 @@ def evaluate(
         unit_sector = resolve(unit_id or "", {}, {}, content.unit_sectors)
     mode = work_mode_of(content, employee, unit_id, unit_sector, work_mode)
     kinds = match.window.kinds if match.window is not None else [checkin.kind]
-    needed = requirement(kinds, day, content=content, active=employee is None or employee.active, mode=mode)
+    needed = requirement(kinds, day, content=content, calendar=calendar, active=employee is None or employee.active,
+                         mode=mode, absent=absent)
     fence = check_geofence(
         checkin.kind, checkin.location, employee.places if employee is not None else [],
         needed.mode, day, content.geofence_radius_m,

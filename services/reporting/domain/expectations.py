@@ -27,6 +27,7 @@ from datetime import date
 
 from services.contracts.events import WorkMode
 from services.contracts.policy import PolicyContent, Window
+from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.requirement import requirement
 from services.contracts.rules.sectors import resolve, resolve_all
 from services.contracts.rules.work_mode import ExemptionRule, unit_mode, work_mode
@@ -88,9 +89,12 @@ def place(people: Iterable[Person], content: PolicyContent, unit_sectors: Mappin
     return placed
 
 
-def expected_for_window(placed: Iterable[Placed], content: PolicyContent, day: date, window: Window) -> list[Placed]:
-    """The people expected to check in for ``window`` on ``day``."""
-    asked = {(mode, active): requirement(window.kinds, day, content=content, active=active, mode=mode).required
-             for mode in ("wfo", "wfh", None) for active in (True, False)}
-    return [p for p in placed if asked[(p.mode, p.person.active)]]
+def expected_for_window(placed: Iterable[Placed], content: PolicyContent, day: date, window: Window,
+                        calendar: TenantCalendar | None, excused: frozenset[str] = frozenset()) -> list[Placed]:
+    """The people expected to check in for ``window`` on ``day`` in a tenant with ``calendar``
+    (None: the national one); ``excused``: the NIPs an approved absence excuses that day."""
+    asked = {(mode, active, absent): requirement(window.kinds, day, content=content, calendar=calendar,
+                                                 active=active, mode=mode, absent=absent).required
+             for mode in ("wfo", "wfh", None) for active in (True, False) for absent in (True, False)}
+    return [p for p in placed if asked[(p.mode, p.person.active, p.person.nip in excused)]]
 
