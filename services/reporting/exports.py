@@ -80,7 +80,29 @@ def daily_sheets(report: DailyReport, rows: Sequence[LedgerRow], window_names: d
          window_names.get(r.window_id, r.window_id), local_text(deadlines.get(r.window_id), tz),
          STATUS.get(r.status, r.status), r.late_minutes, local_text(r.checkin_at, tz), yes_no(r.outside_geofence),
          yes_no(r.suspicious), yes_no(r.overdue)] for r in sorted(rows, key=lambda r: (r.unit_id, r.nip, r.window_id))])
-    return [summary, windows, detail]
+    return [summary, windows, detail, quota_sheet(report)]
+
+
+def _pct(ratio: float | None) -> float | str:
+    return round(ratio * 100, 1) if ratio is not None else ""
+
+
+def quota_sheet(report: DailyReport) -> Sheet:
+    """Actual in the office versus the quota, beside the plan, per unit (:mod:`.domain.actual_office`)."""
+    day, q = report.date.isoformat(), report.quota
+    sheet = Sheet("Kuota Aktual", [
+        "Tanggal", "Kode Unit", "Unit Kerja", "Sektor", "Jumlah Pegawai", "Kuota di Kantor (%)",
+        "Wajib di Kantor (Rencana)", "WFO (Rencana)", "Rasio Rencana (%)", "Memenuhi Kuota (Rencana)",
+        "Berhalangan (Absen Disetujui)", "Wajib di Kantor (Aktual)", "Hadir di Kantor (Aktual)", "Rasio Aktual (%)",
+        "Memenuhi Kuota (Aktual)",
+    ], [[day, u.unit_id, u.name, SECTOR.get(u.sector, u.sector), u.headcount,
+         u.quota_pct if u.quota_pct is not None else "", u.planned_required, u.planned_wfo, _pct(u.planned_ratio),
+         yes_no(u.meets_quota_planned), u.excused, u.actual_required, u.actual_in_office, _pct(u.actual_ratio),
+         yes_no(u.meets_quota_actual)] for u in q.units])
+    sheet.rows.append([day, "", "JUMLAH", "", q.headcount, "", "", q.planned_wfo, "",
+                       f"{q.units_meeting_quota_planned}/{len(q.units)}", q.excused, "", q.actual_in_office,
+                       _pct(q.actual_ratio), f"{q.units_meeting_quota_actual}/{len(q.units)}"])
+    return sheet
 
 
 def month_label(month: Any) -> str:

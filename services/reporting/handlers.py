@@ -86,7 +86,9 @@ async def on_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
             "tenant": tenant, "checkin_id": str(event.checkin_id), "nip": event.employee_id,
             "unit_id": event.unit_id, "kind": event.kind.value, "local_date": event.local_date,
             "window_id": event.window_id, "status": event.status, "late_minutes": event.late_minutes,
-            "geofence": event.geofence, "suspicious": event.suspicious, "captured_at": event.captured_at}
+            "geofence": event.geofence, "suspicious": event.suspicious, "captured_at": event.captured_at,
+            "place_kind": event.place_kind, "distance_m": event.distance_m,
+            "nearest_place": event.nearest_place[:200] if event.nearest_place else None}
         if event.window_id is not None and event.status in ledger.QUALIFYING:
             qualifying.append((tenant, event))
     await lock_windows(session, {(t, e.local_date, cast(str, e.window_id)) for t, e in qualifying}, shared=True)

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.policy import PolicyContent
 from services.contracts.rules.versions import for_day
+from services.reporting import presence
 from services.reporting.domain.expectations import Person, UnitFacts, resolve_sectors
 from services.reporting.domain.ledger import QUALIFYING, Fact, LedgerRow, merge, verdict
 from services.reporting.domain.national import NationalFacts, TenantInfo
@@ -27,6 +28,7 @@ from services.reporting.store import (
     Expectation,
     PolicyVersion,
     RosterDay,
+    SignOffReview,
     Tenant,
     Unit,
     UnitDay,
@@ -189,11 +191,14 @@ async def national_facts(session: AsyncSession, day: date) -> NationalFacts:
     w = WindowClosure.__table__.c
     closed: dict[str, int] = dict((await session.execute(
         select(w.tenant, func.count()).where(w.day == day, w.phase == "overdue").group_by(w.tenant))).all())
-    v = Verification.__table__.c
-    verified: dict[str, int] = dict((await session.execute(
-        select(v.tenant, func.count()).where(v.day == day).group_by(v.tenant))).all())
+    v, r = Verification.__table__.c, SignOffReview.__table__.c
+    verified: dict[str, int] = dict((await session.execute(  # a day the BKD returned is not verified
+        select(v.tenant, func.count())
+        .select_from(Verification.__table__.outerjoin(
+            SignOffReview.__table__, (r.tenant == v.tenant) & (r.day == v.day) & (r.unit_id == v.unit_id)))
+        .where(v.day == day, or_(r.decision.is_(None), r.decision != "returned")).group_by(v.tenant))).all())
     return NationalFacts(tenants=tenants, counted=counted.all(), offices=offices.all(), closed=closed,  # type: ignore[arg-type]
-                         verified=verified)  # type: ignore[arg-type]
+                         verified=verified, quota_units=await presence.national_units(session, day))  # type: ignore[arg-type]
 
 
 async def evaluated_marks(session: AsyncSession) -> list[Mark]:

@@ -20,9 +20,9 @@ from services.contracts.policy import PolicyContent
 from services.contracts.rules.calendar import is_working_day
 from services.contracts.rules.quota import required_in_office
 from services.contracts.rules.versions import for_day
-from services.reporting import queries
+from services.reporting import presence, queries, verification
 from services.reporting.domain.daily import InOffice, in_office
-from services.reporting.domain.daily_report import DailyReport, DayFacts, SignOff, UnitInfo, build
+from services.reporting.domain.daily_report import DailyReport, DayFacts, UnitInfo, build
 from services.reporting.domain.expectations import Placed, expected_for_window, place
 from services.reporting.domain.ledger import LedgerRow, build_rows
 from services.reporting.domain.windows import day_windows
@@ -85,14 +85,19 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
         office, sectors_of = {}, {}
 
     units = await queries.units(session, tenant.id)
-    sign_offs = await queries.verifications(session, tenant.id, day)
+    sign_offs = await verification.sign_offs(session, tenant.id, day)
+    excused = await presence.excused(session, tenant.id, day, unit_id)
+    for row in live_rows:
+        if row.status == presence.EXCUSED:
+            excused.setdefault(row.unit_id, set()).add(row.nip)
     report = build(DayFacts(
         tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone, day=day, unit_id=unit_id, now=now,
         letter=letter, working_day=working, windows=windows, finalized=finalized,
         ledger_counts=await queries.closed_counts(session, tenant.id, day, unit_id), live_rows=live_rows,
         office=office, sectors_of=sectors_of,
         units={u.id: UnitInfo(u.name, u.effective_sector, u.active) for u in units.values()},
-        sign_offs={u: SignOff(v.verified_by, v.verified_at) for u, v in sign_offs.items()},
-        forced={w for w in finalized if closed[w].forced},
+        sign_offs=sign_offs, forced={w for w in finalized if closed[w].forced},
+        at_office=await presence.at_office(session, tenant.id, day, unit_id) if office else {},
+        excused={u: len(nips) for u, nips in excused.items()},
     ))
     return report, detail

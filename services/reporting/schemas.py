@@ -34,10 +34,23 @@ class VerificationOut(BaseModel):
     unit_id: str
     name: str
     date: date
-    verified: bool
+    verified: bool = Field(description="signed off and not returned by the BKD")
     verified_by: str | None = None
     verified_at: datetime | None = None
     note: str | None = None
+    state: Literal["not_signed_off", "signed_off", "accepted", "returned"] = "not_signed_off"
+    review_note: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+
+
+class ReviewIn(BaseModel):
+    """The BKD's decision on a unit's sign-off; returning it needs a note (what to fix)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "return"]
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
 
 
 class VerificationOverview(BaseModel):
@@ -61,3 +74,84 @@ class WeightsOut(BaseModel):
     source: Literal["tenant", "default"]
     updated_by: str | None = None
     updated_at: datetime | None = None
+
+
+class EmployeeComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nip: str = Field(pattern=r"^\d{18}$", examples=["198001012005011001"])
+    comment: str = Field(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")
+
+
+class CloseMonthIn(BaseModel):
+    """A unit head's month-end closing: a comment on the unit and on any of its employees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+    employees: list[EmployeeComment] = Field(default_factory=list, max_length=5000)
+
+
+class SamplingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sample_size: int = Field(ge=1, le=100, description="location check-ins drawn per unit and day")
+
+
+class SamplingOut(SamplingIn):
+    model_config = ConfigDict(extra="ignore")
+
+    source: Literal["tenant", "default"]
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+
+class MarkIn(BaseModel):
+    """The BKD's check of a sampled location check-in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result: Literal["verified", "rejected"]
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+    replace: bool = Field(default=False, description="change a mark already made to the other result")
+
+
+class MarkOut(BaseModel):
+    checkin_id: str
+    result: Literal["verified", "rejected"]
+    note: str | None
+    marked_by: str
+    marked_at: datetime
+
+
+class SampleItem(BaseModel):
+    """A sampled location check-in: the verdict, the nearest place and the distance — never coordinates."""
+
+    checkin_id: str
+    nip: str
+    name: str
+    window_id: str | None
+    captured_at: datetime
+    captured_local: str
+    status: str
+    geofence: str
+    place_name: str | None
+    place_kind: str | None
+    distance_m: float | None
+    suspicious: bool
+    mark: MarkOut | None = None
+
+
+class SampleUnit(BaseModel):
+    unit_id: str
+    name: str
+    candidates: int
+    items: list[SampleItem]
+
+
+class SampleOut(BaseModel):
+    date: date
+    seed: str
+    sample_size: int
+    zone: str
+    units: list[SampleUnit]

@@ -118,6 +118,10 @@ class Evaluation(Base):
     geofence: Mapped[str] = mapped_column(String(20))
     suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The nearest allowed place (its kind decides "in the office"; never coordinates). None before policy sent it.
+    place_kind: Mapped[str | None] = mapped_column(String(10))
+    nearest_place: Mapped[str | None] = mapped_column(String(200))
+    distance_m: Mapped[float | None] = mapped_column(Float)
 
 
 # --- decisions -----------------------------------------------------------------------
@@ -262,6 +266,78 @@ class ScoreWeights(Base):
     weights: Mapped[dict] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- BKD and heads' reviews: month-end closing of a unit, sampling, acceptance of sign-offs ---------
+
+
+class UnitMonthClosing(Base):
+    """A unit head's month-end evaluation of the unit ("setiap tanggal 31 ada evaluasi oleh
+    kepala OPD"): once per (tenant, month, unit), with a comment."""
+
+    __tablename__ = "unit_month_closings"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    closed_by: Mapped[str] = mapped_column(String(200))
+    closed_nip: Mapped[str | None] = mapped_column(String(18))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(String(1000))
+
+
+class UnitMonthComment(Base):
+    """The head's comment on one employee in a unit's month-end closing."""
+
+    __tablename__ = "unit_month_comments"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    comment: Mapped[str] = mapped_column(String(1000))
+
+
+class SamplingSettings(Base):
+    """A tenant's size of the BKD's daily sample of location check-ins, per unit."""
+
+    __tablename__ = "sampling_settings"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SampleMark(Base):
+    """The BKD's check of one sampled location check-in: verified or rejected, by whom, when."""
+
+    __tablename__ = "sample_marks"
+    __table_args__ = (Index("ix_sample_marks_day", "tenant", "day"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checkin_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    nip: Mapped[str] = mapped_column(String(18))
+    result: Mapped[str] = mapped_column(String(10))  # verified | rejected
+    note: Mapped[str | None] = mapped_column(String(1000))
+    marked_by: Mapped[str] = mapped_column(String(200))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignOffReview(Base):
+    """The BKD's decision on a unit head's sign-off of a day: accepted, or returned with a note
+    (the head may then sign the day off again, which removes this row)."""
+
+    __tablename__ = "sign_off_reviews"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(10))  # accepted | returned
+    note: Mapped[str | None] = mapped_column(String(1000))
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 outbox = define_outbox(Base.metadata)

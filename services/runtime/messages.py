@@ -145,4 +145,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "only_failed_rows": ("Hanya yang gagal (status ini: {status})", "only dead or failed rows (this one is "
                          "{status})"),
     "window_not_closed": ("Jendela {name!r} belum ditutup", "window {window_id!r} has not closed yet"),
+    # --- reporting: BKD and heads' reviews (month-end closing, sampling, sign-off review) --------
+    "return_needs_note": ("Wajib diisi: sebutkan apa yang harus diperbaiki",
+                          "required: say what needs fixing"),
+    "not_signed_off": ("Kepala unit belum memverifikasi hari itu", "the unit head has not signed that day off"),
+    "sign_off_reviewed": ("Verifikasi ini sudah diputuskan ({decision})",
+                          "this sign-off was already decided ({decision})"),
+    "month_not_over": ("Bulan {month} belum berakhir", "month {month} has not ended yet"),
+    "month_closed": ("Evaluasi bulan {month} unit ini sudah ditutup", "this unit's month {month} is already closed"),
+    "not_in_unit": ("Pegawai {nip} tidak dievaluasi di unit ini bulan itu",
+                    "employee {nip} is not evaluated in this unit that month"),
+    "duplicate_employee": ("Pegawai {nip} disebut lebih dari sekali", "employee {nip} is listed more than once"),
+    "sample_marked": ("Sudah ditandai {result}; kirim replace=true untuk mengubah",
+                      "already marked {result}; send replace=true to change it"),
+    "not_location_checkin": ("Bukan check-in lokasi", "not a location check-in"),
+    "location_checkin": ("Check-in lokasi", "location check-in"),
 }

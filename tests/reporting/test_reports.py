@@ -183,7 +183,7 @@ async def test_exports_in_bahasa_indonesia_with_local_times(day) -> None:  # typ
     x = await client.get("/v1/reports/daily/export", headers=admin, params={"date": str(DAY)})
     assert x.headers["content-type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(x.content))
-    assert book.sheetnames == ["Ringkasan", "Per Jendela", "Rincian"]
+    assert book.sheetnames == ["Ringkasan", "Per Jendela", "Rincian", "Kuota Aktual"]
     detail = list(book["Rincian"].iter_rows(values_only=True))
     assert detail[0][:3] == ("Tanggal", "NIP", "Nama")
     assert {row[1] for row in detail[1:]} >= {B3, B4} and all(isinstance(row[1], str) for row in detail[1:])

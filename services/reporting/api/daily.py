@@ -36,7 +36,7 @@ async def daily(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ
 @router.get("/daily/export", summary="Unduh laporan harian / download the daily report (CSV, XLSX)")
 async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None,
                        format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
-                       sheet: Annotated[Literal["ringkasan", "jendela", "rincian"], Query()] = "ringkasan",
+                       sheet: Annotated[Literal["ringkasan", "jendela", "rincian", "kuota"], Query()] = "ringkasan",
                        ) -> Response:
     unit = scope(principal, unit_id)
     now = datetime.now(UTC)
@@ -47,7 +47,7 @@ async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id
     sheets = exports.daily_sheets(report, detail.rows, detail.window_names)
     name = f"laporan-harian-{safe(tenant.id)}-{report.date.isoformat()}" + (f"-{safe(unit)}" if unit else "")
     if format == "csv":
-        chosen = {"ringkasan": 0, "jendela": 1, "rincian": 2}[sheet]
+        chosen = {"ringkasan": 0, "jendela": 1, "rincian": 2, "kuota": 3}[sheet]
         return download(exports.to_csv(sheets[chosen]), f"{name}-{sheet}.csv", "text/csv; charset=utf-8")
     return download(exports.to_xlsx(sheets, f"Laporan harian {tenant.name} {report.date}"), f"{name}.xlsx", XLSX)
 

@@ -1,8 +1,12 @@
 """The verification chain: ``POST /verifications`` (``unit_head`` signs off the unit's day),
-``GET /verifications`` (which units have verified) and ``GET /audit`` (``tenant_admin``).
+``POST /daily/{date}/units/{unit_id}/review`` (the BKD, ``tenant_admin``, accepts or returns
+it), ``GET /verifications`` (each unit's state) and ``GET /audit`` (``tenant_admin``).
 
 A sign-off is made once (a second one answers 200 with the first) and only once the
-day's windows have closed (409 before): :mod:`services.reporting.verification`.
+day's windows have closed (409 before), unless the BKD returned it: then the head signs
+off again. The BKD decides once per sign-off (the same decision again answers 200, the
+other 409; returning needs a note): :mod:`services.reporting.verification`,
+:mod:`services.reporting.domain.sign_off`.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the dependency aliases.
@@ -10,21 +14,28 @@ day's windows have closed (409 before): :mod:`services.reporting.verification`.
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.reporting import queries, verification
 from services.reporting.api.deps import Admin, Head, Reader, scope, tenant_of
-from services.reporting.schemas import AuditOut, VerificationOut, VerificationOverview, VerifyIn
-from services.reporting.store import Unit, Verification
+from services.reporting.domain import sign_off as rules
+from services.reporting.schemas import AuditOut, ReviewIn, VerificationOut, VerificationOverview, VerifyIn
+from services.reporting.store import SignOffReview, Unit, Verification
 from services.runtime import errors
 from services.runtime.deps import Runtime
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
+UnitPath = Annotated[str, Path(max_length=100)]
 
-def _out(row: Verification, name: str) -> VerificationOut:
-    return VerificationOut(unit_id=row.unit_id, name=name, date=row.day, verified=True, verified_by=row.verified_by,
-                           verified_at=row.verified_at, note=row.note)
+
+def _out(row: Verification, name: str, review: SignOffReview | None) -> VerificationOut:
+    decision = review.decision if review else None
+    return VerificationOut(unit_id=row.unit_id, name=name, date=row.day, verified=rules.verified(True, decision),
+                           verified_by=row.verified_by, verified_at=row.verified_at, note=row.note,
+                           state=rules.state(True, decision), review_note=review.note if review else None,
+                           reviewed_by=review.reviewed_by if review else None,
+                           reviewed_at=review.reviewed_at if review else None)
 
 
 @router.post("/verifications", response_model=VerificationOut, status_code=status.HTTP_201_CREATED,
@@ -41,14 +52,31 @@ async def verify(rt: Runtime, body: VerifyIn, principal: Head, response: Respons
         unit = await session.get(Unit, (tenant_id, unit_id))
         if unit is None:
             raise errors.not_found(errors.text("unit"), loc=["body", "unit_id"])
-        existing = await session.get(Verification, (tenant_id, body.date, unit_id))
-        if existing is not None:
-            response.status_code = status.HTTP_200_OK
-            return _out(existing, unit.name)
-        row = await verification.sign_off(session, tenant, body.date, unit_id, actor=principal.subject,
-                                          roles=sorted(principal.roles), nip=principal.employee_id, note=body.note,
-                                          now=datetime.now(UTC))
-    return _out(row, unit.name)
+        row, review, changed = await verification.sign_off(
+            session, tenant, body.date, unit_id, actor=principal.subject, roles=sorted(principal.roles),
+            nip=principal.employee_id, note=body.note, now=datetime.now(UTC))
+        out = _out(row, unit.name, review)
+    if not changed:
+        response.status_code = status.HTTP_200_OK
+    return out
+
+
+@router.post("/daily/{date}/units/{unit_id}/review", response_model=VerificationOut,
+             summary="Terima atau kembalikan verifikasi unit / accept or return a unit's sign-off (BKD)",
+             responses={409: {"description": "not signed off, or already decided otherwise"}})
+async def review(rt: Runtime, body: ReviewIn, principal: Admin, unit_id: UnitPath,
+                 day: Annotated[date, Path(alias="date")]) -> VerificationOut:
+    tenant_id = principal.require_tenant()
+    if body.decision == "return" and not (body.note or "").strip():
+        raise errors.invalid(["body", "note"], errors.text("return_needs_note"), "missing")
+    async with rt.sessions() as session, session.begin():
+        unit = await session.get(Unit, (tenant_id, unit_id))
+        if unit is None:
+            raise errors.not_found(errors.text("unit"), loc=["path", "unit_id"])
+        row, decided, _ = await verification.review(
+            session, tenant_id, day, unit_id, rules.DECISIONS[body.decision], note=body.note,
+            actor=principal.subject, roles=sorted(principal.roles), now=datetime.now(UTC))
+        return _out(row, unit.name, decided)
 
 
 @router.get("/verifications", response_model=VerificationOverview,
@@ -60,12 +88,13 @@ async def verifications(rt: Runtime, principal: Reader,
     async with rt.sessions() as session:
         units = await queries.units(session, tenant_id)
         done = await queries.verifications(session, tenant_id, day)
+        decided = await verification.reviews(session, tenant_id, day)
     rows = []
     for uid in sorted(units):
         if (unit and uid != unit) or not units[uid].active:
             continue
         check = done.get(uid)
-        rows.append(_out(check, units[uid].name) if check else
+        rows.append(_out(check, units[uid].name, decided.get(uid)) if check else
                     VerificationOut(unit_id=uid, name=units[uid].name, date=day, verified=False))
     return VerificationOverview(date=day, total=len(rows), verified=sum(r.verified for r in rows), units=rows)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -107,6 +108,8 @@ class UnitDaily(BaseModel):
     verified: bool = False
     verified_by: str | None = None
     verified_at: datetime | None = None
+    review: Literal["accepted", "returned"] | None = None  # the BKD's decision on the sign-off
+    review_note: str | None = None
 
 
 class SectorDaily(BaseModel):

@@ -13,12 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.contracts.policy import zone_abbreviation
 from services.contracts.rules.versions import aware
+from services.reporting.domain import actual_office
+from services.reporting.domain.actual_office import QuotaDay, UnitPlan
 from services.reporting.domain.daily import (
     Counts,
     InOffice,
@@ -59,6 +62,7 @@ class DailyReport(BaseModel):
     in_office: InOffice
     units_total: int
     units_verified: int
+    quota: QuotaDay = Field(default_factory=QuotaDay)  # actual in the office vs the quota (.actual_office)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class UnitInfo:
 class SignOff:
     verified_by: str
     verified_at: datetime
+    review: Literal["accepted", "returned"] | None = None  # the BKD's decision (a returned day is not verified)
+    review_note: str | None = None
 
 
 @dataclass
@@ -95,6 +101,8 @@ class DayFacts:
     units: Mapping[str, UnitInfo]
     sign_offs: Mapping[str, SignOff] = field(default_factory=dict)
     forced: set[str] = field(default_factory=set)  # ids of the windows whose closure was forced
+    at_office: Mapping[str, int] = field(default_factory=dict)  # unit → people checked in at an office place
+    excused: Mapping[str, int] = field(default_factory=dict)  # unit → people excused that day
 
 
 def build(f: DayFacts) -> DailyReport:
@@ -116,8 +124,10 @@ def build(f: DayFacts) -> DailyReport:
         unit_reports.append(UnitDaily(
             unit_id=uid, name=unit.name if unit else uid,
             sector=f.sectors_of.get(uid) or (unit.effective_sector if unit else "non_essential"),
-            totals=totals, windows=per_window, in_office=f.office.get(uid, InOffice()), verified=check is not None,
+            totals=totals, windows=per_window, in_office=f.office.get(uid, InOffice()),
+            verified=check is not None and check.review != "returned",
             verified_by=check.verified_by if check else None, verified_at=check.verified_at if check else None,
+            review=check.review if check else None, review_note=check.review_note if check else None,
         ))
 
     summaries = []
@@ -143,6 +153,8 @@ def build(f: DayFacts) -> DailyReport:
         working_day=f.working_day, windows=summaries, totals=totals, units=unit_reports,
         sectors=_sectors(unit_reports), in_office=combine_in_office(u.in_office for u in unit_reports),
         units_total=len(unit_reports), units_verified=sum(1 for u in unit_reports if u.verified),
+        quota=actual_office.build([UnitPlan(u.unit_id, u.name, u.sector, u.in_office) for u in unit_reports
+                                   if u.unit_id in f.office], f.at_office, f.excused),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from services.contracts.policy import zone_abbreviation
+from services.reporting.domain import actual_office
 from services.reporting.domain.daily import Counts
 
 
@@ -32,6 +33,19 @@ class SectorFigures(BaseModel):
     totals: Counts = Field(default_factory=Counts)
 
 
+class TenantQuota(BaseModel):
+    """A tenant's units against their sector quotas, by the plan and by who was really in the office
+    (:mod:`.actual_office`); counts only."""
+
+    units: int = 0
+    units_meeting_quota_planned: int = 0
+    units_meeting_quota_actual: int = 0
+    headcount: int = 0
+    planned_wfo: int = 0
+    excused: int = 0
+    actual_in_office: int = 0
+
+
 class TenantFigures(BaseModel):
     tenant: str
     name: str
@@ -43,6 +57,7 @@ class TenantFigures(BaseModel):
     units_total: int
     units_verified: int
     sectors: list[SectorFigures]
+    quota: TenantQuota = Field(default_factory=TenantQuota)
 
 
 class NationalReport(BaseModel):
@@ -73,6 +88,8 @@ class NationalFacts:
     # tenant, sector, units, headcount, wfo, quota, units meeting it
     closed: Mapping[str, int]  # windows closed per tenant
     verified: Mapping[str, int]  # units verified per tenant
+    # per unit: tenant, headcount, quota %, planned WFO, at an office place, excused
+    quota_units: Iterable[tuple[str, int, int, int, int, int]] = ()
 
 
 def build(day: date, f: NationalFacts) -> NationalReport:
@@ -94,6 +111,17 @@ def build(day: date, f: NationalFacts) -> NationalReport:
         s.ratio = _ratio(s.wfo, s.headcount)
         units_total[tenant] += units
 
+    quotas: dict[str, TenantQuota] = defaultdict(TenantQuota)
+    for tenant, headcount, quota, wfo, present, away in f.quota_units:
+        q = quotas[tenant]
+        q.units += 1
+        q.headcount += headcount
+        q.planned_wfo += wfo
+        q.excused += away
+        q.actual_in_office += present
+        q.units_meeting_quota_planned += bool(actual_office.meets_plan(headcount, wfo, quota))
+        q.units_meeting_quota_actual += bool(actual_office.actual(headcount, away, quota, present).meets)
+
     tenant_rows = []
     for tid in sorted({t for t, _ in per} | set(closed)):
         t = tenants.get(tid)
@@ -105,7 +133,8 @@ def build(day: date, f: NationalFacts) -> NationalReport:
             tenant=tid, name=t.name if t else tid, kind=t.kind if t else "", zone=zone_abbreviation(t.timezone)
             if t else "", windows_closed=closed.get(tid, 0), totals=totals,
             compliance_pct=round(100 * (totals.on_time + totals.late) / totals.expected, 1) if totals.expected
-            else None, units_total=units_total.get(tid, 0), units_verified=verified.get(tid, 0), sectors=sectors))
+            else None, units_total=units_total.get(tid, 0), units_verified=verified.get(tid, 0), sectors=sectors,
+            quota=quotas.get(tid) or TenantQuota()))
 
     across: dict[str, SectorFigures] = {}
     for (_, sector), s in per.items():
