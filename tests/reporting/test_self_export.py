@@ -32,7 +32,8 @@ TENANT = "pandeglang"
 HEAD, CLERK = nip(71), nip(72)
 ELSEWHERE = "lebak"
 FOREIGN = verdict(CLERK, "lokasi", "on_time", captured=at(8, 30, 0, LAST), day=LAST)  # in ELSEWHERE
-SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications"]
+SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "month_comments",
+            "sample_marks"]
 
 # What a unit head gets from each GET route. A route missing here fails the test: decide what a
 # unit head may read there before adding it.
@@ -41,7 +42,10 @@ HEAD_GETS = {
     "/v1/reports/monthly": 200, "/v1/reports/monthly/export": 200, "/v1/reports/score-weights": 200,
     "/v1/reports/verifications": 200, "/v1/reports/audit": 403, "/v1/reports/national": 403,
     "/v1/me/export": 200, "/dashboard/api/context": 200, "/dashboard/api/trend": 200,
+    "/v1/reports/monthly/{month}/units/{unit_id}/summary": 200, "/v1/reports/monthly/{month}/closings": 403,
+    "/v1/reports/sampling": 403, "/v1/reports/daily/{date}/sample": 403,
 }
+PATH = {"{date}": str(LAST), "{month}": "2026-03", "{unit_id}": "bkd"}
 
 
 async def month_end(reporting: Any) -> httpx.AsyncClient:
@@ -82,6 +86,16 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
         signed = await client.post("/v1/reports/verifications", headers=head_headers(tokens),
                                    json={"unit_id": "bkd", "date": str(LAST), "note": "Sesuai"})
         assert signed.status_code == 201, signed.text
+        closed = await client.post("/v1/reports/monthly/2026-03/units/bkd/close", headers=head_headers(tokens),
+                                   json={"comment": "Bulan ini cukup", "employees": [
+                                       {"nip": HEAD, "comment": "Pertahankan"},
+                                       {"nip": CLERK, "comment": "Perbaiki lapor lokasi"}]})
+        assert closed.status_code == 201, closed.text
+        drawn = await client.get(f"/v1/reports/daily/{LAST}/sample", headers=tokens.admin(TENANT))
+        [item] = [i for u in drawn.json()["units"] for i in u["items"]]
+        marked = await client.post(f"/v1/reports/samples/{item['checkin_id']}/mark", headers=tokens.admin(TENANT),
+                                   json={"result": "rejected", "note": "Di luar kantor"})
+        assert marked.status_code == 201, marked.text
         exports = {}
         for who, headers in ((HEAD, head_headers(tokens)), (CLERK, tokens.employee(TENANT, CLERK, "bkd"))):
             response = await client.get("/v1/me/export", headers=headers)
@@ -92,7 +106,7 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
             assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
             table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
             in_csv = {row[0] for row in table[1:]}
-            assert in_csv == {"_export", *SECTIONS} - ({"verifications"} if who == CLERK else set())
+            assert in_csv == {"_export", *SECTIONS} - ({"verifications"} if who == CLERK else {"sample_marks"})
             assert (HEAD if who == CLERK else CLERK) not in as_csv.text
 
     head, clerk = (exports[n].json() for n in (HEAD, CLERK))
@@ -118,6 +132,9 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
     assert [(v["day"], v["unit_id"], v["verified_nip"], v["note"]) for v in head["sections"]["verifications"]] == [
         (str(LAST), "bkd", HEAD, "Sesuai")]
     assert clerk["sections"]["verifications"] == []
+    assert [(c["nip"], c["comment"]) for c in clerk["sections"]["month_comments"]] == [(CLERK, "Perbaiki lapor lokasi")]
+    assert [(m["nip"], m["result"]) for m in clerk["sections"]["sample_marks"]] == [(CLERK, "rejected")]
+    assert head["sections"]["sample_marks"] == []
 
 
 @pytest.mark.parametrize(("claims", "expected"), [
@@ -151,7 +168,10 @@ async def test_no_read_of_a_unit_head_carries_coordinates(reporting) -> None:  #
                        if p["in"] == "query" and "enum" in p.get("schema", {})}
             for combo in itertools.product(*choices.values()):
                 params = {"date": str(LAST), "month": "2026-03", **dict(zip(choices, combo, strict=True))}
-                response = await client.get(path, headers=head, params=params)
+                url = path
+                for name, value in PATH.items():
+                    url = url.replace(name, value)
+                response = await client.get(url, headers=head, params=params)
                 assert response.status_code == HEAD_GETS[path], (path, params, response.text)
                 body = text_of(response)
                 assert "latitude" not in body and "longitude" not in body, (path, params)

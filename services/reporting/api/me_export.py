@@ -5,7 +5,9 @@ is an employee too).
 Sections, one per table this service keys by employee: ``profile`` (the directory entry),
 ``rosters`` (work mode per day), ``evaluations`` (the verdicts it counted), ``ledger`` (each
 expected check-in of a closed window: on time, late, missing, overdue), ``monthly_scores`` and
-``verifications`` (the days they signed off as unit head). Reporting holds no coordinates. The
+``verifications`` (the days they signed off as unit head), ``month_comments`` (their unit
+head's comments in month-end closings) and ``sample_marks`` (the BKD's checks of their sampled
+location check-ins). Reporting holds no coordinates. The
 due-soon and overdue notices it raised are the ledger's entries here, and notify's export holds
 them as they were sent (reporting keeps no other copy than its outbox rows, pruned after a week).
 
@@ -29,7 +31,9 @@ from services.reporting.store import (
     Expectation,
     MonthlyScore,
     RosterDay,
+    SampleMark,
     Tenant,
+    UnitMonthComment,
     Verification,
 )
 from services.runtime import self_export
@@ -39,7 +43,8 @@ from services.runtime.self_export import SelfExport, row_record
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications")
+SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "month_comments",
+            "sample_marks")
 
 
 @router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
@@ -62,6 +67,8 @@ _TABLES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "ledger": (Expectation, (Expectation.day, Expectation.deadline, Expectation.window_id)),
     "monthly_scores": (MonthlyScore, (MonthlyScore.month,)),
     "verifications": (Verification, (Verification.day, Verification.unit_id)),
+    "month_comments": (UnitMonthComment, (UnitMonthComment.month, UnitMonthComment.unit_id)),
+    "sample_marks": (SampleMark, (SampleMark.day, SampleMark.checkin_id)),
 }
 
 
