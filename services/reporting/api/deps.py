@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.store import Tenant
@@ -28,6 +28,7 @@ Head = Annotated[Principal, Depends(role("unit_head"))]
 National = Annotated[Principal, Depends(role("national_viewer", "platform_admin"))]
 DayQ = Annotated[date | None, Query(alias="date")]
 UnitQ = Annotated[str | None, Query(max_length=100)]
+UnitPath = Annotated[str, Path(max_length=100, pattern=r"^[^\x00]*$")]
 
 
 def scope(principal: Principal, unit_id: str | None) -> str | None:

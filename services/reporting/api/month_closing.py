@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import local_date
 from services.reporting import month_closing, queries
-from services.reporting.api.deps import Admin, Reader, scope, tenant_of
+from services.reporting.api.deps import Admin, Reader, UnitPath, scope, tenant_of
 from services.reporting.api.monthly import MONTH_PATTERN
 from services.reporting.domain.month_closing import ClosingOverview, UnitMonthSummary
 from services.reporting.schemas import CloseMonthIn
@@ -31,8 +31,6 @@ from services.runtime.deps import Runtime
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, examples=["2026-11"])]
-UnitPath = Annotated[str, Path(max_length=100)]
-
 
 def _first(month: str) -> date:
     try:

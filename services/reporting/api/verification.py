@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.reporting import queries, verification
-from services.reporting.api.deps import Admin, Head, Reader, scope, tenant_of
+from services.reporting.api.deps import Admin, Head, Reader, UnitPath, scope, tenant_of
 from services.reporting.domain import sign_off as rules
 from services.reporting.schemas import AuditOut, ReviewIn, VerificationOut, VerificationOverview, VerifyIn
 from services.reporting.store import SignOffReview, Unit, Verification
@@ -25,8 +25,6 @@ from services.runtime import errors
 from services.runtime.deps import Runtime
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-UnitPath = Annotated[str, Path(max_length=100)]
 
 
 def _out(row: Verification, name: str, review: SignOffReview | None) -> VerificationOut:
