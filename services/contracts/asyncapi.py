@@ -75,7 +75,7 @@ PARTICIPANTS: tuple[Participant, ...] = (
         "notify", "hadir-notify-main",
         sends=(NotificationSent,),
         receives=(DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished, CheckinEvaluated,
-                  ReportDueSoon, ReportOverdue),
+                  ReportDueSoon, ReportOverdue, AbsenceUpdated, CorrectionUpdated, CheckinReviewed),
     ),
 )
 

@@ -20,13 +20,17 @@ async def tenant_view(session: AsyncSession, tenant: str, settings: NotifySettin
     row = await session.get(Tenant, tenant)
     zone = row.timezone if row is not None else (zone_hint or settings.default_timezone)
     own = await session.get(TenantSettings, tenant)
+    bkd: tuple[str, ...] = ()
+    bkd_days = settings.escalate_bkd_days
     if own is not None:
         start, end, daily, weekly = own.quiet_start, own.quiet_end, own.escalate_daily, own.escalate_weekly
+        bkd_days = settings.escalate_bkd_days if own.escalate_bkd_days is None else own.escalate_bkd_days
+        bkd = tuple(own.bkd_recipients or ())
     else:
         start, end = settings.quiet_hours_start, settings.quiet_hours_end
         daily, weekly = settings.escalate_daily, settings.escalate_weekly
     quiet = QuietHours(start, end, zone) if start is not None and end is not None and start != end else None
-    return TenantView(tenant, zone, quiet, daily, weekly)
+    return TenantView(tenant, zone, quiet, daily, weekly, bkd_days, bkd)
 
 
 def _person(row: Recipient | None, contact: Contact | None, nip: str, pref: Preference | None,
@@ -75,6 +79,18 @@ async def unit_heads(session: AsyncSession, tenant: str, unit_id: str | None, se
         unit = await session.get(Unit, (tenant, unit_id))
         unit_id = unit.parent_id if unit is not None else None
     return []
+
+
+BKD_DESK = "bkd"
+"""The recipient of a BKD notice when the tenant named nobody: on record (``log``), read by its admins."""
+
+
+async def bkd(session: AsyncSession, tenant: str, view: TenantView, settings: NotifySettings) -> list[Person]:
+    """The people the tenant named to hear what goes to the BKD (``PUT /v1/settings``,
+    ``bkd_recipients``); when it named nobody (or nobody it named is known and active), one
+    ``log`` record addressed to ``bkd``, so that the notice is on record for the tenant admin."""
+    named = await people(session, tenant, settings, list(view.bkd)) if view.bkd else []
+    return named or [Person(nip=BKD_DESK, name="BKD", unit_id=None, language=settings.default_language)]
 
 
 async def unit_name(session: AsyncSession, tenant: str, unit_id: str | None) -> str | None:

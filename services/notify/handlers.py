@@ -6,16 +6,21 @@ happens exactly once per event.
 
 - ``report.due_soon``   → a reminder to the employee (expires at the deadline)
 - ``report.overdue``    → a notice to the employee; at the N-th missed window of a day
-                          or an ISO week, an escalation to the unit's head(s)
+                          or an ISO week, an escalation to the unit's head(s); at the N-th
+                          day with a missed window in a month (not excused), one to the BKD
 - ``checkin.evaluated`` → suspicious or outside the geofence: the unit's head(s)
 - ``policy.updated``    → every active employee of the tenant, told their unit's sector
                           and quota by the shared rules (:mod:`.domain.policy_notice`)
 - ``roster.published``  → each employee whose entries it takes over: their schedule, and a
                           reminder the afternoon before each office (WFO) day, "Besok Anda
-                          bekerja di kantor"; the reminders of the entries it replaces are cancelled
-- each of them          → the tenant's matching webhook subscriptions
+                          bekerja di kantor" — not for a day an absence excuses or the tenant
+                          does not work (:mod:`.office_days`); the reminders of the entries it
+                          replaces are cancelled
+- ``absence.updated``, ``correction.updated``, ``checkin.reviewed`` → the head, the BKD or the
+                          employee, once per revision (:mod:`.decision_notices`)
+- each of the report, check-in, policy and roster events → the tenant's matching webhook subscriptions
 
-The directory comes from ``directory.updated.v2`` (profiles, no contact details) and
+The directory comes from ``directory.updated.v2`` (profiles and the tenant's calendar, no contact details) and
 ``directory.contacts.v1`` (e-mail and phone, notify's alone; a tombstone deletes them), in
 either order: contact details wait in their own table and reach nobody until a recipient
 with that NIP is known (:mod:`.audience`).
@@ -35,9 +40,10 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.envelope import Envelope
 from services.contracts.events import (
     CheckinEvaluated,
@@ -49,16 +55,14 @@ from services.contracts.events import (
     RosterPublished,
 )
 from services.contracts.rules import retention
-from services.contracts.rules.rosters import Entry
-from services.notify import audience
+from services.notify import audience, decision_notices, letters, office_days
 from services.notify.domain import policy_notice
-from services.notify.domain.escalation import Period, escalates, period_key, week_of
-from services.notify.domain.people import TenantView
+from services.notify.domain.escalation import Period, escalates, missed_days, month_of, period_key, reaches, week_of
+from services.notify.domain.people import Person, TenantView
 from services.notify.domain.planned import Planned
-from services.notify.domain.reminders import office_day_reminder
 from services.notify.planner import Planner
 from services.notify.settings import NotifySettings
-from services.notify.store import Contact, Notification, OverdueMark, Recipient, Tenant, Unit, roster_tables
+from services.notify.store import BkdEscalation, Contact, OverdueMark, Recipient, Tenant, Unit, roster_tables
 from services.runtime import rosters, sql
 from services.runtime.consumer import Handler, HandlerKey, Removed
 from services.runtime.service import ServiceRuntime
@@ -78,6 +82,9 @@ def subscriptions(rt: ServiceRuntime, settings: NotifySettings,
         CheckinEvaluated: partial(on_checkin, planner=planner),
         PolicyUpdated: partial(on_policy, planner=planner),
         RosterPublished: partial(on_roster, planner=planner),
+        AbsenceUpdated: partial(decision_notices.on_absence, planner=planner),
+        CorrectionUpdated: partial(decision_notices.on_correction, planner=planner),
+        CheckinReviewed: partial(decision_notices.on_review, planner=planner),
     }
 
 
@@ -86,7 +93,10 @@ async def on_directory(session: AsyncSession, envelope: Envelope, event: Directo
     if event.tenant is not None:
         t = event.tenant
         await session.merge(Tenant(id=tenant, name=t.name, timezone=t.timezone,
-                                   retention=retention.stored(t.retention)))
+                                   retention=retention.stored(t.retention),
+                                   calendar=t.calendar.model_dump(mode="json") if t.calendar else None))
+        await session.flush()
+        await office_days.recheck(session, tenant)
     if event.unit is not None:
         u = event.unit
         await session.merge(Unit(tenant=tenant, id=u.id, name=u.name, parent_id=u.parent_id,
@@ -124,7 +134,10 @@ async def on_overdue(session: AsyncSession, envelope: Envelope, event: ReportOve
     planned = planner.to_person(employee, "overdue", view, **_window_context(event))
     planned += await planner.to_webhooks(session, envelope, "report.overdue", event.model_dump(mode="json"),
                                          kind="overdue", unit_id=event.unit_id)
-    for period, count, threshold in await _overdue_counts(session, tenant, envelope.id, event, view):
+    counts = await _overdue_counts(session, tenant, envelope.id, event, view)
+    if counts and (reached := await _bkd_month(session, tenant, envelope.id, event, view)) is not None:
+        planned += await _to_bkd(session, envelope, planner, view, event, employee, *reached)
+    for period, count, threshold in counts:
         if not escalates(count, threshold):
             continue
         occurrence = period_key(period, event.local_date)
@@ -168,6 +181,9 @@ async def on_policy(session: AsyncSession, envelope: Envelope, event: PolicyUpda
     tenant, settings = envelope.tenant, planner.settings
     if await session.get(Tenant, tenant) is None:
         session.add(Tenant(id=tenant, name="", timezone=event.timezone))
+    await letters.keep(session, envelope, event)
+    await session.flush()
+    await office_days.recheck(session, tenant)
     view = await audience.tenant_view(session, tenant, settings, event.timezone)
     units = (await session.execute(select(Unit.id, Unit.parent_id, Unit.sector, Unit.effective_sector)
                                    .where(Unit.tenant == tenant))).tuples().all()
@@ -191,7 +207,9 @@ async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPubl
     tenant, settings = envelope.tenant, planner.settings
     view = await audience.tenant_view(session, tenant, settings)
     applied = await rosters.apply(session, roster_tables, tenant, event)
-    await _cancel_reminders(session, tenant, envelope.id, [*applied.written, *applied.dropped])
+    await office_days.cancel(session, tenant, [*applied.written, *applied.dropped], "superseded by a newer roster",
+                             keep_event=envelope.id)
+    at_work = await office_days.expected(session, tenant, [e for e, a in applied.written.items() if a.mode == "wfo"])
     by_employee: dict[str, list[Any]] = defaultdict(list)
     for a in sorted(applied.written.values(), key=lambda a: a.date):
         by_employee[a.employee_id].append(a)
@@ -203,12 +221,8 @@ async def on_roster(session: AsyncSession, envelope: Envelope, event: RosterPubl
         planned += planner.to_person(person, "roster", view, unit_id=event.unit_id, unit_name=name,
                                      start=event.start, end=event.end, assignments=mine)
         for a in mine:
-            reminder = office_day_reminder(a.date, a.mode, today, settings.roster_reminder_time, view.timezone)
-            if reminder is None:
-                continue
-            planned += planner.to_person(person, "roster_day", view, unit_id=event.unit_id,
-                                         occurrence=a.date.isoformat(), not_before=reminder.not_before,
-                                         expires_at=reminder.expires_at, day=a.date, mode=a.mode)
+            if (person.nip, a.date) in at_work:
+                planned += planner.office_day(person, view, a.date, a.mode, today, event.unit_id)
     planned += await planner.to_webhooks(session, envelope, "roster.published", event.model_dump(mode="json"),
                                          kind="roster", unit_id=event.unit_id)
     await planner.save(session, envelope, planned, view)
@@ -239,17 +253,40 @@ async def _overdue_counts(session: AsyncSession, tenant: str, event_id: str, eve
     ]
 
 
-async def _cancel_reminders(session: AsyncSession, tenant: str, event_id: str, entries: list[Entry]) -> None:
-    """Cancel the pending day reminders of these (employee, day) entries planned by other events."""
-    if not entries:
-        return
-    n, wanted = Notification, {(nip, day.isoformat()) for nip, day in entries}
-    days = sorted(day for _, day in wanted)
-    found = await session.execute(select(n.id, n.recipient, n.occurrence).where(
-        n.tenant == tenant, n.kind == "roster_day", n.status == "pending", n.source_event_id != event_id,
-        sql.among(session, n.recipient, sorted({nip for nip, _ in wanted})),
-        n.occurrence >= days[0], n.occurrence <= days[-1]))
-    ids = [r.id for r in found if (r.recipient, r.occurrence) in wanted]
-    if ids:
-        await session.execute(update(n).where(sql.among(session, n.id, ids), n.status == "pending").values(
-            status="cancelled", last_error="superseded by a newer roster", updated_at=datetime.now(UTC)))
+async def _bkd_month(session: AsyncSession, tenant: str, event_id: str, event: ReportOverdue,
+                     view: TenantView) -> tuple[int, int] | None:
+    """(missed days, threshold) when the employee's missed days of the month reach the BKD's threshold
+    for the first time this month (:mod:`.domain.escalation`); else None."""
+    threshold = view.escalate_bkd_days
+    if not threshold:
+        return None
+    first, last = month_of(event.local_date)
+    days = (await session.scalars(select(OverdueMark.local_date).distinct().where(
+        OverdueMark.tenant == tenant, OverdueMark.nip == event.employee_id,
+        OverdueMark.local_date >= first, OverdueMark.local_date <= last))).all()
+    spans = (await office_days.excused(session, tenant, [event.employee_id], first, last)).get(event.employee_id, [])
+    count = missed_days(days, spans)
+    if not reaches(count, threshold):
+        return None
+    fresh = await sql.insert_ignore(session, BkdEscalation, [
+        {"tenant": tenant, "nip": event.employee_id, "month": first, "event_id": event_id}], BkdEscalation.nip)
+    return (count, threshold) if fresh else None
+
+
+async def _to_bkd(session: AsyncSession, envelope: Envelope, planner: Planner, view: TenantView,
+                  event: ReportOverdue, employee: Person, count: int, threshold: int) -> list[Planned]:
+    tenant, settings = envelope.tenant, planner.settings
+    occurrence, unit_id = period_key("month", event.local_date), event.unit_id or employee.unit_id
+    told = await audience.bkd(session, tenant, view, settings)
+    context: dict[str, Any] = {
+        "employee_name": employee.name, "employee_nip": employee.nip, "local_date": event.local_date,
+        "unit_name": await audience.unit_name(session, tenant, unit_id), "count": count, "threshold": threshold,
+        "month": month_of(event.local_date)[0]}
+    planned = [p for person in told for p in planner.to_person(person, "escalation_bkd", view,
+                                                               occurrence=occurrence, **context)]
+    planned += await planner.to_webhooks(session, envelope, "report.escalated", {
+        "employee_id": employee.nip, "unit_id": unit_id, "period": "month", "period_key": occurrence,
+        "count": count, "threshold": threshold, "heads": [], "bkd": [p.nip for p in told],
+        "last_overdue": event.model_dump(mode="json"),
+    }, kind="escalation_bkd", occurrence=occurrence, unit_id=unit_id)
+    return planned

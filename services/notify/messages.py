@@ -14,11 +14,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from services.notify.domain import decisions
 from services.notify.domain.texts import Formatter
 from services.notify.settings import LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
-KINDS = ("due_soon", "overdue", "escalation", "checkin_flagged", "policy_updated", "roster", "roster_day")
+KINDS = ("due_soon", "overdue", "escalation", "checkin_flagged", "policy_updated", "roster", "roster_day",
+         *decisions.KINDS, "escalation_bkd")
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ woken; nothing is sent here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from services.notify.deliverylog import on_commit, record
 from services.notify.domain import webhooks
 from services.notify.domain.people import ANNOUNCEMENTS, Person, TenantView
 from services.notify.domain.planned import Planned
+from services.notify.domain.reminders import office_day_reminder
 from services.notify.messages import render
 from services.notify.settings import NotifySettings
 from services.notify.store import WebhookSubscription
@@ -44,6 +45,15 @@ class Planner:
                         language=p.language, unit_id=unit_id or p.unit_id, occurrence=occurrence, not_before=not_before,
                         expires_at=expires_at)
                 for channel, address in deliveries]
+
+    def office_day(self, p: Person, view: TenantView, day: date, mode: str, today: date,
+                   unit_id: str | None) -> list[Planned]:
+        """The day-before reminder of ``day`` (:mod:`services.notify.domain.reminders`), if it has one."""
+        reminder = office_day_reminder(day, mode, today, self.settings.roster_reminder_time, view.timezone)
+        if reminder is None:
+            return []
+        return self.to_person(p, "roster_day", view, unit_id=unit_id, occurrence=day.isoformat(),
+                              not_before=reminder.not_before, expires_at=reminder.expires_at, day=day, mode=mode)
 
     async def to_webhooks(self, session: AsyncSession, envelope: Envelope, event_type: str,
                           data: dict[str, Any], *, kind: str, occurrence: str = "",

@@ -7,9 +7,9 @@ so a subscription that is stored can be delivered to.
 """
 
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from services.notify.domain import webhooks
 from services.notify.domain.addresses import UnsafeTarget, check_url
@@ -172,6 +172,14 @@ class TenantSettingsIn(BaseModel):
     quiet_hours: QuietHoursIn | None = Field(description="local times in the tenant's zone; null: none")
     escalate_daily: int = Field(ge=0, le=50, description="missed windows in a day before the head hears; 0 off")
     escalate_weekly: int = Field(ge=0, le=250, description="missed windows in an ISO week; 0 off")
+    escalate_bkd_days: int | None = Field(
+        default=None, ge=0, le=31,
+        description="days with a missed window (not excused) in a calendar month before the BKD hears, once that "
+                    "month; 0 off; null: the service default (HADIR_NOTIFY_ESCALATE_BKD_DAYS)")
+    bkd_recipients: list[Annotated[str, StringConstraints(pattern=r"^\d{18}$")]] = Field(
+        default_factory=list, max_length=20,
+        description="NIPs of the BKD staff told of absences awaiting the BKD and of escalations to it; empty: "
+                    "those notices are kept on record (log channel, recipient 'bkd') for the tenant admin")
 
 
 class TenantSettingsOut(TenantSettingsIn):

@@ -66,6 +66,8 @@ class NotifySettings(BaseSettings):
     quiet_hours_end: time | None = time(6, 0)
     escalate_daily: int = Field(default=3, ge=0, description="overdue notices in a day before the head hears; 0 off")
     escalate_weekly: int = Field(default=8, ge=0, description="the same within an ISO week; 0 off")
+    escalate_bkd_days: int = Field(default=0, ge=0, le=31,
+                                   description="days with a missed window in a month before the BKD hears; 0 off")
     roster_reminder_time: time = Field(default=time(16, 0), description="local time of the day-before reminder")
 
     @field_validator("default_language")

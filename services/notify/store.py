@@ -1,5 +1,6 @@
 """Tables of the notify service: read models of the directory (profiles and, apart, contact
-details), people's preferences, per-tenant settings, webhook subscriptions and the delivery log."""
+details), of the letters, absences and rosters; people's preferences, per-tenant settings,
+webhook subscriptions and the delivery log."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64))
     retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
+    calendar: Mapped[dict | None] = mapped_column(JSON)  # TenantCalendar; NULL: the national calendar
 
 
 class Unit(Base):
@@ -109,6 +111,8 @@ class TenantSettings(Base):
     quiet_end: Mapped[time | None] = mapped_column(Time)
     escalate_daily: Mapped[int] = mapped_column(Integer)
     escalate_weekly: Mapped[int] = mapped_column(Integer)
+    escalate_bkd_days: Mapped[int | None] = mapped_column(Integer)  # NULL: the service default
+    bkd_recipients: Mapped[list[str] | None] = mapped_column(JSON)  # NIPs told what goes to the BKD
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -121,6 +125,60 @@ class OverdueMark(Base):
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     window_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+
+
+class LetterVersion(Base):
+    """A circular-letter version as ``policy.updated`` carries it: which days the tenant works
+    (:func:`services.contracts.rules.calendar.is_working_day`) and the names of its windows."""
+
+    __tablename__ = "letter_versions"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content: Mapped[dict] = mapped_column(JSON)
+
+
+class DecisionRevision(Base):
+    """The highest revision seen of one absence, correction or review (``subject``): an event
+    at or below it is a redelivery or arrived out of order, and tells nobody anything."""
+
+    __tablename__ = "decision_revisions"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20), primary_key=True)  # absence, correction, review
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class Absence(Base):
+    """The latest state of an employee's absence (``absence.updated``): the days it excuses get
+    no office-day reminder and count for no escalation to the BKD."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_employee", "tenant", "nip", "start"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    cancelled_from: Mapped[date | None] = mapped_column(Date)
+
+
+class BkdEscalation(Base):
+    """The month an employee's missed days were escalated to the BKD: once a month."""
+
+    __tablename__ = "bkd_escalations"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
     event_id: Mapped[str] = mapped_column(String(64))
 
 

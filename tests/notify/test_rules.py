@@ -1,4 +1,5 @@
-"""The pure parts of notify: signatures, quiet hours, backoff, templates, phone numbers, filters."""
+"""The pure parts of notify: signatures, quiet hours, backoff, templates, phone numbers, filters,
+the texts of decisions on absences, corrections and reviews, and the BKD's monthly count."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from services.contracts.rules.absence import ABSENCE_NAMES, Span
 from services.notify import targets
 from services.notify.channels.base import http_outcome
 from services.notify.channels.whatsapp import normalise_phone
-from services.notify.domain import masking, signing, webhooks
+from services.notify.domain import decisions, masking, signing, webhooks
 from services.notify.domain.addresses import UnsafeTarget
+from services.notify.domain.escalation import missed_days, month_of, period_key, reaches
 from services.notify.domain.quiet import QuietHours
 from services.notify.domain.retry import backoff, next_attempt
+from services.notify.domain.texts import Formatter
 from services.notify.messages import KINDS, render
 from tests.notify.receivers import BadSignature, verify_standard_webhook
 
@@ -184,3 +188,60 @@ def test_every_template_exists_in_both_languages() -> None:
     for kind in KINDS:
         for language in ("id", "en"):
             assert (TEMPLATES / language / f"{kind}.txt.j2").is_file(), (language, kind)
+
+
+DECISION_CONTEXT = {
+    "absence_kind": "cuti", "start": date(2026, 12, 3), "end": date(2026, 12, 5), "status": "approved",
+    "note": "Catatan kepala", "cancelled_from": date(2026, 12, 4), "employee_name": "Budi", "employee_nip": "1" * 18,
+    "unit_name": "Dinas Perhubungan", "local_date": date(2026, 12, 2), "window_name": "Lokasi pagi",
+    "contested": "late", "checkin_kind": "activity_report", "count": 3, "threshold": 3,
+    "month": date(2026, 12, 1),
+}
+
+
+@pytest.mark.parametrize("kind", [*decisions.KINDS, "escalation_bkd"])
+def test_every_decision_notice_reads_in_bahasa_indonesia_and_english(kind: str) -> None:
+    texts = {language: render(kind, language, "Asia/Jakarta", name="Sari", **DECISION_CONTEXT)
+             for language in ("id", "en")}
+    assert texts["id"][1].startswith("Yth. Sari,") and texts["en"][1].startswith("Dear Sari,")
+    assert texts["id"][0] != texts["en"][0]
+    assert "Desember 2026" in texts["id"][0] + texts["id"][1]
+    assert "December 2026" in texts["en"][0] + texts["en"][1]
+
+
+@pytest.mark.parametrize(("start", "end", "indonesian", "english"), [
+    (date(2026, 12, 3), date(2026, 12, 3), "3 Desember 2026", "3 December 2026"),
+    (date(2026, 12, 3), date(2026, 12, 5), "3–5 Desember 2026", "3–5 December 2026"),
+    (date(2026, 11, 28), date(2026, 12, 2), "28 November – 2 Desember 2026", "28 November – 2 December 2026"),
+    (date(2026, 12, 30), date(2027, 1, 2), "30 Desember 2026 – 2 Januari 2027", "30 December 2026 – 2 January 2027"),
+])
+def test_a_span_of_days_reads_short(start: date, end: date, indonesian: str, english: str) -> None:
+    assert Formatter("id", "Asia/Jakarta").span(start, end) == indonesian
+    assert Formatter("en", "Asia/Jakarta").span(start, end) == english
+
+
+def test_absence_kinds_are_named_by_the_shared_table() -> None:
+    for kind, (indonesian, english) in ABSENCE_NAMES.items():
+        assert Formatter("id", "Asia/Jakarta").absence(kind.value) == indonesian
+        assert Formatter("en", "Asia/Jakarta").absence(kind.value) == english
+
+
+@pytest.mark.parametrize(("days", "excused", "missed"), [
+    ([date(2026, 12, 1), date(2026, 12, 1), date(2026, 12, 2)], [], 2),  # distinct days
+    ([date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)], [Span(date(2026, 12, 2), date(2026, 12, 9))], 1),
+])
+def test_missed_days_count_distinct_days_no_absence_excuses(days: list[date], excused: list[Span],
+                                                           missed: int) -> None:
+    assert missed_days(days, excused) == missed
+
+
+def test_the_month_of_a_day() -> None:
+    assert month_of(date(2026, 12, 17)) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert month_of(date(2028, 2, 29)) == (date(2028, 2, 1), date(2028, 2, 29))
+    assert period_key("month", date(2026, 12, 17)) == "month:2026-12"
+    assert not reaches(2, 3) and reaches(3, 3) and not reaches(9, 0)
+
+
+def test_an_occurrence_names_the_request_and_its_revision_within_the_column() -> None:
+    key = decisions.occurrence("7d4f3a52-8a8f-4a51-9b0e-1f2d3c4b5a69", 12)
+    assert key == "r12:7d4f3a528a8f4a519b0e1f2d3c4b5a69" and len(key) <= 40

@@ -55,6 +55,13 @@ async def seed_notify(rt: ServiceRuntime, store: Any) -> None:
         id=str(uuid.uuid4()), tenant="a", source_event_id=str(uuid.uuid4()), source_event_type="t", kind="overdue",
         recipient=STAYS, channel="log", subject="s", body="b", status=status, next_attempt_at=NOW,
         created_at=NOW - timedelta(days=400), updated_at=NOW) for status in ("sent", "pending")])
+    # notify's copy of two absences (the first ended before notices_days) and an escalated month of each
+    await rt_insert(rt, store.Absence, [dict(
+        tenant="a", id=str(uuid.uuid4()), nip=STAYS, start=(NOW - timedelta(days=days)).date(),
+        end=(NOW - timedelta(days=days)).date(), status="approved") for days in (400, 300)])
+    await rt_insert(rt, store.BkdEscalation, [dict(
+        tenant="a", nip=STAYS, month=(NOW - timedelta(days=days)).date().replace(day=1), event_id="e")
+        for days in (400, 300)])
 
 
 async def rt_insert(rt: ServiceRuntime, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -64,7 +71,7 @@ async def rt_insert(rt: ServiceRuntime, model: Any, rows: list[dict[str, Any]]) 
 
 SEEDS = {"checkin": (seed_checkin, {"checkin_coordinates": 2}),
          "policy": (seed_policy, {"last_fixes": 1, "superseded_places": 1, "leavers": 1, "access_log": 1}),
-         "notify": (seed_notify, {"notices": 1}),
+         "notify": (seed_notify, {"notices": 1, "absences": 1, "bkd_escalations": 1}),
          "reporting": (None, {})}
 
 

@@ -1,4 +1,5 @@
-"""People's language and channel preferences, and the tenant's quiet hours and escalation thresholds.
+"""People's language and channel preferences, and the tenant's quiet hours, escalation thresholds
+and the people who hear what goes to the BKD.
 
 Anyone with a NIP reads and writes their own preferences; a tenant admin anyone's, and
 the tenant's settings. Without a row the service defaults apply (``explicit: false``).
@@ -84,7 +85,8 @@ async def current(rt: ServiceRuntime, settings: NotifySettings, tenant: str) -> 
         explicit = await session.get(TenantSettings, tenant) is not None
     quiet = QuietHoursIn(start=view.quiet.start, end=view.quiet.end) if view.quiet else None
     return TenantSettingsOut(quiet_hours=quiet, escalate_daily=view.escalate_daily,
-                             escalate_weekly=view.escalate_weekly, timezone=view.timezone, explicit=explicit)
+                             escalate_weekly=view.escalate_weekly, escalate_bkd_days=view.escalate_bkd_days,
+                             bkd_recipients=list(view.bkd), timezone=view.timezone, explicit=explicit)
 
 
 @router.get("/settings", response_model=TenantSettingsOut, tags=["settings"])
@@ -100,5 +102,6 @@ async def put_settings(body: TenantSettingsIn, rt: Runtime, settings: Settings,
     async with rt.sessions() as session, session.begin():
         await upsert(session, TenantSettings, tenant=tenant, quiet_start=quiet.start if quiet else None,
                      quiet_end=quiet.end if quiet else None, escalate_daily=body.escalate_daily,
-                     escalate_weekly=body.escalate_weekly, updated_at=datetime.now(UTC))
+                     escalate_weekly=body.escalate_weekly, escalate_bkd_days=body.escalate_bkd_days,
+                     bkd_recipients=list(dict.fromkeys(body.bkd_recipients)), updated_at=datetime.now(UTC))
     return await current(rt, settings, tenant)

@@ -50,3 +50,6 @@ class TenantView:
     quiet: QuietHours | None
     escalate_daily: int
     escalate_weekly: int
+    escalate_bkd_days: int = 0
+    bkd: tuple[str, ...] = ()
+    """NIPs of the people told what goes to the BKD (absences awaiting it, monthly escalations)."""

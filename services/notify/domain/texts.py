@@ -1,8 +1,8 @@
 """Dates, times and labels of a message in the recipient's language and the tenant's zone.
 
 Times read ``07:45 WIB``, ``08:45 WITA`` or ``09:45 WIT``; dates ``Senin, 24 November 2025``
-(Bahasa Indonesia) or ``Monday, 24 November 2025``. Pure: templates format through a
-:class:`Formatter`; reading the templates is :mod:`services.notify.messages`.
+(Bahasa Indonesia) or ``Monday, 24 November 2025``; ranges of days ``3–5 Desember 2026``.
+Pure: templates format through a :class:`Formatter`; reading the templates is :mod:`services.notify.messages`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from datetime import date as Date
 from datetime import datetime as DateTime
 from zoneinfo import ZoneInfo
 
-from services.contracts.policy import zone_abbreviation
+from services.contracts.policy import AbsenceKind, zone_abbreviation
+from services.contracts.rules.absence import ABSENCE_NAMES
 
 _DAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
@@ -34,6 +35,8 @@ _LABELS = {
         "missing_location": "lokasi tidak dikirim", "outside": "di luar geofence",
         "critical": "kritikal", "essential": "esensial", "non_essential": "non-esensial",
         "day": "hari ini", "week": "minggu ini",
+        "missing": "tidak tercatat", "late": "terlambat", "outside_geofence": "di luar geofence",
+        "approved": "disetujui", "rejected": "ditolak",
     },
     "en": {
         "wfo": "work in the office (WFO)", "wfh": "work from home (WFH)",
@@ -44,6 +47,8 @@ _LABELS = {
         "missing_location": "no location sent", "outside": "outside the geofence",
         "critical": "critical", "essential": "essential", "non_essential": "non-essential",
         "day": "today", "week": "this week",
+        "missing": "missing", "late": "late", "outside_geofence": "outside the geofence",
+        "approved": "approved", "rejected": "rejected",
     },
 }
 
@@ -71,6 +76,34 @@ class Formatter:
 
     def short_date(self, day: Date) -> str:
         return f"{_DAYS[self.language][day.weekday()][:3]} {day.day:02d}/{day.month:02d}"
+
+    def span(self, start: Date, end: Date) -> str:
+        """``3 Desember 2026``, ``3–5 Desember 2026``, ``28 November – 2 Desember 2026`` or across years
+        ``30 Desember 2026 – 2 Januari 2027``."""
+        months = _MONTHS[self.language]
+
+        def full(day: Date) -> str:
+            return f"{day.day} {months[day.month - 1]} {day.year}"
+
+        if start == end:
+            return full(start)
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{full(end)}"
+        if start.year == end.year:
+            return f"{start.day} {months[start.month - 1]} – {full(end)}"
+        return f"{full(start)} – {full(end)}"
+
+    def month(self, day: Date) -> str:
+        """``Desember 2026`` / ``December 2026``."""
+        return f"{_MONTHS[self.language][day.month - 1]} {day.year}"
+
+    def absence(self, kind: str) -> str:
+        """The people-facing name of an absence kind (``Cuti`` / ``Leave``)."""
+        try:
+            indonesian, english = ABSENCE_NAMES[AbsenceKind(kind)]
+        except (ValueError, KeyError):
+            return kind
+        return indonesian if self.language == "id" else english
 
     def datetime(self, instant: DateTime) -> str:
         return f"{self.date(instant)} {self.time(instant)}"

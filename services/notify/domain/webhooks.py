@@ -15,7 +15,8 @@ from typing import Any
 EVENT_TYPES: dict[str, str] = {
     "report.due_soon": "A check-in is not in yet and its window closes soon",
     "report.overdue": "A check-in did not arrive by its deadline",
-    "report.escalated": "An employee reached the overdue threshold of a day or week",
+    "report.escalated": "An employee reached the overdue threshold of a day or week (to the head) or the "
+                        "missed-days threshold of a month (to the BKD: period month)",
     "checkin.flagged": "A check-in was suspicious or outside the geofence",
     "policy.updated": "A circular letter (Surat Edaran) version took effect",
     "roster.published": "A unit's office/home roster was published",
