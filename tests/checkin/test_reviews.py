@@ -5,6 +5,7 @@ report's text; the employee reads the state and the note and may send the report
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -237,6 +238,13 @@ async def test_return_then_approve_is_audited_published_and_told_to_the_employee
                                                                               "status": "approved"}))
     assert [i["checkin_id"] for i in listed["items"]] == [report["id"]]
 
+    # The employee's own download carries the review too.
+    export = await checkin.client.get("/v1/me/export", headers=checkin.employee(tenant, ANI, "bkd"))
+    rows = {r["id"]: r for r in ok(export)["sections"]["checkins"]}
+    assert (rows[report["id"]]["review"], rows[report["id"]]["review_note"]) == ("approved", "Sudah lengkap")
+    assert rows[report["id"]]["reviewed_at_local"].endswith("+08:00")
+    assert (rows[again["id"]]["review"], rows[again["id"]]["review_note"]) == ("pending", None)
+
     # Both decisions staged and published, whole state with the revision, never the report's text.
     staged = [r for r in await checkin.outbox_rows(tenant) if r.ce_type == CheckinReviewed.TYPE]
     assert len(staged) == 2 and all(REPORT not in r.payload.decode() for r in staged)
@@ -271,3 +279,18 @@ async def test_a_letter_versions_window_names_are_kept(checkin: CheckinService) 
         row = await session.get(PolicyVersion, (tenant, "se-7", 1))
     assert row is not None and content.windows
     assert row.window_names == {w.id: w.name for w in content.windows}
+
+
+async def test_concurrent_decisions_take_turns(checkin: CheckinService) -> None:
+    tenant = new_tenant()
+    day = await seeded(checkin, tenant)
+    report = await submit(checkin, tenant, ANI, "bkd", local(day, 16))
+    deciders = [checkin.head(tenant, "bkd", DEDI), checkin.tokens.admin(tenant)] * 3
+    answers = await asyncio.gather(*(checkin.client.post(
+        f"/v1/checkins/{report['id']}/review", headers=h, json={"decision": "return", "note": f"Catatan {i}"})
+        for i, h in enumerate(deciders)))
+    assert sorted(ok(a)["review"]["revision"] for a in answers) == [1, 2, 3, 4, 5, 6]
+    history = ok(await checkin.client.get(f"/v1/reviews/{report['id']}", headers=deciders[0]))["history"]
+    assert [h["revision"] for h in history] == [1, 2, 3, 4, 5, 6]
+    staged = [json.loads(r.payload) for r in await checkin.outbox_rows(tenant) if r.ce_type == CheckinReviewed.TYPE]
+    assert [e["revision"] for e in staged] == [1, 2, 3, 4, 5, 6]
