@@ -53,7 +53,8 @@ async def on_directory_updated(session: AsyncSession, batch: Sequence[Decoded]) 
 
 async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
     """Keep every version: which one applies depends on the day a check-in was captured.
-    Producers before ``effective_at`` existed issued a version when it took effect."""
+    Producers before ``effective_at`` existed issued a version when it took effect. The names of
+    its windows are what a head's review list shows next to a window's id."""
     versions: dict[tuple[str, str, int], dict[str, Any]] = {}
     for d in batch:
         event, tenant = cast(PolicyUpdated, d.event), d.envelope.tenant
@@ -61,7 +62,8 @@ async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> 
             "tenant": tenant, "policy_id": event.policy_id, "version": event.version, "number": event.number,
             "valid_from": event.valid_from, "valid_until": event.valid_until,
             "effective_at": event.effective_at or d.envelope.time, "timezone": event.timezone,
-            "late_submission_limit_hours": event.content.late_submission_limit_hours}
+            "late_submission_limit_hours": event.content.late_submission_limit_hours,
+            "window_names": {w.id: w.name for w in event.content.windows}}
     await sql.upsert(session, PolicyVersion, list(versions.values()), keys=["tenant", "policy_id", "version"])
     await read_models_changed(session)
 
@@ -69,7 +71,8 @@ async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> 
 async def on_checkins_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
     """The verdicts of a batch onto their check-ins, one statement (a later verdict of the same
     check-in in the batch wins, as it would one by one). The nearest place's name is kept with
-    the verdict: what a unit head reads instead of coordinates."""
+    the verdict: what a unit head reads instead of coordinates; its local day is what a review's
+    event names."""
     now = datetime.now(UTC)
     verdicts = [(d.envelope.tenant, cast(CheckinEvaluated, d.event)) for d in batch]
     rows = {(tenant, str(event.checkin_id)): _verdict_row(tenant, event, now) for tenant, event in verdicts}
@@ -83,6 +86,7 @@ def _verdict_row(tenant: str, event: CheckinEvaluated, now: datetime) -> dict[st
     return {"id": str(event.checkin_id), "tenant": tenant, "status": event.status, "window_id": event.window_id,
             "late_minutes": event.late_minutes, "geofence": event.geofence, "distance_m": event.distance_m,
             "suspicious": event.suspicious, "reasons": event.reasons, "evaluated_at": now,
+            "local_date": event.local_date,
             "place_name": event.nearest_place[:PLACE_NAME] if event.nearest_place else None}
 
 

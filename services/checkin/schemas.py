@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -91,6 +91,18 @@ class BatchIn(BaseModel):
     items: list[Any] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
 
 
+ReviewState = Literal["pending", "approved", "returned"]
+
+
+class CheckinReview(BaseModel):
+    """Where the review of one's own report stands (activity reports and video conferences only)."""
+
+    state: ReviewState
+    note: str | None = Field(default=None, description="the head's comment")
+    at: datetime | None = Field(default=None, description="when it was decided, in UTC")
+    revision: int = Field(default=0, description="0 while pending; grows with every decision")
+
+
 class CheckinOut(BaseModel):
     id: UUID
     employee_id: str
@@ -106,6 +118,9 @@ class CheckinOut(BaseModel):
     place_name: str | None = Field(default=None, description="the nearest registered place (its name only)")
     suspicious: bool | None = None
     reasons: list[str] | None = None
+    review: CheckinReview | None = Field(
+        default=None, description="activity reports and video conferences in reads: the head's review (null in "
+                                  "the answers to submissions, and for the other kinds)")
 
 
 class CheckinLocationOut(BaseModel):
@@ -135,3 +150,78 @@ class BatchOut(BaseModel):
     replayed: int = Field(description="items whose key was already stored with the same payload")
     rejected: int = Field(description="items answered with 409 or 422")
     results: list[ItemResult]
+
+
+# --- reviews of activity reports and video-conference attendance ---------------------------
+
+MAX_REVIEW_NOTE = 500
+
+
+class ReviewIn(_In):
+    """A head's decision on an activity report or a video-conference attendance."""
+
+    decision: Literal["approve", "return"]
+    note: Text | None = Field(default=None, min_length=1, max_length=MAX_REVIEW_NOTE, validate_default=True,
+                              description="told to the employee; required to return")
+
+    @field_validator("note")
+    @classmethod
+    def _required_to_return(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("decision") == "return" and (value is None or not value.strip()):
+            raise PydanticCustomError(
+                "note_required", "Wajib diisi untuk mengembalikan laporan / required to return a report")
+        return value
+
+
+class HeadReview(CheckinReview):
+    """The review as heads see it: also who decided, and when on the tenant's clock."""
+
+    by: str | None = Field(default=None, description="the credentials' subject of who decided")
+    by_nip: str | None = None
+    at_local: str | None = Field(default=None, description="`at` in the tenant's zone (ISO 8601 with its offset)")
+
+
+class ReviewDecisionOut(BaseModel):
+    """One decision of the review's history (kept for ever, never changed)."""
+
+    revision: int
+    decision: Literal["approved", "returned"]
+    note: str | None
+    by: str
+    by_nip: str | None
+    by_role: str
+    at: datetime
+    at_local: str
+
+
+class ReviewItem(BaseModel):
+    """An activity report or a video-conference attendance with its review (no coordinates)."""
+
+    checkin_id: UUID
+    employee_id: str
+    name: str | None = Field(description="the employee's name in the directory")
+    unit_id: str | None
+    kind: CheckinKind
+    local_date: date = Field(description="the day in the tenant's zone")
+    zone: str = Field(description="WIB, WITA or WIT")
+    captured_at: datetime = Field(description="device time, in UTC")
+    captured_at_local: str = Field(description="device time in the tenant's zone (ISO 8601 with its offset)")
+    received_at: datetime = Field(description="server time, in UTC")
+    received_at_local: str
+    status: str = Field(description="the verdict: pending until evaluated; then on_time, late, outside_window, "
+                                    "not_required")
+    window_id: str | None = None
+    window_name: str | None = Field(default=None, description="the window's name in the circular letter")
+    activity_text: str | None = None
+    attachment_ref: str | None = None
+    meeting_ref: str | None = None
+    review: HeadReview
+
+
+class ReviewDetail(ReviewItem):
+    history: list[ReviewDecisionOut] = Field(description="every decision, oldest first")
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewItem]
+    next_after: str | None = Field(description="send as `after` for the next page; null on the last")

@@ -65,6 +65,7 @@ class Checkin(Base):
     reasons: Mapped[list | None] = mapped_column(JSON)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     place_name: Mapped[str | None] = mapped_column(String(60))  # the verdict's nearest place
+    local_date: Mapped[date | None] = mapped_column(Date)  # the verdict's tenant-local day
     reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # raw coordinates removed (retention)
 
 
@@ -105,6 +106,39 @@ class PolicyVersion(Base):
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     timezone: Mapped[str] = mapped_column(String(64))
     late_submission_limit_hours: Mapped[int] = mapped_column(Integer)
+    window_names: Mapped[dict | None] = mapped_column(JSON)  # window id → its name in the letter
+
+
+class Review(Base):
+    """Where the review of an activity report or a video-conference attendance stands: the
+    latest decision of its unit's head (or the tenant's admin). No row: pending."""
+
+    __tablename__ = "reviews"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checkin_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(20))  # approved | returned
+    note: Mapped[str | None] = mapped_column(String(500))
+    by_subject: Mapped[str] = mapped_column(String(200))
+    by_nip: Mapped[str | None] = mapped_column(String(18))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewDecision(Base):
+    """Every decision ever taken on a check-in's review, in order (the audit trail; never changed)."""
+
+    __tablename__ = "review_decisions"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checkin_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(500))
+    by_subject: Mapped[str] = mapped_column(String(200))
+    by_nip: Mapped[str | None] = mapped_column(String(18))
+    by_role: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReadModelGeneration(Base):
@@ -131,6 +165,15 @@ async def directory_zone(session: AsyncSession, tenant: str) -> str | None:
 async def letters(session: AsyncSession, tenant: str) -> Sequence[PolicyVersion]:
     """Every circular-letter version of the tenant the read model holds."""
     return (await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant))).all()
+
+
+async def reviews_of(session: AsyncSession, tenant: str, rows: Sequence[Checkin]) -> dict[str, Review]:
+    """The reviews decided on ``rows`` (of the tenant), by check-in id; a check-in without one is pending."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return {}
+    found = await session.scalars(select(Review).where(Review.tenant == tenant, Review.checkin_id.in_(ids)))
+    return {r.checkin_id: r for r in found.all()}
 
 
 async def read_models_changed(session: AsyncSession) -> None:

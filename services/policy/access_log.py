@@ -20,10 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import LocationRead
 from services.contracts.rules.retention import RetentionPeriods, cutoff
-from services.policy import pages
 from services.policy.privacy_schemas import AccessLogEntry, AccessLogPage
 from services.policy.store import LocationRead as Row
-from services.runtime import sql
+from services.runtime import pages, sql
 from services.runtime.db import dialect_name
 
 MAX_TEXT = 200  # LocationRead.actor and the row's actor / actor_nip

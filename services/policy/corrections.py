@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import EmployeeRecord
-from services.policy import directory, pages
+from services.policy import directory
 from services.policy.privacy_schemas import CorrectionIn, CorrectionOut, CorrectionPage, CorrectionStatus, DecisionIn
 from services.policy.store import ProfileCorrection
-from services.runtime import errors
+from services.runtime import errors, pages
 from services.runtime.auth import Principal
 from services.runtime.service import ServiceRuntime
 

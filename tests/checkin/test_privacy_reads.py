@@ -31,6 +31,8 @@ HEAD_GETS = {
     "/v1/me/export": 200,  # their own (none here)
     "/app/api/me": 200,
     "/app/api/unit-checkins": 200,
+    "/v1/reviews": 200,  # their unit's activity reports and video conferences, to review
+    "/v1/reviews/{checkin_id}": 200,
 }
 OPERATIONS = {"/asyncapi.json", "/healthz", "/readyz"}  # no personal data (the event schemas name fields)
 
@@ -48,6 +50,9 @@ async def test_no_read_of_a_unit_head_carries_coordinates(checkin: CheckinServic
               for i, who in enumerate((ANI, BUDI))]
     stored.append(await submit(checkin, tenant, ANI, "bkd", captured + timedelta(minutes=2), kind="attendance",
                                point=POINTS[2]))
+    # An activity report sent with a location: its review shows the text, never the coordinates.
+    report = await submit(checkin, tenant, BUDI, "bkd", captured + timedelta(minutes=3), kind="activity_report",
+                          point=POINTS[1], activity_text="Menyusun laporan")
     for i, row in enumerate(stored):
         await judged(checkin, kafka_bootstrap, tenant, row, place="Rumah" if i != 1 else "Kantor BKD",
                      distance_m=40.0 + i)
@@ -59,7 +64,7 @@ async def test_no_read_of_a_unit_head_carries_coordinates(checkin: CheckinServic
 
     bodies: dict[str, Any] = {}
     for path in gets:
-        url = path.format(unit_id="bkd", checkin_id=stored[0]["id"])
+        url = path.format(unit_id="bkd", checkin_id=report["id"] if path.startswith("/v1/reviews") else stored[0]["id"])
         response = await checkin.client.get(url, headers=head, params={"date": day, "purpose": PURPOSE})
         assert response.status_code == HEAD_GETS[path], (path, response.text)
         assert leaks(response.text) == [], f"{path} shows coordinates to a unit head: {response.text}"
@@ -67,8 +72,10 @@ async def test_no_read_of_a_unit_head_carries_coordinates(checkin: CheckinServic
 
     unit = {c["id"]: c for c in bodies["/v1/units/{unit_id}/checkins"]}
     page = {c["id"]: c for c in bodies["/app/api/unit-checkins"]}
+    assert [i["checkin_id"] for i in bodies["/v1/reviews"]["items"]] == [report["id"]]
+    assert bodies["/v1/reviews/{checkin_id}"]["activity_text"] == "Menyusun laporan"
     for view in (unit, page):
-        assert {i: (c["place_name"], c["distance_m"]) for i, c in view.items()} == {
+        assert {i: (c["place_name"], c["distance_m"]) for i, c in view.items() if i != report["id"]} == {
             stored[0]["id"]: ("Rumah", 40.0), stored[1]["id"]: ("Kantor BKD", 41.0), stored[2]["id"]: ("Rumah", 42.0)}
     assert bodies["/v1/checkins/mine"] == []
     assert bodies["/v1/me/export"]["sections"]["checkins"] == []

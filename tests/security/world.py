@@ -139,6 +139,12 @@ class Seeder:
             return r.json() if r.status_code == 201 else None
 
         w.checkin_ids.append((await eventually(checked_in, timeout=30, what=f"{label} check-in accepted"))["id"])
+        # An activity report too (a head reviews it: POST /v1/checkins/{checkin_id}/review).
+        report = {"kind": "activity_report", "captured_at": datetime.now(UTC).isoformat(),
+                  "activity_text": f"Laporan kegiatan {tag}"}
+        w.checkin_ids.append((await self.call("checkin", "POST", "/v1/checkins", employee, json=report))["id"])
+        w.names.append(f"Laporan kegiatan {tag}")
+        w.bodies[("POST", "/v1/checkins/{checkin_id}/review")] = {"decision": "return", "note": f"Ulangi {tag}"}
 
         # Roster from tomorrow (today's expectations stay as the letter says), notify, reporting.
         tomorrow = w.today + timedelta(days=1)

@@ -50,9 +50,10 @@ PAGE_WINDOW = timedelta(minutes=30)  # the page tenant's window stays open throu
 NIP_PAGE, NIP_COLLEAGUE, NIP_OFFLINE, NIP_SHELL, NIP_LOST = (
     "198703152010011001", "199208082015031006", "199002202015032002", "199304042018012007", "199105102019031003")
 NIP_MISSING = "198512122010012004"
+NIP_REVIEWED = "199406062019032008"
 NIP_HEAD = "197501012000031005"
 PAGE_UNITS = {NIP_PAGE: "bkd", NIP_COLLEAGUE: "bkd",  # the dashboard test's unit: one checks in, one not
-              NIP_OFFLINE: "offline", NIP_SHELL: "shell", NIP_LOST: "lost"}
+              NIP_OFFLINE: "offline", NIP_SHELL: "shell", NIP_LOST: "lost", NIP_REVIEWED: "review"}
 DAY_UNIT = "bkd"
 DAY_PRESENT = ("198703152010011001", "199002202015032002", "199105102019031003")
 HOME = {  # Serang, Banten
@@ -62,6 +63,7 @@ HOME = {  # Serang, Banten
     "198512122010012004": (-6.1250, 106.1450),
     "199208082015031006": (-6.1180, 106.1520),
     "199304042018012007": (-6.1130, 106.1580),
+    "199406062019032008": (-6.1160, 106.1510),
 }
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -284,6 +286,34 @@ async def test_a_checkin_made_on_the_page_appears_on_the_dashboard(
         await expect(row.locator("td[data-count=on_time]")).to_have_text("1")
         await expect(dial).to_have_count(1)
         await page.screenshot(path=shots / "dashboard-phone.png", full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_a_returned_report_shows_the_heads_note_on_the_page(
+    scenario: Scenario, browser: Browser, http: httpx.AsyncClient, shots: Path,
+) -> None:
+    tenant = scenario.pages
+    await tenant.known(http, NIP_REVIEWED)
+    sent = await http.post(f"{tenant.checkin}/v1/checkins", headers=tenant.employee(NIP_REVIEWED), json={
+        "kind": "activity_report", "captured_at": datetime.now(UTC).isoformat(),
+        "activity_text": "Menyusun laporan bulanan"})
+    assert sent.status_code == 201, sent.text
+    head = tenant.tokens.headers(tenant=tenant.tenant, roles=["unit_head"], nip=NIP_HEAD, unit="review")
+    returned = await http.post(f"{tenant.checkin}/v1/checkins/{sent.json()['id']}/review", headers=head,
+                               json={"decision": "return", "note": "Lampirkan daftar hadir rapat"})
+    assert returned.status_code == 200, returned.text
+    context = await phone(browser, NIP_REVIEWED)
+    try:
+        page = await open_checkin_page(context, tenant, NIP_REVIEWED)
+        report = page.get_by_test_id("today").locator("li[data-kind=activity_report]")
+        await expect(report).to_have_attribute("data-review", "returned")
+        await expect(report).to_contain_text("Dikembalikan kepala")
+        await expect(report).to_contain_text("Catatan kepala: Lampirkan daftar hadir rapat")
+        await expect(report).to_contain_text("kirim ulang")
+        await page.screenshot(path=shots / "checkin-phone-returned.png", full_page=True)
+        await page.get_by_test_id("lang").click()
+        await expect(report).to_contain_text("Head's note: Lampirkan daftar hadir rapat")
     finally:
         await context.close()
 

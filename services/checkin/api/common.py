@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException
 
 from services.checkin.domain import days
-from services.checkin.schemas import CheckinOut
+from services.checkin.schemas import CheckinOut, CheckinReview
 from services.checkin.store import Checkin
 from services.contracts.policy import CheckinKind
 from services.runtime import deps, errors
@@ -22,13 +22,15 @@ NIP_LOC: list[str | int] = ["header", "authorization", "nip"]
 Submitter = Annotated[Principal, Depends(deps.role("employee", "unit_head"))]
 
 
-def to_out(row: Checkin) -> CheckinOut:
+def to_out(row: Checkin, review: CheckinReview | None = None) -> CheckinOut:
+    """A stored check-in as the API answers it (``review``: where its head's review stands, when read)."""
     return CheckinOut(
         id=uuid.UUID(row.id), employee_id=row.employee_id, unit_id=row.unit_id, kind=CheckinKind(row.kind),
         captured_at=days.as_utc(row.captured_at), received_at=days.as_utc(row.received_at),
         status=row.status or "pending",
         window_id=row.window_id, late_minutes=row.late_minutes, geofence=row.geofence,
         distance_m=row.distance_m, place_name=row.place_name, suspicious=row.suspicious, reasons=row.reasons,
+        review=review,
     )
 
 

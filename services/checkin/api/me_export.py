@@ -2,8 +2,8 @@
 access): ``GET /v1/me/export?format=json|csv``.
 
 Sections: ``profile`` (the directory entry this service keeps of the caller) and ``checkins``
-(every check-in of theirs as submitted, with its verdict, the place's name and, while
-retention has not removed them, the coordinates), in the form of
+(every check-in of theirs as submitted, with its verdict, the place's name, the head's review
+of a report and, while retention has not removed them, the coordinates), in the form of
 :mod:`services.runtime.self_export`.
 
 Guarantee: only rows of the token's tenant and NIP; an export that hands out coordinates
@@ -13,7 +13,7 @@ with coordinates) in the transaction that read them (:mod:`services.checkin.acce
 
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from services.checkin.access_log import log_read
 from services.checkin.domain.days import tenant_zone
-from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
+from services.checkin.domain.reviews import own_view
+from services.checkin.store import Checkin, DirectoryEmployee, Review, directory_zone, letters, reviews_of
 from services.contracts.rules.purpose import SELF_ACCESS
 from services.runtime import self_export
 from services.runtime.data_subject import DataSubject
@@ -42,21 +43,22 @@ async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery =
         tz = tenant_zone(await directory_zone(session, tenant), await letters(session, tenant))
         rows = (await session.scalars(select(Checkin).where(Checkin.tenant == tenant, Checkin.employee_id == nip)
                                       .order_by(Checkin.captured_at, Checkin.id))).all()
+        decided = await reviews_of(session, tenant, rows)
         located = sum(1 for r in rows if _point(r))
         if located:
             await log_read(session, rt, me.principal, employee_id=nip, purpose=SELF_ACCESS, endpoint=ENDPOINT,
                            data="self_export", records=located)
     if located:
         rt.wake_relay()
-    return self_export.response(build(tenant, nip, profile, rows, tz, datetime.now(UTC)), format)
+    return self_export.response(build(tenant, nip, profile, rows, tz, datetime.now(UTC), decided), format)
 
 
 def build(tenant: str, nip: str, profile: DirectoryEmployee | None, rows: Sequence[Checkin], tz: str,
-          now: datetime) -> SelfExport:
-    """The export of what was read (pure)."""
+          now: datetime, decided: Mapping[str, Review] | None = None) -> SelfExport:
+    """The export of what was read (pure); ``decided``: the reviews of the check-ins, by id."""
     return SelfExport("checkin", tenant, nip, now, {
         "profile": [_profile(profile)] if profile is not None else [],
-        "checkins": [_checkin(r, tz) for r in rows],
+        "checkins": [_checkin(r, tz, (decided or {}).get(r.id)) for r in rows],
     })
 
 
@@ -70,8 +72,8 @@ def _point(r: Checkin) -> dict[str, Any] | None:
     return (r.payload or {}).get("location") or None
 
 
-def _checkin(r: Checkin, tz: str) -> dict[str, Any]:
-    payload, point = r.payload or {}, _point(r)
+def _checkin(r: Checkin, tz: str, review: Review | None) -> dict[str, Any]:
+    payload, point, seen = r.payload or {}, _point(r), own_view(r, review)
     return {
         "id": r.id, "kind": r.kind, "unit_id": r.unit_id,
         **times("captured_at", r.captured_at, tz), **times("received_at", r.received_at, tz),
@@ -84,4 +86,6 @@ def _checkin(r: Checkin, tz: str) -> dict[str, Any]:
         "location": {k: point.get(k) for k in ("latitude", "longitude", "accuracy_m", "mock_location")}
         if point else None,
         **times("coordinates_removed_at", r.reduced_at, tz),
+        "review": seen.state if seen else None, "review_note": seen.note if seen else None,
+        **times("reviewed_at", seen.at if seen else None, tz),
     }

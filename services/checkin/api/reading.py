@@ -3,7 +3,8 @@ and ``GET /v1/units/{unit_id}/checkins`` (a unit's, for its head or the tenant's
 
 Guarantee: a caller reads only their own tenant's rows, and of those only their own
 check-ins or their own unit's (any unit for the tenant's admin); newest first, ``?date``
-a calendar day in the tenant's zone."""
+a calendar day in the tenant's zone. Activity reports and video conferences carry where
+their head's review stands (pending, approved or returned, with the head's note)."""
 
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
@@ -15,8 +16,9 @@ from sqlalchemy import Select, select
 
 from services.checkin.api.common import Submitter, day_bounds, forbidden, to_out
 from services.checkin.domain.days import tenant_zone
+from services.checkin.domain.reviews import own_view
 from services.checkin.schemas import CheckinOut
-from services.checkin.store import Checkin, directory_zone
+from services.checkin.store import Checkin, directory_zone, reviews_of
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
@@ -58,4 +60,5 @@ async def _list(rt: ServiceRuntime, tenant: str, query: Select[Any], day: date |
             start, end = day_bounds(day, tenant_zone(await directory_zone(session, tenant), ()))
             query = query.where(Checkin.captured_at >= start, Checkin.captured_at < end)
         rows = (await session.scalars(query.order_by(Checkin.captured_at.desc()).limit(limit))).all()
-    return [to_out(r) for r in rows]
+        decided = await reviews_of(session, tenant, rows)
+    return [to_out(r, own_view(r, decided.get(r.id))) for r in rows]

@@ -296,6 +296,9 @@ function badge(status) {
 function badges(c) {
   const out = [badge(c.status)];
   if (c.geofence === "outside") out.push(make("span", "badge outside", t("badge.outside")));
+  if (c.review && c.review.state !== "pending") {
+    out.push(make("span", `badge review-${c.review.state}`, t(`review.${c.review.state}`)));
+  }
   return out;
 }
 
@@ -324,6 +327,9 @@ function renderToday() {
     if (c.suspicious) details.push(t("suspicious"));
     li.append(head);
     if (details.length) li.append(make("p", "muted", details.join(" · ")));
+    if (c.review) li.dataset.review = c.review.state;
+    if (c.review?.note) li.append(make("p", "review-note", t("review.note", { note: c.review.note })));
+    if (c.review?.state === "returned") li.append(make("p", "muted", t("review.again")));
     list.append(li);
   }
   show($("today-empty"), rows.length === 0);

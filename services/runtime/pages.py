@@ -1,4 +1,5 @@
-"""Pages of a log, newest first: rows ordered by ``(time, id)`` descending, a page at a time.
+"""Pages of a log, newest first (the newest-first lists of every service): rows ordered by
+``(time, id)`` descending, a page at a time.
 
 The cursor (``next_after``, sent back as ``after``) is the time and id of the last row of a page,
 ``<ISO 8601 UTC>~<uuid>``; the next page holds the rows strictly before it, so rows added meanwhile
@@ -23,7 +24,7 @@ BAD_CURSOR = errors.Text("bukan `next_after` dari halaman sebelumnya",
                          "not the `next_after` of a previous page")
 
 
-def cursor(at: datetime, key: UUID) -> str:
+def cursor(at: datetime, key: UUID | str) -> str:
     return f"{at.astimezone(UTC).isoformat()}{SEPARATOR}{key}"
 
 
@@ -44,7 +45,8 @@ async def newest_first(session: AsyncSession, query: Select[Any], at: Any, key: 
     """One page of ``query``'s rows (entities with columns ``at`` and ``key``) and the cursor of the
     next page (None on the last)."""
     if after is not None:
-        last_at, last_key = parse(after)
+        last_at, last_uuid = parse(after)
+        last_key = str(last_uuid) if key.type.python_type is str else last_uuid  # ids kept as text or as UUID
         query = query.where(or_(at < last_at, and_(at == last_at, key < last_key)))
     rows = (await session.scalars(query.order_by(at.desc(), key.desc()).limit(limit + 1))).all()
     if len(rows) <= limit:
