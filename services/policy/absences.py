@@ -32,6 +32,7 @@ from services.policy.privacy_schemas import DecisionIn
 from services.policy.store import Absence
 from services.runtime import errors, outbox
 from services.runtime.auth import Principal
+from services.runtime.self_export import row_record
 from services.runtime.service import ServiceRuntime
 
 ABSENCE = errors.Text("Permohonan ketidakhadiran", "absence")
@@ -164,6 +165,13 @@ async def cancel(rt: ServiceRuntime, session: AsyncSession, tenant: str, nip: st
     row.cancelled_at = now
     row.revision += 1
     return await _changed(rt, session, row, now)
+
+
+async def of_employee(session: AsyncSession, tenant: str, nip: str, zone: str) -> list[dict[str, Any]]:
+    """Every absence of one employee with everything kept on it, newest first (their self-export)."""
+    rows = await session.scalars(select(Absence).where(Absence.tenant == tenant, Absence.employee_id == nip)
+                                 .order_by(Absence.created_at.desc(), Absence.id.desc()))
+    return [row_record(r, zone) for r in rows]
 
 
 async def excusing(session: AsyncSession, people: Collection[tuple[str, str]], first: date,

@@ -29,6 +29,7 @@ from services.policy.privacy_schemas import DecisionIn
 from services.policy.store import VerdictCorrection
 from services.runtime import errors, outbox
 from services.runtime.auth import Principal
+from services.runtime.self_export import row_record
 from services.runtime.service import ServiceRuntime
 
 CORRECTION = errors.Text("Permohonan koreksi status", "verdict correction")
@@ -119,3 +120,11 @@ async def decide(rt: ServiceRuntime, session: AsyncSession, tenant: str, correct
     row.decision_note = body.note.strip() or None
     row.revision += 1
     return await _changed(rt, session, row, now)
+
+
+async def of_employee(session: AsyncSession, tenant: str, nip: str, zone: str) -> list[dict[str, Any]]:
+    """Every contested verdict of one employee with its decision, newest first (their self-export)."""
+    rows = await session.scalars(select(VerdictCorrection).where(
+        VerdictCorrection.tenant == tenant, VerdictCorrection.employee_id == nip)
+        .order_by(VerdictCorrection.created_at.desc(), VerdictCorrection.id.desc()))
+    return [row_record(r, zone) for r in rows]
