@@ -39,6 +39,16 @@ def actor_nip(principal: Principal) -> str | None:
     return (principal.employee_id or "")[:200] or None
 
 
+def listed_unit(principal: Principal, unit_id: str | None) -> str | None:
+    """The unit a list of requests is confined to: any (or the one asked for) for the BKD, the
+    head's own for a unit head (403 when they ask for another)."""
+    if principal.has("tenant_admin"):
+        return unit_id
+    if unit_id is not None and unit_id != principal.unit_id:
+        raise errors.forbidden("own_unit_only")
+    return principal.unit_id or ""
+
+
 def check_decider(principal: Principal, step: Step, unit_id: str, employee_id: str) -> None:
     """403 unless ``principal`` may take ``step`` on a request of ``employee_id`` in ``unit_id``."""
     problem = decider_problem(step, roles=principal.roles, unit_id=principal.unit_id, nip=principal.employee_id,

@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query
 
 from services.contracts.rules.absence import AbsenceStatus
-from services.policy import absences
+from services.policy import absences, day_requests
 from services.policy.api.directory import After, Limit
 from services.policy.decision_schemas import AbsenceIn, AbsenceOut, AbsencePage
 from services.policy.domain.deciders import may_read
@@ -79,10 +79,7 @@ async def listing(rt: Runtime, principal: Manager, limit: Limit = 100, after: Af
                   status: Annotated[AbsenceStatus | None, Query()] = None,
                   unit_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
                   since: QueryDay = None, until: QueryDay = None) -> AbsencePage:
-    if not principal.has("tenant_admin"):
-        if unit_id is not None and unit_id != principal.unit_id:
-            raise errors.forbidden("own_unit_only")
-        unit_id = principal.unit_id or ""
+    unit_id = day_requests.listed_unit(principal, unit_id)
     async with rt.sessions() as session:
         return await absences.page(session, principal.require_tenant(), unit_id=unit_id, status=status,
                                    since=since, until=until, after=after, limit=limit)

@@ -15,12 +15,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query
 
 from services.contracts.rules.verdict_corrections import CorrectionStatus
-from services.policy import verdict_corrections
+from services.policy import day_requests, verdict_corrections
 from services.policy.api.directory import After, Limit
 from services.policy.decision_schemas import VerdictCorrectionIn, VerdictCorrectionOut, VerdictCorrectionPage
 from services.policy.privacy_schemas import DecisionIn
 from services.policy.schemas import ID_PATTERN
-from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime, role
@@ -57,10 +56,7 @@ async def mine(rt: Runtime, me: DataSubject, limit: Limit = 100, after: After = 
 async def listing(rt: Runtime, principal: Manager, limit: Limit = 100, after: After = None,
                   status: Annotated[CorrectionStatus | None, Query()] = None,
                   unit_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> VerdictCorrectionPage:
-    if not principal.has("tenant_admin"):
-        if unit_id is not None and unit_id != principal.unit_id:
-            raise errors.forbidden("own_unit_only")
-        unit_id = principal.unit_id or ""
+    unit_id = day_requests.listed_unit(principal, unit_id)
     async with rt.sessions() as session:
         return await verdict_corrections.page(session, principal.require_tenant(), unit_id=unit_id, status=status,
                                               after=after, limit=limit)
