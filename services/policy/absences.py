@@ -25,7 +25,15 @@ from services.contracts.policy import AbsenceKind, PolicyContent
 from services.contracts.rules.absence import ABSENCE_NAMES, AbsenceStatus, length_days, needs_bkd
 from services.policy import day_requests, pages
 from services.policy.day_requests import actor_nip
-from services.policy.decision_schemas import AbsenceIn, AbsenceOut, AbsencePage, AlternativePlace, Names, decided
+from services.policy.decision_schemas import (
+    AbsenceIn,
+    AbsenceOut,
+    AbsencePage,
+    AlternativePlace,
+    Names,
+    PlaceName,
+    decided,
+)
 from services.policy.domain import absences as rules
 from services.policy.domain.deciders import Refused
 from services.policy.privacy_schemas import DecisionIn
@@ -42,11 +50,15 @@ PLACE_ONLY_FOR_TRAVEL = Refused("place_not_allowed", "Tempat pengganti hanya unt
                                 "an alternative place is for official travel (dinas luar) only")
 
 
-def out(row: Absence) -> AbsenceOut:
+def out(row: Absence, *, coordinates: bool = False) -> AbsenceOut:
+    """The absence as shown; an official trip's coordinates only with ``coordinates`` (the employee's own
+    routes: the head and the BKD need the place's name, not where it is)."""
     kind = AbsenceKind(row.kind)
     indonesian, english = ABSENCE_NAMES[kind]
-    place = None
-    if row.place_name is not None and row.place_latitude is not None and row.place_longitude is not None:
+    place: AlternativePlace | PlaceName | None = None
+    if row.place_name is not None and not coordinates:
+        place = PlaceName(name=row.place_name, radius_m=row.place_radius_m)
+    elif row.place_name is not None and row.place_latitude is not None and row.place_longitude is not None:
         place = AlternativePlace(name=row.place_name, latitude=row.place_latitude, longitude=row.place_longitude,
                                  radius_m=row.place_radius_m)
     return AbsenceOut(
@@ -69,10 +81,11 @@ def event(row: Absence, now: datetime) -> AbsenceUpdated:
         cancelled_from=row.cancelled_from, decision_note=note or None, revision=row.revision, at=now)
 
 
-async def _changed(rt: ServiceRuntime, session: AsyncSession, row: Absence, now: datetime) -> AbsenceOut:
+async def _changed(rt: ServiceRuntime, session: AsyncSession, row: Absence, now: datetime, *,
+                   coordinates: bool = False) -> AbsenceOut:
     await session.flush()
     await outbox.stage(session, rt.outbox, event(row, now), tenant=row.tenant, source=rt.source)
-    return out(row)
+    return out(row, coordinates=coordinates)
 
 
 async def request(rt: ServiceRuntime, session: AsyncSession, tenant: str, nip: str, body: AbsenceIn,
@@ -101,7 +114,7 @@ async def request(rt: ServiceRuntime, session: AsyncSession, tenant: str, nip: s
         place_longitude=place.longitude if place else None, place_radius_m=place.radius_m if place else None,
         revision=1, created_at=now)
     session.add(row)
-    return await _changed(rt, session, row, now)
+    return await _changed(rt, session, row, now, coordinates=True)
 
 
 async def one(session: AsyncSession, tenant: str, absence_id: uuid.UUID, *, lock: bool = False) -> Absence:
@@ -115,8 +128,9 @@ async def one(session: AsyncSession, tenant: str, absence_id: uuid.UUID, *, lock
 
 async def page(session: AsyncSession, tenant: str, *, employee_id: str | None = None, unit_id: str | None = None,
                status: AbsenceStatus | None = None, since: date | None = None, until: date | None = None,
-               after: str | None = None, limit: int = 100) -> AbsencePage:
-    """The tenant's absences (of one employee, unit, status; touching ``since``..``until``), newest first."""
+               after: str | None = None, limit: int = 100, coordinates: bool = False) -> AbsencePage:
+    """The tenant's absences (of one employee, unit, status; touching ``since``..``until``), newest first;
+    trips' coordinates only with ``coordinates`` (the employee's own list)."""
     query: Select[Any] = select(Absence).where(Absence.tenant == tenant)
     if employee_id is not None:
         query = query.where(Absence.employee_id == employee_id)
@@ -129,7 +143,7 @@ async def page(session: AsyncSession, tenant: str, *, employee_id: str | None = 
     if until is not None:
         query = query.where(Absence.start <= until)
     rows, next_after = await pages.newest_first(session, query, Absence.created_at, Absence.id, after, limit)
-    return AbsencePage(items=[out(r) for r in rows], next_after=next_after)
+    return AbsencePage(items=[out(r, coordinates=coordinates) for r in rows], next_after=next_after)
 
 
 async def decide(rt: ServiceRuntime, session: AsyncSession, tenant: str, absence_id: uuid.UUID, body: DecisionIn,
@@ -164,7 +178,7 @@ async def cancel(rt: ServiceRuntime, session: AsyncSession, tenant: str, nip: st
     row.status, row.cancelled_from = after
     row.cancelled_at = now
     row.revision += 1
-    return await _changed(rt, session, row, now)
+    return await _changed(rt, session, row, now, coordinates=True)
 
 
 async def of_employee(session: AsyncSession, tenant: str, nip: str, zone: str) -> list[dict[str, Any]]:

@@ -31,6 +31,13 @@ class AlternativePlace(_In):
     radius_m: float | None = Field(default=None, gt=0, le=10_000, description="default: the letter's radius")
 
 
+class PlaceName(BaseModel):
+    """An official trip's place as the head and the BKD see it: its name and radius, no coordinates."""
+
+    name: str
+    radius_m: float | None = None
+
+
 class AbsenceIn(_In):
     kind: AbsenceKind
     start: Day
@@ -64,7 +71,8 @@ class AbsenceOut(BaseModel):
     days: int
     reason: str
     attachment_ref: str | None
-    place: AlternativePlace | None
+    place: AlternativePlace | PlaceName | None = Field(
+        description="official travel: the allowed place; its coordinates only in the employee's own routes")
     status: AbsenceStatus
     needs_bkd: bool = Field(description="the letter asks the BKD to approve it after the head")
     head_decision: Decided | None

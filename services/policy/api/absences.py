@@ -43,7 +43,8 @@ DECIDED: dict[int | str, dict[str, Any]] = {
              summary="Ask for an absence (cuti, sakit, izin, dinas luar, tugas belajar)",
              description="Days are tenant-local, `end` inclusive; the start at most 31 days ago. The letter in "
                          "force on the first day says whether the BKD approves it after the head (`needs_bkd`). "
-                         "`place` (official travel only) is where check-ins are allowed on those days.",
+                         "`place` (official travel only) is where check-ins are allowed on those days; the head "
+                         "and the BKD see its name, not its coordinates.",
              responses={404: {"description": "the caller is not in the directory"},
                         409: {"description": "another absence covers some of these days"}})
 async def ask(rt: Runtime, body: AbsenceIn, me: DataSubject) -> AbsenceOut:
@@ -56,7 +57,8 @@ async def ask(rt: Runtime, body: AbsenceIn, me: DataSubject) -> AbsenceOut:
 @router.get("/me/absences", response_model=AbsencePage, summary="My absences, newest first")
 async def mine(rt: Runtime, me: DataSubject, limit: Limit = 100, after: After = None) -> AbsencePage:
     async with rt.sessions() as session:
-        return await absences.page(session, me.tenant, employee_id=me.nip, after=after, limit=limit)
+        return await absences.page(session, me.tenant, employee_id=me.nip, after=after, limit=limit,
+                                   coordinates=True)
 
 
 @router.post("/me/absences/{absence_id}/cancel", response_model=AbsenceOut,
