@@ -3,10 +3,12 @@ that stages the verdicts: :mod:`.handlers`).
 
 Set-based: for a whole batch of check-ins it gathers the facts with one query per kind
 (tenant zones, employees, letter versions, the unit tree level by level, roster days,
-last fixes), hands each check-in with its facts to the pure domain code
+last fixes, absences), hands each check-in with its facts to the pure domain code
 (:func:`.domain.evaluation.evaluate`) in the batch's order, and writes the employees'
-last fixes with one statement. A check-in's previous fix is the latest one judged
-before it — in this batch or stored — so a batch gives the verdicts that judging its
+last fixes with one statement. A day an absence excuses
+(``contracts.rules.absence.excused_span``) is judged with ``absent``; an official trip's
+alternative place is allowed on the days it excuses. A check-in's previous fix is the
+latest one judged before it — in this batch or stored — so a batch gives the verdicts that judging its
 check-ins one by one would give. A stored fix is only replaced by a later capture
 (also when another replica wrote it meanwhile).
 """
@@ -20,14 +22,16 @@ from datetime import date, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import CheckinEvaluated, CheckinReceived, EmployeeRecord, WorkMode
-from services.contracts.policy import PolicyContent, Sector, local_date
+from services.contracts.events import CheckinEvaluated, CheckinReceived, EmployeeRecord, Place, WorkMode
+from services.contracts.policy import AbsenceKind, PolicyContent, Sector, local_date
+from services.contracts.rules.absence import Span, excused_span
 from services.contracts.rules.sectors import resolve
 from services.contracts.rules.versions import at_capture, until_as_known_at
+from services.policy.absences import excusing
 from services.policy.domain.evaluation import PreviousFix, evaluate
 from services.policy.letters import versions_between
 from services.policy.records import employee_record
-from services.policy.store import Employee, LastFix, PolicyVersion, RosterDay, Tenant, Unit
+from services.policy.store import Absence, Employee, LastFix, PolicyVersion, RosterDay, Tenant, Unit
 from services.runtime import sql
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -47,9 +51,15 @@ class Facts:
     modes: dict[tuple[str, str, date], WorkMode] = field(default_factory=dict)
     fixes: dict[Key, PreviousFix] = field(default_factory=dict)
     contents: dict[tuple[str, str, int], PolicyContent] = field(default_factory=dict)
+    excused: dict[Key, list[tuple[Span, Place | None]]] = field(default_factory=dict)
 
     def zone(self, tenant: str) -> str:
         return self.zones.get(tenant, DEFAULT_ZONE)
+
+    def absence(self, who: Key, day: date) -> tuple[bool, list[Place]]:
+        """Whether an absence excuses ``who`` on ``day``, and the places its official trips allow then."""
+        spans = [(span, place) for span, place in self.excused.get(who, ()) if span.covers(day)]
+        return bool(spans), [place for _, place in spans if place is not None]
 
     def version(self, tenant: str, day: date, captured_at: datetime) -> PolicyVersion | None:
         """The version that applied to the capture day *as known at* ``captured_at``
@@ -97,6 +107,7 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
         version = facts.version(tenant, day, event.captured_at)
         content = facts.content(version)
         previous = facts.fixes.get(who)
+        absent, also_allowed = facts.absence(who, day)
         verdicts.append(evaluate(
             event,
             content=content,
@@ -107,6 +118,8 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
             previous=previous,
             policy_number=version.number if version else None,
             policy_version=version.version if version else None,
+            absent=absent,
+            also_allowed=also_allowed,
         ))
         if event.location is not None and (previous is None or event.captured_at >= previous.captured_at):
             facts.fixes[who] = PreviousFix(event.captured_at, event.location.latitude, event.location.longitude)
@@ -136,7 +149,22 @@ async def gather(session: AsyncSession, batch: Sequence[tuple[str, CheckinReceiv
         facts.modes[(roster.tenant, roster.nip, roster.day)] = roster.mode  # type: ignore[assignment]
     for fix in await session.scalars(select(LastFix).where(tuple_(LastFix.tenant, LastFix.nip).in_(people))):
         facts.fixes[(fix.tenant, fix.nip)] = PreviousFix(fix.captured_at, fix.latitude, fix.longitude)
+    for absence in await excusing(session, people, first, last):
+        span = excused_span(absence.status, absence.start, absence.end, absence.cancelled_from)
+        if span is not None:
+            who = (absence.tenant, absence.employee_id)
+            facts.excused.setdefault(who, []).append((span, _trip_place(absence, span)))
     return facts
+
+
+def _trip_place(absence: Absence, span: Span) -> Place | None:
+    """An official trip's alternative place, allowed on the days the trip excuses (kind ``other``)."""
+    if absence.kind != AbsenceKind.DINAS_LUAR or absence.place_name is None \
+            or absence.place_latitude is None or absence.place_longitude is None:
+        return None
+    return Place(name=absence.place_name, kind="other", latitude=absence.place_latitude,
+                 longitude=absence.place_longitude, radius_m=absence.place_radius_m,
+                 valid_from=span.start, valid_until=span.end)
 
 
 async def _unit_tree(session: AsyncSession, facts: Facts, wanted: set[Key]) -> None:

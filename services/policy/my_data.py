@@ -2,7 +2,8 @@
 form: :mod:`services.runtime.self_export`).
 
 Sections: ``profile`` (the directory record with contacts, without places), ``places`` (every version,
-with coordinates: the employee's own), ``profile_corrections`` (their requests and the decisions) and
+with coordinates: the employee's own), ``profile_corrections`` (their requests and the decisions),
+``absences`` and ``verdict_corrections`` (their requests with reasons, places and decisions) and
 ``location_reads`` (every access-log row about them, this export's own included). Guarantee: each
 section is selected by the caller's tenant and NIP and nothing else; the export of places is itself
 a read of coordinates and appends its access-log row in the transaction that gathers the sections.
@@ -15,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.rules.purpose import SELF_ACCESS
-from services.policy import access_log, corrections
+from services.policy import absences, access_log, corrections, verdict_corrections
 from services.policy.records import employee_record
 from services.policy.store import Employee
 from services.runtime.auth import Principal
@@ -24,7 +25,7 @@ from services.runtime.self_export import SelfExport
 
 SERVICE = "policy"
 ENDPOINT = "policy GET /v1/me/export"
-SECTIONS = ("profile", "places", "profile_corrections", "location_reads")
+SECTIONS = ("profile", "places", "profile_corrections", "absences", "verdict_corrections", "location_reads")
 
 
 async def gather(session: AsyncSession, tenant: str, nip: str, zone: str, principal: Principal,
@@ -45,5 +46,7 @@ async def gather(session: AsyncSession, tenant: str, nip: str, zone: str, princi
         "profile": profile,
         "places": places,
         "profile_corrections": await corrections.of_employee(session, tenant, nip),
+        "absences": await absences.of_employee(session, tenant, nip, zone),
+        "verdict_corrections": await verdict_corrections.of_employee(session, tenant, nip, zone),
         "location_reads": await access_log.about(session, tenant, nip, zone),
     })

@@ -246,5 +246,76 @@ class DirectoryBackfill(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Absence(Base):
+    """An employee's absence (cuti, sakit, izin, dinas luar, tugas belajar) and its decisions
+    (:mod:`.absences`): the head's step, the BKD's when the letter asks for it, a cancellation.
+    Days are tenant-local; ``revision`` grows with every change (the ``absence.updated`` events')."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        Index("ix_absences_employee", "tenant", "employee_id", "start"),
+        Index("ix_absences_unit", "tenant", "unit_id", "created_at"),
+        Index("ix_absences_created", "tenant", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    employee_id: Mapped[str] = mapped_column(String(18))
+    unit_id: Mapped[str] = mapped_column(String(100))  # the employee's unit when asked
+    kind: Mapped[str] = mapped_column(String(20))  # AbsenceKind
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(1000))
+    attachment_ref: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # AbsenceStatus
+    needs_bkd: Mapped[bool] = mapped_column(Boolean, default=False)
+    place_name: Mapped[str | None] = mapped_column(String(200))  # dinas luar: the day's alternative place
+    place_latitude: Mapped[float | None] = mapped_column(Float)
+    place_longitude: Mapped[float | None] = mapped_column(Float)
+    place_radius_m: Mapped[float | None] = mapped_column(Float)
+    head_by: Mapped[str | None] = mapped_column(String(200))
+    head_nip: Mapped[str | None] = mapped_column(String(200))
+    head_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    head_note: Mapped[str | None] = mapped_column(String(500))
+    bkd_by: Mapped[str | None] = mapped_column(String(200))
+    bkd_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bkd_note: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_from: Mapped[date | None] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VerdictCorrection(Base):
+    """An employee contesting one window's verdict on one day, and the head's decision
+    (:mod:`.verdict_corrections`). At most one open request per employee, day and window (a partial
+    unique index)."""
+
+    __tablename__ = "verdict_corrections"
+    __table_args__ = (
+        Index("ix_verdict_corrections_employee", "tenant", "employee_id", "created_at"),
+        Index("ix_verdict_corrections_unit", "tenant", "unit_id", "created_at"),
+        Index("ux_verdict_corrections_open", "tenant", "employee_id", "local_date", "window_id", unique=True,
+              postgresql_where=text("status = 'requested'"), sqlite_where=text("status = 'requested'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    employee_id: Mapped[str] = mapped_column(String(18))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    local_date: Mapped[date] = mapped_column(Date)
+    window_id: Mapped[str] = mapped_column(String(40))
+    checkin_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    contested: Mapped[str] = mapped_column(String(20))  # Contested
+    explanation: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10))  # CorrectionStatus
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_nip: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)

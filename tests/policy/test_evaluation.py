@@ -95,7 +95,7 @@ def test_banten_location_share_at_home_on_time_fills_every_field():
         checkin_id=CHECKIN_ID, employee_id=SITI.nip, unit_id="bkd", kind=K.LOCATION,
         captured_at=c.captured_at, received_at=c.received_at, local_date=RABU,
         window_id="location-1", status="on_time", late_minutes=0, geofence="inside",
-        distance_m=0.0, nearest_place="Rumah Cipocok Jaya", suspicious=False, reasons=[],
+        distance_m=0.0, nearest_place="Rumah Cipocok Jaya", place_kind="home", suspicious=False, reasons=[],
         policy_number=BANTEN_SE, policy_version=1,
     )
     # and it is a valid event on the wire

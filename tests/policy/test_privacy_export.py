@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +35,10 @@ async def test_the_export_holds_every_section_of_the_caller_and_nothing_of_anyon
         policy: PolicyService, tenant: str) -> None:
     people = await seed_people(policy, tenant)
     await history(policy, people)
+    later = str(datetime.now(UTC).date() + timedelta(days=40))
+    absence = {"kind": "dinas_luar", "start": later, "end": later, "reason": "Rapat koordinasi",
+               "place": {"name": "Kementerian PANRB", "latitude": -6.2009, "longitude": 106.8272}}
+    assert (await policy.client.post("/v1/me/absences", headers=people.staff, json=absence)).status_code == 201
     before = len(await log_rows(policy, tenant))
 
     r = await policy.client.get("/v1/me/export", headers=people.staff)
@@ -44,7 +49,13 @@ async def test_the_export_holds_every_section_of_the_caller_and_nothing_of_anyon
     export = r.json()
     assert (export["service"], export["tenant"], export["employee_id"]) == ("policy", tenant, people.staff_nip)
     sections: dict[str, list[dict[str, Any]]] = export["sections"]
-    assert set(sections) == {"profile", "places", "profile_corrections", "location_reads"}
+    assert set(sections) == {"profile", "places", "profile_corrections", "absences", "verdict_corrections",
+                             "location_reads"}
+    [trip] = sections["absences"]
+    assert (trip["kind"], trip["reason"], trip["place_name"], trip["status"]) == (
+        "dinas_luar", "Rapat koordinasi", "Kementerian PANRB", "requested")
+    assert trip["created_at_local"].endswith("+07:00") and "tenant" not in trip
+    assert sections["verdict_corrections"] == []
 
     [profile] = sections["profile"]
     assert (profile["nip"], profile["name"], profile["email"], profile["phone"]) == (
@@ -103,5 +114,6 @@ async def test_someone_not_in_the_directory_gets_an_empty_export_and_no_row(poli
     stranger = policy.tokens.employee(tenant, "199001012015031999", "bkd")
     before = len(await log_rows(policy, tenant))
     export = (await policy.client.get("/v1/me/export", headers=stranger)).json()
-    assert export["sections"] == {"profile": [], "places": [], "profile_corrections": [], "location_reads": []}
+    assert export["sections"] == {"profile": [], "places": [], "profile_corrections": [], "absences": [],
+                                  "verdict_corrections": [], "location_reads": []}
     assert len(await log_rows(policy, tenant)) == before

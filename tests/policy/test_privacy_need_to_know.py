@@ -37,12 +37,19 @@ async def world(policy: PolicyService, tenant: str) -> tuple[People, dict[str, s
     r = await policy.client.post("/v1/me/profile-corrections", headers=people.staff,
                                  json={"field": "position", "value": "Analis SDM Ahli Muda", "reason": "SK baru"})
     assert r.status_code == 201, r.text
+    r = await policy.client.post("/v1/me/absences", headers=people.staff, json={
+        "kind": "dinas_luar", "start": str(today + timedelta(days=3)), "end": str(today + timedelta(days=4)),
+        "reason": "Rapat koordinasi", "place": {"name": "Kementerian PANRB", "latitude": -6.2009,
+                                                "longitude": 106.8272, "radius_m": 150}})
+    assert r.status_code == 201 and coordinates_in(r), r.text  # the employee's own request shows them
+    absence_id = r.json()["id"]
     r = await policy.client.get(f"/v1/employees/{people.staff_nip}/places", headers=people.admin,
                                 params={"purpose": PURPOSE})
     assert r.status_code == 200 and coordinates_in(r)  # the admin's logged read does show them
     values = {"nip": people.staff_nip, "unit_id": "bkd", "policy_id": letter["policy_id"], "version": "1",
               "name": "Rumah", "start": str(today),
-              "end": str(today + timedelta(days=6)), "date": str(today), "day": str(today), "purpose": PURPOSE}
+              "end": str(today + timedelta(days=6)), "date": str(today), "day": str(today), "purpose": PURPOSE,
+              "absence_id": absence_id}
     return people, values
 
 
@@ -106,6 +113,15 @@ async def test_no_get_route_shows_coordinates_to_a_unit_head_an_admin_or_another
     assert other["/v1/employees/{nip}"] == 404
     assert other["/v1/me/places"] == other["/v1/me/export?json"] == other["/v1/me/export?csv"] == 200
     assert sum(1 for s in head.values() if s == 200) >= 8, head
+    # A trip's place: its name for the head and the BKD, its coordinates only in the employee's own list.
+    assert head["/v1/absences"] == head["/v1/absences/{absence_id}"] == admin["/v1/absences/{absence_id}"] == 200
+    shown = (await policy.client.get(f"/v1/absences/{values['absence_id']}", headers=people.head)).json()
+    assert shown["place"] == {"name": "Kementerian PANRB", "radius_m": 150.0}
+    decided = await policy.client.post(f"/v1/absences/{values['absence_id']}/decision", headers=people.head,
+                                       json={"decision": "approve"})
+    assert decided.status_code == 200 and not coordinates_in(decided), decided.text
+    own = await policy.client.get("/v1/me/absences", headers=people.staff)
+    assert own.json()["items"][0]["place"]["latitude"] == -6.2009
 
 
 def record(**fields: Any) -> EmployeeRecord:

@@ -42,6 +42,8 @@ class World:
     checkin_ids: list[str] = field(default_factory=list)
     notification_ids: list[str] = field(default_factory=list)
     webhook_ids: list[str] = field(default_factory=list)
+    absence_ids: list[str] = field(default_factory=list)
+    correction_ids: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     api_key: str = ""
     bodies: dict[tuple[str, str], Any] = field(default_factory=dict)  # (METHOD, path template) → body
@@ -49,7 +51,8 @@ class World:
     @property
     def ids(self) -> list[str]:
         """Ids that are this tenant's alone (for rows without a tenant column)."""
-        return [*self.nips, *self.checkin_ids, *self.notification_ids, *self.webhook_ids]
+        return [*self.nips, *self.checkin_ids, *self.notification_ids, *self.webhook_ids, *self.absence_ids,
+                *self.correction_ids]
 
     @property
     def markers(self) -> set[str]:
@@ -145,6 +148,16 @@ class Seeder:
         w.checkin_ids.append((await self.call("checkin", "POST", "/v1/checkins", employee, json=report))["id"])
         w.names.append(f"Laporan kegiatan {tag}")
         w.bodies[("POST", "/v1/checkins/{checkin_id}/review")] = {"decision": "return", "note": f"Ulangi {tag}"}
+
+        # An absence (on later days, still requested: it excuses nothing) and a contested verdict of today.
+        absence = {"kind": "cuti", "start": str(w.today + timedelta(days=20)), "end": str(w.today + timedelta(days=21)),
+                   "reason": f"Cuti tahunan {tag}"}
+        w.absence_ids.append((await post("policy", "/v1/me/absences", "/v1/me/absences", absence, employee))["id"])
+        contested = {"local_date": str(w.today), "window_id": "lokasi", "contested": "late",
+                     "explanation": f"Sinyal hilang {tag}"}
+        w.correction_ids.append((await post("policy", "/v1/me/verdict-corrections", "/v1/me/verdict-corrections",
+                                            contested, employee))["id"])
+        w.names += [f"Cuti tahunan {tag}", f"Sinyal hilang {tag}"]
 
         # Roster from tomorrow (today's expectations stay as the letter says), notify, reporting.
         tomorrow = w.today + timedelta(days=1)

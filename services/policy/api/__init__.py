@@ -6,6 +6,8 @@
 - :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
 - :mod:`.privacy` — exact place coordinates for the tenant admin with a stated purpose, the access log;
 - :mod:`.corrections` — profile corrections: the employee asks, the tenant admin decides;
+- :mod:`.absences` — absences: the employee asks and cancels, the unit head and the BKD decide;
+- :mod:`.verdict_corrections` — contested verdicts: the employee asks, the unit head or the BKD decides;
 - :mod:`.me` — the employee's own places, access log and self-export;
 - :mod:`.retention` — the tenant's retention periods.
 
@@ -16,7 +18,19 @@ root includes, in this order (it fixes the order of the OpenAPI document).
 
 from fastapi import APIRouter
 
-from services.policy.api import corrections, directory, imports, letters, me, privacy, retention, rosters
+from services.policy.api import (
+    absences,
+    corrections,
+    directory,
+    imports,
+    letters,
+    me,
+    privacy,
+    retention,
+    rosters,
+    verdict_corrections,
+)
 
 ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, privacy.router,
-                            corrections.router, me.router, retention.router]
+                            corrections.router, absences.router, verdict_corrections.router, me.router,
+                            retention.router]

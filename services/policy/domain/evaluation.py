@@ -15,16 +15,21 @@ them in. This module decides:
   :mod:`services.contracts.rules.work_mode`'s). A check-in in no window is judged by
   its own kind. The window and lateness are still computed: ``window_id``
   is kept, ``late_minutes`` is 0;
-- the geofence against the allowed places (:mod:`.geofence`), whatever the status;
+- the geofence against the allowed places (:mod:`.geofence`), whatever the status, plus
+  the places allowed that day besides (an official trip's alternative place); the verdict
+  names the deciding place and its kind (``place_kind``);
 - suspicion reasons (:mod:`.suspicion`), whatever the status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.contracts.events import (
     CheckinEvaluated,
     CheckinReceived,
     EmployeeRecord,
+    Place,
     WorkMode,
 )
 from services.contracts.policy import PolicyContent, Sector
@@ -52,9 +57,11 @@ def evaluate(
     policy_version: int | None,
     calendar: TenantCalendar | None = None,
     absent: bool = False,
+    also_allowed: Sequence[Place] = (),
 ) -> CheckinEvaluated:
     """Evaluate ``checkin`` under ``content`` (the version in force at capture time), for a tenant
-    with ``calendar`` (None: the national one), of an employee excused that day when ``absent``."""
+    with ``calendar`` (None: the national one), of an employee excused that day when ``absent``,
+    who may also be at ``also_allowed`` that day."""
     day = local_day(checkin.captured_at, timezone)
     unit_id = employee.unit_id if employee is not None else checkin.unit_id
     match = classify(checkin.captured_at, checkin.kind, content.windows, timezone)
@@ -66,7 +73,7 @@ def evaluate(
                          mode=mode, absent=absent)
     fence = check_geofence(
         checkin.kind, checkin.location, employee.places if employee is not None else [],
-        needed.mode, day, content.geofence_radius_m,
+        needed.mode, day, content.geofence_radius_m, also_allowed,
     )
     reasons = suspicion_reasons(checkin, content, previous)
     return CheckinEvaluated(
@@ -83,6 +90,7 @@ def evaluate(
         geofence=fence.status,
         distance_m=fence.distance_m,
         nearest_place=fence.place_name,
+        place_kind=fence.place_kind,
         suspicious=bool(reasons),
         reasons=reasons,
         policy_number=policy_number,

@@ -5,7 +5,9 @@ shares and attendance), and only when the check-in carries coordinates; others a
 ``"not_checked"``. The allowed places depend on the day's work mode: the home
 places on a WFH day, the office places on a WFO day, all the employee's places
 when the mode is unknown. Places of kind ``"other"`` count only when the mode is
-unknown. With no allowed place valid that day the result is ``"not_checked"``.
+unknown; places allowed for the day besides (``also``: an official trip's alternative place)
+always count. With no allowed place valid that day the result is ``"not_checked"``. The
+result names the deciding place and its kind (home, office, other).
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from services.policy.domain.geo import nearest_place
 GEOFENCED_KINDS: frozenset[CheckinKind] = frozenset({CheckinKind.LOCATION, CheckinKind.ATTENDANCE})
 
 GeofenceStatus = Literal["inside", "outside", "not_checked"]
+PlaceKind = Literal["home", "office", "other"]
 
 _PLACE_KIND_FOR_MODE = {"wfh": "home", "wfo": "office"}
 
 
 class GeofenceResult(NamedTuple):
-    """Geofence status, distance in metres to the deciding place, and its name."""
+    """Geofence status, distance in metres to the deciding place, its name and kind."""
 
     status: GeofenceStatus
     distance_m: float | None = None
     place_name: str | None = None
+    place_kind: PlaceKind | None = None
 
 
 NOT_CHECKED = GeofenceResult("not_checked")
@@ -51,15 +55,16 @@ def check_geofence(
     mode: WorkMode | None,
     on: date,
     default_radius_m: float,
+    also: Sequence[Place] = (),
 ) -> GeofenceResult:
     """Inside/outside the nearest allowed place, or not checked (module docstring)."""
     if kind not in GEOFENCED_KINDS or location is None:
         return NOT_CHECKED
     match = nearest_place(
-        location.latitude, location.longitude, allowed_places(places, mode), on, default_radius_m
+        location.latitude, location.longitude, [*allowed_places(places, mode), *also], on, default_radius_m
     )
     if match is None:
         return NOT_CHECKED
     return GeofenceResult(
-        "inside" if match.inside else "outside", match.distance_m, match.place.name
+        "inside" if match.inside else "outside", match.distance_m, match.place.name, match.place.kind
     )
