@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.decisions import AbsenceUpdated
 from services.contracts.policy import AbsenceKind, PolicyContent
 from services.contracts.rules.absence import ABSENCE_NAMES, AbsenceStatus, length_days, needs_bkd
-from services.policy import day_requests, pages
+from services.policy import day_requests
 from services.policy.day_requests import actor_nip
 from services.policy.decision_schemas import (
     AbsenceIn,
@@ -38,7 +38,7 @@ from services.policy.domain import absences as rules
 from services.policy.domain.deciders import Refused
 from services.policy.privacy_schemas import DecisionIn
 from services.policy.store import Absence
-from services.runtime import errors, outbox
+from services.runtime import errors, outbox, pages
 from services.runtime.auth import Principal
 from services.runtime.self_export import row_record
 from services.runtime.service import ServiceRuntime

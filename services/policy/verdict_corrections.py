@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.decisions import CorrectionUpdated
 from services.contracts.rules.verdict_corrections import CorrectionStatus
-from services.policy import day_requests, pages
+from services.policy import day_requests
 from services.policy.day_requests import actor_nip
 from services.policy.decision_schemas import VerdictCorrectionIn, VerdictCorrectionOut, VerdictCorrectionPage, decided
 from services.policy.domain import verdict_corrections as rules
 from services.policy.domain.deciders import Refused
 from services.policy.privacy_schemas import DecisionIn
 from services.policy.store import VerdictCorrection
-from services.runtime import errors, outbox
+from services.runtime import errors, outbox, pages
 from services.runtime.auth import Principal
 from services.runtime.self_export import row_record
 from services.runtime.service import ServiceRuntime
