@@ -4,10 +4,12 @@
 - :mod:`.imports` — bulk CSV import of units and employees;
 - :mod:`.letters` — circular letters (Surat Edaran) and their versions;
 - :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
+- :mod:`.roster_jobs` — rosters of many units in one call (a job) and its progress;
 - :mod:`.privacy` — exact place coordinates for the tenant admin with a stated purpose, the access log;
 - :mod:`.corrections` — profile corrections: the employee asks, the tenant admin decides;
 - :mod:`.me` — the employee's own places, access log and self-export;
-- :mod:`.retention` — the tenant's retention periods.
+- :mod:`.retention` — the tenant's retention periods;
+- :mod:`.calendar` — the tenant's calendar and the holidays of a year.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -16,7 +18,19 @@ root includes, in this order (it fixes the order of the OpenAPI document).
 
 from fastapi import APIRouter
 
-from services.policy.api import corrections, directory, imports, letters, me, privacy, retention, rosters
+from services.policy.api import (
+    calendar,
+    corrections,
+    directory,
+    imports,
+    letters,
+    me,
+    privacy,
+    retention,
+    roster_jobs,
+    rosters,
+)
 
-ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, privacy.router,
-                            corrections.router, me.router, retention.router]
+ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, roster_jobs.router,
+                            privacy.router,
+                            corrections.router, me.router, retention.router, calendar.router]
