@@ -107,7 +107,7 @@ def test_the_contracts_calendar_refuses_a_day_added_twice_added_and_removed_or_t
         TenantCalendar.model_validate({"added": [day, day]})
     with pytest.raises(ValidationError, match="both added and removed"):
         TenantCalendar.model_validate({"added": [day], "removed": ["2026-10-22"]})
-    with pytest.raises(ValidationError, match="too_long|at most"):
+    with pytest.raises(ValidationError, match=r"too_long|at most"):
         TenantCalendar.model_validate({"removed": [str(date(2026, 1, 1) + timedelta(days=i))
                                                    for i in range(MAX_DAYS + 1)]})
     assert TenantCalendar.model_validate({"later": True}) == DEFAULT_CALENDAR, "a consumer ignores unknown fields"
