@@ -150,7 +150,7 @@ def path_candidates(name: str, schema: dict[str, Any], victim: World) -> list[st
         "day": [str(victim.today)], "date": [str(victim.today)], "month": [victim.today.strftime("%Y-%m")],
         "name": ["Rumah"], "notification_id": victim.notification_ids, "subscription_id": victim.webhook_ids,
         "webhook_id": victim.webhook_ids, "checkin_id": victim.checkin_ids, "id": victim.checkin_ids[:1],
-        "tenant": [victim.tenant], "tenant_id": [victim.tenant],
+        "tenant": [victim.tenant], "tenant_id": [victim.tenant], "job_id": victim.roster_job_ids,
     }
     if table.get(n):
         return table[n]
