@@ -2,11 +2,13 @@
 over three units writes the same roster rows and stages the same ``roster.published`` events as three
 single calls; progress shows units done of the total while a unit is still held; a unit the generation
 refuses is listed with its reason in both languages while the others complete; workers racing over one
-job (the service's own and two more) generate each unit exactly once."""
+job (the service's own and two more) generate each unit exactly once, and a unit whose transaction died
+is generated once afterwards."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -189,3 +191,37 @@ async def test_only_the_tenants_admin_starts_or_reads_a_job(policy: PolicyServic
     assert (await policy.client.get(path, headers=other)).status_code == 404
     assert (await policy.client.get("/v1/rosters/jobs/not-a-uuid", headers=admin)).status_code == 422
     assert (await finished(policy, admin, r.json()["id"]))["units_done"] == 1
+
+
+async def test_a_unit_whose_transaction_dies_is_generated_once_afterwards(policy: PolicyService, tenant: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies after generating a unit but before committing (here: counting it fails once) leaves
+    nothing behind: the unit stays pending and the next round generates it, exactly once."""
+    admin = await directory(policy, tenant)
+    crashes: list[uuid.UUID] = []
+    count = roster_jobs.count
+
+    async def dies_once(session: Any, job_id: uuid.UUID, **kwargs: Any) -> None:
+        if not crashes:
+            crashes.append(job_id)
+            raise RuntimeError("worker killed")
+        await count(session, job_id, **kwargs)
+
+    monkeypatch.setattr(roster_jobs, "count", dies_once)
+    async with policy.rt.sessions() as session, session.begin():
+        job = await roster_jobs.create(session, tenant=tenant, actor="admin", now=datetime.now(UTC),
+                                       body=RosterJobIn.model_validate({**SPAN, "unit_ids": UNITS}))
+
+    async def crashed() -> bool:  # the service's own worker may be the one that dies instead
+        with contextlib.suppress(RuntimeError):
+            await roster_jobs.run_one(policy.rt, datetime.now(UTC))
+        return bool(crashes)
+    await eventually(crashed, timeout=60)
+    final = await finished(policy, admin, str(job.id))
+    assert crashes == [job.id]
+    assert (final["status"], final["units_done"], final["units_failed"]) == ("done", 3, 0)
+    async with policy.rt.sessions() as session:
+        runs = (await session.execute(select(RosterRun.unit_id, func.count()).where(RosterRun.tenant == tenant)
+                                      .group_by(RosterRun.unit_id))).all()
+    assert sorted(runs) == [(u, 1) for u in UNITS]
+    assert sorted(e["revision"] for e in await policy.outbox(tenant, PUBLISHED)) == [1, 2, 3]
