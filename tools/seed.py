@@ -122,6 +122,13 @@ class Seeder:
     async def tenant(self, name: str, timezone: str, kind: str = "province") -> None:
         await self.call("PUT", "/v1/tenant", expect=(200,), json={"name": name, "kind": kind, "timezone": timezone})
 
+    async def calendar(self, *, national: bool = True, cuti_bersama: bool = True,
+                       added: Iterable[Mapping[str, Any]] = (), removed: Iterable[str] = ()) -> None:
+        """The tenant's calendar (``national=False, cuti_bersama=False``: a test that must use today's
+        date works on every weekday its letter lists)."""
+        await self.call("PUT", "/v1/tenant/calendar", expect=(200,), json={
+            "national": national, "cuti_bersama": cuti_bersama, "added": list(added), "removed": list(removed)})
+
     async def units(self, units: Mapping[str, Mapping[str, Any]]) -> None:
         """Units in the order given (a parent before its sub-units)."""
         for unit_id, body in units.items():

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.policy import api, backfill, handlers, retention, store
 from services.policy.domain import csv_import
 from services.policy.marks import EvaluatedMarks
+from services.policy.roster_jobs import RosterJobWorker
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
 from services.runtime.retention import schedule as schedule_retention
@@ -36,11 +37,14 @@ def build(settings: Settings | None = None, *,
     interval = scheduler_seconds or settings.policy_scheduler_seconds
     rt.loop("letter-scheduler", LetterScheduler(rt, interval).run)
     rt.loop("directory-backfill", partial(backfill.run, rt))
+    roster_jobs = RosterJobWorker(rt, interval)
+    rt.loop("roster-jobs", roster_jobs.run)
     job = schedule_retention(rt, store.Tenant.__table__, retention.reducers(rt))
     # CSV uploads: the route itself answers file_too_large above csv_import.MAX_BYTES; beyond the margin, this.
     rt.body_limits.allow("/v1/imports/", csv_import.MAX_BYTES + 2**20)
     app = rt.app(title="Hadir policy", description=DESCRIPTION)
     app.state.retention = job
+    app.state.roster_jobs = roster_jobs
     for router in api.ROUTERS:
         app.include_router(router)
     return app, rt

@@ -2,7 +2,7 @@
 that stages the verdicts: :mod:`.handlers`).
 
 Set-based: for a whole batch of check-ins it gathers the facts with one query per kind
-(tenant zones, employees, letter versions, the unit tree level by level, roster days,
+(tenant zones and calendars, employees, letter versions, the unit tree level by level, roster days,
 last fixes, absences), hands each check-in with its facts to the pure domain code
 (:func:`.domain.evaluation.evaluate`) in the batch's order, and writes the employees'
 last fixes with one statement. A day an absence excuses
@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.events import CheckinEvaluated, CheckinReceived, EmployeeRecord, Place, WorkMode
 from services.contracts.policy import AbsenceKind, PolicyContent, Sector, local_date
 from services.contracts.rules.absence import Span, excused_span
+from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.sectors import resolve
 from services.contracts.rules.versions import at_capture, until_as_known_at
 from services.policy.absences import excusing
 from services.policy.domain.evaluation import PreviousFix, evaluate
 from services.policy.letters import versions_between
-from services.policy.records import employee_record
+from services.policy.records import employee_record, tenant_calendar
 from services.policy.store import Absence, Employee, LastFix, PolicyVersion, RosterDay, Tenant, Unit
 from services.runtime import sql
 
@@ -45,6 +46,7 @@ class Facts:
     """What the batch's verdicts depend on, read once for the whole batch."""
 
     zones: dict[str, str] = field(default_factory=dict)
+    calendars: dict[str, TenantCalendar] = field(default_factory=dict)
     employees: dict[Key, EmployeeRecord] = field(default_factory=dict)
     versions: dict[str, list[PolicyVersion]] = field(default_factory=dict)
     units: dict[Key, Unit] = field(default_factory=dict)
@@ -120,6 +122,7 @@ async def judge_all(session: AsyncSession, batch: Sequence[tuple[str, CheckinRec
             policy_version=version.version if version else None,
             absent=absent,
             also_allowed=also_allowed,
+            calendar=facts.calendars.get(tenant),
         ))
         if event.location is not None and (previous is None or event.captured_at >= previous.captured_at):
             facts.fixes[who] = PreviousFix(event.captured_at, event.location.latitude, event.location.longitude)
@@ -134,8 +137,9 @@ async def gather(session: AsyncSession, batch: Sequence[tuple[str, CheckinReceiv
     facts = Facts()
     tenants = {tenant for tenant, _ in batch}
     people = list({(tenant, e.employee_id) for tenant, e in batch})
-    for zone in await session.scalars(select(Tenant).where(Tenant.id.in_(tenants))):
-        facts.zones[zone.id] = zone.timezone
+    for row in await session.scalars(select(Tenant).where(Tenant.id.in_(tenants))):
+        facts.zones[row.id] = row.timezone
+        facts.calendars[row.id] = tenant_calendar(row)
     for person in await session.scalars(select(Employee).where(tuple_(Employee.tenant, Employee.nip).in_(people))):
         facts.employees[(person.tenant, person.nip)] = employee_record(person)
     days = [(tenant, e.employee_id, local_date(e.captured_at, facts.zone(tenant))) for tenant, e in batch]

@@ -1,6 +1,9 @@
-"""Circular letters in the store: adding versions, publishing each when it takes
-effect, and finding the versions that may apply (rules: :mod:`.domain.letters` for
-making versions, :mod:`services.contracts.rules.versions` for which one applies).
+"""Circular letters in the store: adding versions, withdrawing a scheduled one,
+publishing each when it takes effect, and finding the versions that may apply
+(rules: :mod:`.domain.letters` for making, closing and withdrawing versions,
+:mod:`services.contracts.rules.versions` for which one applies). Every read that
+chooses a version (:func:`versions_between`) leaves withdrawn versions out; the
+history (:func:`versions_of`) keeps them.
 
 ``policy.updated`` is staged in the same transaction that sets the version's
 ``published_at``, either in the request that adds a version already due, or by
@@ -12,7 +15,7 @@ of instances publish each version exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -57,7 +60,8 @@ def to_out(row: PolicyVersion, timezone: str, now: datetime) -> PolicyVersionOut
         **event.model_dump(), declared_valid_until=row.declared_valid_until,
         published_at=_utc(row.published_at), superseded_by=row.superseded_by,
         superseded_at=_utc(row.superseded_at), status=rules.status(row, now, local_date(now, timezone)),
-        created_at=_utc(row.created_at), created_by=row.created_by,
+        created_at=_utc(row.created_at), created_by=row.created_by, withdrawn_at=_utc(row.withdrawn_at),
+        withdrawn_by=row.withdrawn_by, withdrawal_reason=row.withdrawal_reason,
     )
 
 
@@ -83,9 +87,10 @@ async def tenant_versions(session: AsyncSession, tenant: str, first: date, last:
 
 async def versions_between(session: AsyncSession, tenants: Collection[str], first: date,
                            last: date) -> list[PolicyVersion]:
-    """Every version of ``tenants`` that may concern a day in ``first..last`` (one query; a superset)."""
+    """Every version of ``tenants`` that may concern a day in ``first..last`` (one query; a superset),
+    withdrawn ones left out."""
     return list((await session.scalars(select(PolicyVersion).where(
-        PolicyVersion.tenant.in_(tenants),
+        PolicyVersion.tenant.in_(tenants), PolicyVersion.withdrawn_at.is_(None),
         PolicyVersion.valid_from <= last,
         or_(PolicyVersion.declared_valid_until.is_(None), PolicyVersion.declared_valid_until >= first),
     ))).all())
@@ -93,23 +98,20 @@ async def versions_between(session: AsyncSession, tenants: Collection[str], firs
 
 async def add_version(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, timezone: str, policy_id: str,
                       draft: Draft, actor: str, now: datetime) -> PolicyVersion:
-    """Add the next version of ``policy_id``, closing the previous one; publish it if already due."""
+    """Add the next version of ``policy_id``, closing the versions around it; publish it if already due."""
     versions = await versions_of(session, tenant, policy_id, lock=True)
-    latest = versions[-1] if versions else None
-    if latest is not None and draft.valid_from < latest.valid_from:
-        raise errors.invalid(("body", "valid_from"), errors.text("version_starts_too_early", version=latest.version,
-                                                                 valid_from=latest.valid_from))
+    floor = rules.floor(versions, now)
+    if floor is not None and draft.valid_from < floor.valid_from:
+        raise errors.invalid(("body", "valid_from"), errors.text("version_starts_too_early", version=floor.version,
+                                                                 valid_from=floor.valid_from))
     row = PolicyVersion(
-        tenant=tenant, policy_id=policy_id, version=(latest.version + 1) if latest else 1,
+        tenant=tenant, policy_id=policy_id, version=max((v.version for v in versions), default=0) + 1,
         number=draft.number, title=draft.title, signatory=draft.signatory, legal_basis=list(draft.legal_basis),
         valid_from=draft.valid_from, valid_until=draft.valid_until, declared_valid_until=draft.valid_until,
         effective_at=rules.effective_at(draft.valid_from, timezone, now), content=draft.content,
         created_at=now, created_by=actor,
     )
-    if latest is not None:
-        latest.valid_until = rules.closed_until(latest.valid_until, draft.valid_from)
-        latest.superseded_by = row.version
-        latest.superseded_at = row.effective_at
+    close([*versions, row])
     session.add(row)
     await session.flush()
     if row.effective_at <= now:
@@ -119,13 +121,50 @@ async def add_version(rt: ServiceRuntime, session: AsyncSession, *, tenant: str,
     return row
 
 
+def close(versions: Sequence[PolicyVersion]) -> list[PolicyVersion]:
+    """Set every live version's range as the others close it (:func:`.domain.letters.closures`);
+    the versions whose end changed."""
+    changed = []
+    ranges = rules.closures(versions)
+    for v in versions:
+        if v.version not in ranges:
+            continue
+        closure = ranges[v.version]
+        if v.valid_until != closure.valid_until:
+            changed.append(v)
+        v.valid_until, v.superseded_by, v.superseded_at = closure
+    return changed
+
+
+async def withdraw(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, timezone: str, policy_id: str,
+                   version: int, reason: str, actor: str, now: datetime) -> PolicyVersion:
+    """Withdraw scheduled ``version`` (who, when, why kept on it); the versions it closed take their ranges
+    back, and those already published are published again with it. 404 unknown, 409 not scheduled."""
+    versions = await versions_of(session, tenant, policy_id, lock=True)
+    row = next((v for v in versions if v.version == version), None)
+    if row is None:
+        raise errors.not_found(errors.text("circular_letter"))
+    if not rules.withdrawable(row, now):
+        raise errors.conflict("version_not_withdrawable", version=version,
+                              status=rules.status(row, now, local_date(now, timezone)))
+    row.withdrawn_at, row.withdrawn_by, row.withdrawal_reason = now, actor, reason
+    row.superseded_by = row.superseded_at = None
+    reopened = [v for v in close(versions) if v.published_at is not None]
+    await session.flush()
+    if reopened:
+        await outbox.stage_many(session, rt.outbox, [to_event(v, timezone) for v in reopened], tenant=tenant,
+                                source=rt.source)
+    return row
+
+
 async def publish_due(rt: ServiceRuntime, now: datetime, limit: int = 100) -> int:
     """Publish the versions whose moment has come and that are not published yet; returns how many."""
     published = 0
     async with rt.sessions() as session, session.begin():
         due = (await session.scalars(
             select(PolicyVersion)
-            .where(PolicyVersion.published_at.is_(None), PolicyVersion.effective_at <= now,
+            .where(PolicyVersion.published_at.is_(None), PolicyVersion.withdrawn_at.is_(None),
+                   PolicyVersion.effective_at <= now,
                    or_(PolicyVersion.valid_until.is_(None), PolicyVersion.valid_until >= PolicyVersion.valid_from))
             .order_by(PolicyVersion.effective_at, PolicyVersion.version)
             .limit(limit)
@@ -135,7 +174,8 @@ async def publish_due(rt: ServiceRuntime, now: datetime, limit: int = 100) -> in
             claimed = await session.execute(
                 update(PolicyVersion)
                 .where(PolicyVersion.tenant == row.tenant, PolicyVersion.policy_id == row.policy_id,
-                       PolicyVersion.version == row.version, PolicyVersion.published_at.is_(None))
+                       PolicyVersion.version == row.version, PolicyVersion.published_at.is_(None),
+                       PolicyVersion.withdrawn_at.is_(None))
                 .values(published_at=now)
                 .execution_options(synchronize_session=False)
             )

@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from services.contracts.events import EmployeeProfile, EmployeeRecord, Place, TenantRecord, UnitRecord
+from services.contracts.rules.calendar import DEFAULT_CALENDAR, TenantCalendar
 from services.contracts.rules.retention import RetentionPeriods
 from services.policy.store import Employee, Tenant, Unit
 
 
 def tenant_record(row: Tenant) -> TenantRecord:
     return TenantRecord(id=row.id, name=row.name, kind=row.kind, timezone=row.timezone,  # type: ignore[arg-type]
-                        retention=RetentionPeriods.model_validate(row.retention) if row.retention else None)
+                        retention=RetentionPeriods.model_validate(row.retention) if row.retention else None,
+                        calendar=TenantCalendar.model_validate(row.calendar) if row.calendar else None)
+
+
+def tenant_calendar(row: Tenant | None) -> TenantCalendar:
+    """The tenant's calendar in force: its own, else the national one (:data:`DEFAULT_CALENDAR`)."""
+    return TenantCalendar.model_validate(row.calendar) if row is not None and row.calendar else DEFAULT_CALENDAR
 
 
 def unit_record(row: Unit) -> UnitRecord:

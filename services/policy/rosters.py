@@ -2,7 +2,8 @@
 audited override of one day, and reading them back.
 
 The rules of each day come from the letter that applies to it with everything
-known now (``contracts.rules.versions.for_day``): working days and holidays, the
+known now (``contracts.rules.versions.for_day``): working days (the letter's week and
+holidays with the tenant's calendar, ``contracts.rules.calendar.is_working_day``), the
 unit's sector (``contracts.rules.sectors``, the letter's mapping first) and so its
 quota (``contracts.rules.quota``), and the exemptions (``contracts.rules.work_mode``).
 WFO days already given this month before the range are the rotation's history,
@@ -30,9 +31,18 @@ from services.contracts.rules.quota import quota_pct, required_in_office
 from services.contracts.rules.work_mode import is_exempt
 from services.policy import letters
 from services.policy.domain import rostering
-from services.policy.records import employee_record
+from services.policy.records import employee_record, tenant_calendar
 from services.policy.schemas import OverrideOut, RosterDayOut, RosterOut
-from services.policy.store import Employee, PolicyVersion, RosterDay, RosterOverride, RosterRevision, RosterRun, Unit
+from services.policy.store import (
+    Employee,
+    PolicyVersion,
+    RosterDay,
+    RosterOverride,
+    RosterRevision,
+    RosterRun,
+    Tenant,
+    Unit,
+)
 from services.runtime import errors, outbox, sql
 from services.runtime.service import ServiceRuntime
 
@@ -93,13 +103,14 @@ async def generate(rt: ServiceRuntime, session: AsyncSession, *, tenant: str, un
     ).order_by(Employee.nip))).all()
     records = [employee_record(e) for e in employees]
     day_rules = await unit_rules(session, tenant, unit_id, start, end)
+    calendar = tenant_calendar(await session.get(Tenant, tenant))
     plans: list[rostering.DayRule] = []
     policies: dict[date, DayPolicy] = {}
     for day in _days(start, end):
         policy = day_rules.on(day)
         if policy is None:
             raise errors.conflict("no_letter_on_day", day=day)
-        if not is_working_day(day, policy.content, None):
+        if not is_working_day(day, policy.content, calendar):
             continue
         exempt = frozenset(r.nip for r in records if is_exempt(r, unit_id, policy.content))
         plans.append(rostering.DayRule(day, policy.quota_pct, exempt))

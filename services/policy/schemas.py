@@ -200,6 +200,15 @@ class PolicyVersionOut(PolicyUpdated):
     status: VersionStatus
     created_at: AwareDatetime
     created_by: str = ""
+    withdrawn_at: AwareDatetime | None = Field(default=None, description="when it was withdrawn (never published)")
+    withdrawn_by: str | None = None
+    withdrawal_reason: str | None = None
+
+
+class WithdrawIn(_In):
+    """Why a scheduled version is withdrawn (kept on the version: the audit of who, when and why)."""
+
+    reason: Annotated[str, statement(5)] = Field(max_length=500, examples=["Perpanjangan dibatalkan Sekda"])
 
 
 # --- need to know ------------------------------------------------------------------

@@ -25,6 +25,7 @@ class Tenant(Base):
     kind: Mapped[str] = mapped_column(String(20))
     timezone: Mapped[str] = mapped_column(String(64))
     retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
+    calendar: Mapped[dict | None] = mapped_column(JSON)  # TenantCalendar; NULL: DEFAULT_CALENDAR (national)
 
 
 class Unit(Base):
@@ -74,6 +75,8 @@ class PolicyVersion(Base):
         Index("ix_policy_versions_due", "effective_at",
               postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
     )
+    # A withdrawn version (``withdrawn_at`` set) was never published and never will be; it stays in the
+    # history, and every read that chooses a version leaves it out (:mod:`.letters`).
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     policy_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -92,6 +95,9 @@ class PolicyVersion(Base):
     superseded_by: Mapped[int | None] = mapped_column(Integer)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200), default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # withdrawn before it took effect
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class LastFix(Base):
@@ -181,6 +187,49 @@ class RosterRevision(Base):
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
 
+
+
+class RosterJob(Base):
+    """One bulk roster generation: a date range over several units of a tenant (:mod:`.roster_jobs`).
+
+    ``units_done`` counts units finished (generated or failed), ``units_failed`` those that failed;
+    both rise in the transaction that finishes the unit, and the one that finishes the last unit
+    sets ``status`` and ``finished_at``."""
+
+    __tablename__ = "roster_jobs"
+    __table_args__ = (Index("ix_roster_jobs_tenant", "tenant", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    replace_overrides: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_ids: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  # queued | running | done | failed
+    units_total: Mapped[int] = mapped_column(Integer)
+    units_done: Mapped[int] = mapped_column(Integer, default=0)
+    units_failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RosterJobUnit(Base):
+    """One unit of a bulk roster job: pending until a worker generates it (or records why it could not)
+    in one transaction, so a unit finished is never redone and a crash leaves it pending."""
+
+    __tablename__ = "roster_job_units"
+    __table_args__ = (Index("ix_roster_job_units_pending", "job_id",
+                            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))  # pending | done | failed
+    changed: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[dict | None] = mapped_column(JSON)  # {"type", "id", "en"}: why it failed, in both languages
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LocationRead(Base):

@@ -193,11 +193,23 @@ def detail(*errors: FieldError) -> list[dict[str, Any]]:
 # --- raising -----------------------------------------------------------------------------
 
 
+class Refusal(HTTPException):
+    """The HTTP error :func:`error` raises: it also keeps its ``kind`` and its message in both languages,
+    for work that reports a refusal outside the request that would have chosen one (a job's per-item
+    errors)."""
+
+    def __init__(self, status_code: int, kind: str, message: Text, loc: Sequence[str | int],
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail(make(loc, kind, message)), headers=headers)
+        self.kind = kind
+        self.message = message
+
+
 def error(status_code: int, kind: str, message: Message | None = None, loc: Sequence[str | int] = (),
           headers: dict[str, str] | None = None, **ctx: Any) -> HTTPException:
     """An HTTP error of one item; its message is the table's ``kind`` unless given."""
     chosen = message if message is not None else text(kind, **ctx)
-    return HTTPException(status_code, detail(make(loc, kind, chosen)), headers=headers)
+    return Refusal(status_code, kind, pair(chosen), loc, headers=headers)
 
 
 def unprocessable(*errors: FieldError) -> HTTPException:

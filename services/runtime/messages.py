@@ -126,9 +126,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "employee": ("Pegawai", "employee"),
     "notification": ("Notifikasi", "notification"),
     "subscription": ("Langganan", "subscription"),
+    "roster_job": ("Pekerjaan pembuatan jadwal", "roster job"),
     "roster_entry": ("Jadwal {nip} pada {day}", "roster entry of {nip} on {day}"),
     "version_starts_too_early": ("Versi baru tidak boleh mulai sebelum versi {version} ({valid_from})",
                                  "a new version cannot start before version {version} ({valid_from})"),
+    "version_not_withdrawable": ("Versi {version} tidak dapat ditarik karena berstatus {status}; hanya versi "
+                                 "terjadwal yang belum berlaku yang dapat ditarik",
+                                 "version {version} cannot be withdrawn: it is {status}; only a scheduled version "
+                                 "not yet in effect can be"),
     "overrides_in_the_way": ("{count} hari telah diubah kepala unit (mis. {nip} pada {day}); kirim "
                              "replace_overrides=true untuk membuat ulang",
                              "{count} day(s) were overridden by the unit head (e.g. {nip} on {day}); send "

@@ -79,8 +79,14 @@ def nip_for(i: int, *, born: date = date(1975, 1, 1), gender: int = 1) -> str:
     return f"{birth:%Y%m%d}{birth.year + 25:04d}{(i % 12) + 1:02d}{gender}{i % 999 + 1:03d}"
 
 
-async def setup_tenant(svc: PolicyService, tenant: str, tz: str = "Asia/Jakarta") -> dict[str, str]:
-    """Create ``tenant`` through the shared seeding client; returns its administrator's headers."""
+async def setup_tenant(svc: PolicyService, tenant: str, tz: str = "Asia/Jakarta", *,
+                       national_days: bool = True) -> dict[str, str]:
+    """Create ``tenant`` through the shared seeding client; returns its administrator's headers.
+    ``national_days=False``: a calendar without national days and cuti bersama, for tests whose days
+    come from today's date (every weekday the letter lists is then a working day)."""
     admin = svc.tokens.admin(tenant)
-    await Seeder(svc.client, str(svc.client.base_url), admin).tenant("Pemerintah Provinsi Uji", tz)
+    seeder = Seeder(svc.client, str(svc.client.base_url), admin)
+    await seeder.tenant("Pemerintah Provinsi Uji", tz)
+    if not national_days:
+        await seeder.calendar(national=False, cuti_bersama=False)
     return admin

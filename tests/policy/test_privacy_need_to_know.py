@@ -25,7 +25,7 @@ OWN = ("/v1/me/places", "/v1/me/export")  # the employee's own coordinates
 
 
 async def world(policy: PolicyService, tenant: str) -> tuple[People, dict[str, str]]:
-    """The seeded people, a letter and a roster, a correction and a logged read; the path values."""
+    """The seeded people, a letter, a roster and a roster job, a correction and a logged read; the path values."""
     people = await seed_people(policy, tenant)
     today = date.today()
     letter = await seed.Seeder(policy.client, str(policy.client.base_url), people.admin).letter(seed.letter(
@@ -34,6 +34,9 @@ async def world(policy: PolicyService, tenant: str) -> tuple[People, dict[str, s
     r = await policy.client.post("/v1/units/bkd/rosters", headers=people.admin,
                                  json={"start": str(today), "end": str(today + timedelta(days=6))})
     assert r.status_code == 200, r.text
+    job = await policy.client.post("/v1/rosters/generate", headers=people.admin,
+                                   json={"start": str(today), "end": str(today + timedelta(days=6))})
+    assert job.status_code == 202, job.text
     r = await policy.client.post("/v1/me/profile-corrections", headers=people.staff,
                                  json={"field": "position", "value": "Analis SDM Ahli Muda", "reason": "SK baru"})
     assert r.status_code == 201, r.text
@@ -49,7 +52,7 @@ async def world(policy: PolicyService, tenant: str) -> tuple[People, dict[str, s
     values = {"nip": people.staff_nip, "unit_id": "bkd", "policy_id": letter["policy_id"], "version": "1",
               "name": "Rumah", "start": str(today),
               "end": str(today + timedelta(days=6)), "date": str(today), "day": str(today), "purpose": PURPOSE,
-              "absence_id": absence_id}
+              "absence_id": absence_id, "job_id": job.json()["id"]}
     return people, values
 
 

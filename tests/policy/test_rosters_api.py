@@ -49,7 +49,7 @@ def is_exempt(i: int) -> bool:
 
 
 async def build_directory(policy: PolicyService, tenant: str) -> tuple[dict[str, str], dict[str, list[str]]]:
-    admin = await setup_tenant(policy, tenant)
+    admin = await setup_tenant(policy, tenant, national_days=False)  # next month's days: no national holiday
     units = ["kode,nama,jenis,induk,sektor"]
     units += [f"{d},Perangkat Daerah {d},dinas,,{OWN_SECTOR.get(d, '')}" for d in DEPARTMENTS]
     units += [f"{u},UPT {u},upt,{u.replace('upt-', 'opd-')}," for u in UPTS]
@@ -157,8 +157,9 @@ class Week:
 
 
 async def bkd_with_a_letter(policy: PolicyService, tenant: str) -> tuple[dict[str, str], date]:
-    """Unit ``bkd`` and a letter in force since a week before next Monday: admin headers, that Monday."""
-    admin = await setup_tenant(policy, tenant)
+    """Unit ``bkd`` and a letter in force since a week before next Monday: admin headers, that Monday
+    (a working day whatever the date: the tenant's calendar has no national days)."""
+    admin = await setup_tenant(policy, tenant, national_days=False)
     await policy.client.put("/v1/units/bkd", headers=admin, json={"name": "BKD"})  # non-essential: 25 %
     monday = datetime.now(UTC).date() + timedelta(days=7 - datetime.now(UTC).date().weekday())
     r = await policy.client.post("/v1/policies", headers=admin, json={

@@ -1,7 +1,8 @@
 """Tenants with data in the running suite, made through the public APIs as their users would.
 
-``seed`` gives a tenant a directory (two units, two employees with home places), a circular
-letter, a check-in, a roster, notify preferences and settings, a webhook subscription and
+``seed`` gives a tenant a directory (two units, two employees with home places), a calendar
+without national days (today is a working day whatever the date) and with a regional day, a circular
+letter, a check-in, a roster and a bulk roster job, notify preferences and settings, a webhook subscription and
 reporting score weights; with ``overdue=True`` the letter's window closes a few seconds
 later, so the second employee becomes overdue and notify records notifications (on the log
 channel and to the webhook), and the unit head verifies the day. Every name of the tenant
@@ -44,6 +45,7 @@ class World:
     webhook_ids: list[str] = field(default_factory=list)
     absence_ids: list[str] = field(default_factory=list)
     correction_ids: list[str] = field(default_factory=list)
+    roster_job_ids: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     api_key: str = ""
     bodies: dict[tuple[str, str], Any] = field(default_factory=dict)  # (METHOD, path template) → body
@@ -52,7 +54,7 @@ class World:
     def ids(self) -> list[str]:
         """Ids that are this tenant's alone (for rows without a tenant column)."""
         return [*self.nips, *self.checkin_ids, *self.notification_ids, *self.webhook_ids, *self.absence_ids,
-                *self.correction_ids]
+                *self.correction_ids, *self.roster_job_ids]
 
     @property
     def markers(self) -> set[str]:
@@ -99,6 +101,11 @@ class Seeder:
 
         tenant_name = f"Pemerintah Kota {tag}"
         await put("policy", "/v1/tenant", "/v1/tenant", {"name": tenant_name, "kind": "city", "timezone": tz})
+        # Today is a working day whatever the date (no national days), and a regional day of its own.
+        await put("policy", "/v1/tenant/calendar", "/v1/tenant/calendar", {
+            "national": False, "cuti_bersama": False, "removed": [],
+            "added": [{"date": str(w.today + timedelta(days=200)), "name": f"Hari Jadi {tag}"}]})
+        w.names.append(f"Hari Jadi {tag}")
         await put("policy", "/v1/units/{unit_id}", f"/v1/units/{w.units[0]}", seed.unit(f"Dinas {tag}"))
         await put("policy", "/v1/units/{unit_id}", f"/v1/units/{w.units[1]}",
                   seed.unit(f"UPT {tag}", None, kind="upt", parent_id=w.units[0]))
@@ -163,6 +170,10 @@ class Seeder:
         tomorrow = w.today + timedelta(days=1)
         await post("policy", "/v1/units/{unit_id}/rosters", f"/v1/units/{w.units[0]}/rosters",
                    {"start": str(tomorrow), "end": str(tomorrow + timedelta(days=6))}, headers=head)
+        generate = {"start": str(tomorrow), "end": str(tomorrow + timedelta(days=6)), "unit_ids": [w.units[0]]}
+        w.bodies[("POST", "/v1/rosters/generate")] = generate
+        job = await self.call("policy", "POST", "/v1/rosters/generate", admin, expect=(202,), json=generate)
+        w.roster_job_ids.append(job["id"])
         w.bodies[("PUT", "/v1/units/{unit_id}/rosters/{day}/{nip}")] = {"mode": "wfo", "reason": f"Piket {tag}"}
         await put("notify", "/v1/settings", "/v1/settings",
                   {"quiet_hours": None, "escalate_daily": 0, "escalate_weekly": 0})

@@ -4,12 +4,14 @@
 - :mod:`.imports` — bulk CSV import of units and employees;
 - :mod:`.letters` — circular letters (Surat Edaran) and their versions;
 - :mod:`.rosters` — WFO/WFH rosters, overrides and their audit;
+- :mod:`.roster_jobs` — rosters of many units in one call (a job) and its progress;
 - :mod:`.privacy` — exact place coordinates for the tenant admin with a stated purpose, the access log;
 - :mod:`.corrections` — profile corrections: the employee asks, the tenant admin decides;
 - :mod:`.absences` — absences: the employee asks and cancels, the unit head and the BKD decide;
 - :mod:`.verdict_corrections` — contested verdicts: the employee asks, the unit head or the BKD decides;
 - :mod:`.me` — the employee's own places, access log and self-export;
-- :mod:`.retention` — the tenant's retention periods.
+- :mod:`.retention` — the tenant's retention periods;
+- :mod:`.calendar` — the tenant's calendar and the holidays of a year.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -20,6 +22,7 @@ from fastapi import APIRouter
 
 from services.policy.api import (
     absences,
+    calendar,
     corrections,
     directory,
     imports,
@@ -27,10 +30,11 @@ from services.policy.api import (
     me,
     privacy,
     retention,
+    roster_jobs,
     rosters,
     verdict_corrections,
 )
 
-ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, privacy.router,
-                            corrections.router, absences.router, verdict_corrections.router, me.router,
-                            retention.router]
+ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, roster_jobs.router,
+                            privacy.router, corrections.router, absences.router, verdict_corrections.router,
+                            me.router, retention.router, calendar.router]

@@ -78,7 +78,8 @@ async def put_tenant(rt: Runtime, body: TenantIn, principal: Admin) -> TenantRec
     async with rt.sessions() as session, session.begin():
         row = await session.get(Tenant, tenant)
         before = tenant_record(row) if row else None
-        record = TenantRecord(id=tenant, **body.model_dump(), retention=before.retention if before else None)
+        record = TenantRecord(id=tenant, **body.model_dump(), retention=before.retention if before else None,
+                              calendar=before.calendar if before else None)
         if record != before:
             await session.merge(Tenant(id=tenant, **body.model_dump()))
             await publishing.stage_tenant(rt, session, record)

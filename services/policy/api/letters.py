@@ -2,9 +2,11 @@
 
 Nothing is overwritten: an amendment or an extension is a new version that
 closes the previous one the day before it starts (rules: ``domain/letters.py``;
-which version applies: ``contracts/rules/versions.py``).
-A version whose day has come is published (``policy.updated``) at once; one dated
-in the future is published by the scheduler when its day comes.
+which version applies: ``contracts/rules/versions.py``). The version in force can
+be amended while a later version is scheduled: the amendment applies until the
+scheduled one starts. A scheduled version can be withdrawn (audited) before it
+takes effect. A version whose day has come is published (``policy.updated``) at
+once; one dated in the future is published by the scheduler when its day comes.
 """
 
 
@@ -19,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.policy import local_date
 from services.contracts.rules.versions import for_day
 from services.policy import letters
+from services.policy.domain import letters as rules
 from services.policy.letters import Draft
-from services.policy.schemas import ExtensionIn, PolicyIn, PolicyVersionOut
+from services.policy.schemas import ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -93,8 +96,10 @@ async def list_policies(rt: Runtime, principal: Reader) -> list[PolicyVersionOut
         zone = await zone_of(session, tenant)
         rows = (await session.scalars(select(PolicyVersion).where(PolicyVersion.tenant == tenant)
                                       .order_by(PolicyVersion.policy_id, PolicyVersion.version))).all()
-    latest = {r.policy_id: r for r in rows}
-    return [letters.to_out(r, zone, now) for r in latest.values()]
+    by_letter: dict[str, list[PolicyVersion]] = {}
+    for r in rows:
+        by_letter.setdefault(r.policy_id, []).append(r)
+    return [letters.to_out(rules.latest(vs), zone, now) for vs in by_letter.values()]
 
 
 @router.get("/in-force", response_model=PolicyVersionOut, summary="The version that applies on a day",
@@ -113,7 +118,8 @@ async def in_force(rt: Runtime, principal: Reader,
     return letters.to_out(version, zone, now)
 
 
-@router.get("/{policy_id}", response_model=PolicyVersionOut, summary="A letter's latest version")
+@router.get("/{policy_id}", response_model=PolicyVersionOut, summary="A letter's latest version",
+            description="The version that comes last by its start (withdrawn versions left out).")
 async def get_policy(rt: Runtime, policy_id: PolicyPath, principal: Reader) -> PolicyVersionOut:
     tenant = principal.require_tenant()
     async with rt.sessions() as session:
@@ -121,13 +127,15 @@ async def get_policy(rt: Runtime, policy_id: PolicyPath, principal: Reader) -> P
         versions = await letters.versions_of(session, tenant, policy_id)
     if not versions:
         raise no_letter()
-    return letters.to_out(versions[-1], zone, datetime.now(UTC))
+    return letters.to_out(rules.latest(versions), zone, datetime.now(UTC))
 
 
 @router.post("/{policy_id}/versions", status_code=status.HTTP_201_CREATED, response_model=PolicyVersionOut,
              summary="Amend a letter: a new version that closes the previous one",
-             description="The previous version ends the day before `valid_from`; it keeps its signed end in "
-                         "`declared_valid_until`. `valid_from` may not precede the previous version's.")
+             description="The version before it ends the day before `valid_from`; it keeps its signed end in "
+                         "`declared_valid_until`. `valid_from` may not precede the start of the last version that "
+                         "took effect (422). It may precede a scheduled version: that one still takes effect on "
+                         "its own date, and the new version applies until the day before.")
 async def amend_policy(rt: Runtime, policy_id: PolicyPath, body: PolicyIn, principal: Admin) -> PolicyVersionOut:
     return await add(rt, principal.require_tenant(), policy_id, draft_of(body), principal.subject, new=False)
 
@@ -143,7 +151,7 @@ async def extend_policy(rt: Runtime, policy_id: PolicyPath, body: ExtensionIn,
         versions = await letters.versions_of(session, tenant, policy_id)
     if not versions:
         raise no_letter()
-    latest = versions[-1]
+    latest = rules.latest(versions)
     start = body.valid_from
     if start is None:
         if latest.valid_until is None:
@@ -184,3 +192,24 @@ async def get_version(rt: Runtime, policy_id: PolicyPath, version: VersionPath,
         raise no_letter()
     return letters.to_out(row, zone, datetime.now(UTC))
 
+
+
+@router.post("/{policy_id}/versions/{version}/withdraw", response_model=PolicyVersionOut,
+             summary="Withdraw a scheduled version before it takes effect (audited)",
+             description="Only a version not yet in effect (status `scheduled`) can be withdrawn; 409 for one "
+                         "in force, past, void or withdrawn already. It stays in the history with who withdrew "
+                         "it, when and why, and is never published. The versions it closed take their ranges "
+                         "back; one already published is published again (`policy.updated`) with its range.",
+             responses={404: {"description": "no such letter or version"},
+                        409: {"description": "the version is not scheduled"}})
+async def withdraw_version(rt: Runtime, policy_id: PolicyPath, version: VersionPath, body: WithdrawIn,
+                           principal: Admin) -> PolicyVersionOut:
+    tenant = principal.require_tenant()
+    now = datetime.now(UTC)
+    async with rt.sessions() as session, session.begin():
+        zone = await zone_of(session, tenant)
+        row = await letters.withdraw(rt, session, tenant=tenant, timezone=zone, policy_id=policy_id,
+                                     version=version, reason=body.reason, actor=principal.subject, now=now)
+        out = letters.to_out(row, zone, now)
+    rt.wake_relay()
+    return out

@@ -9,31 +9,46 @@ what only the policy service, which issues versions, decides:
   ``valid_from`` (tenant zone), or when it is issued if that day has come already:
   ``effective_at = max(issued_at, midnight of valid_from)``. ``policy.updated``
   is published at that moment, not before.
-- **Order.** A new version may not start before the version it follows:
-  ``new.valid_from >= previous.valid_from``.
-- **Closing.** A new version closes the previous one the day before it starts:
-  ``previous.valid_until = min(previous.valid_until, new.valid_from - 1 day)``.
-  The end the previous version was signed with stays in ``declared_valid_until``;
-  ``superseded_at`` records when the closing took effect (the new version's
+- **Order.** A new version may not start before the last version that has taken
+  effect (:func:`floor`): what applied is never rewritten. It may start before a
+  *scheduled* version (one dated later, not yet in effect): amending the version in
+  force while an extension waits. The scheduled version still takes effect on its
+  own date; the amendment applies from its own start until the day before.
+- **Closing.** The live (not withdrawn) versions of a letter, ordered by
+  ``(valid_from, version)``, each end the day before the next one starts:
+  ``valid_until = min(declared_valid_until, next.valid_from - 1 day)``
+  (:func:`closures`). The end a version was signed with stays in
+  ``declared_valid_until``; ``superseded_by`` names the next version and
+  ``superseded_at`` is when the closing took effect (the next version's
   ``effective_at``), so that :func:`~services.contracts.rules.versions.until_as_known_at`
-  can tell the range as it stood at any instant. A version replaced before its
-  first day ends before it starts: it is *void* and never takes effect.
-- **Status.** Void; else *scheduled* until it is published and its moment has come;
-  then *in force* until its last day has passed, after which it is *superseded*
-  (a later version closed it) or *expired*.
+  can tell the range as it stood at any instant. Appending a version closes only
+  the one before it, as it always did; a version inserted before a scheduled one
+  is closed by it from the start. A version replaced before its first day ends
+  before it starts: it is *void* and never takes effect.
+- **Withdrawal.** A scheduled version (not published, its moment still ahead) may
+  be withdrawn (:func:`withdrawable`): it stays in the history with who, when and
+  why, is never published, and leaves the closing: the versions it closed take
+  their ranges back from the versions that remain (:func:`closures` again).
+  Consumers learn of a version only when it takes effect (``policy.updated``), so
+  they never hold a withdrawn one; a published version whose range grows back is
+  published again with it.
+- **Status.** Withdrawn; void; else *scheduled* until it is published and its
+  moment has come; then *in force* until its last day has passed, after which it
+  is *superseded* (a later version closed it) or *expired*.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from services.contracts.rules.versions import Dated
+from services.contracts.rules.versions import Dated, aware
 
 _DAY = timedelta(days=1)
 
-VersionStatus = Literal["scheduled", "in_force", "superseded", "expired", "void"]
+VersionStatus = Literal["scheduled", "in_force", "superseded", "expired", "void", "withdrawn"]
 
 
 class Issued(Dated, Protocol):
@@ -43,6 +58,24 @@ class Issued(Dated, Protocol):
     def published_at(self) -> datetime | None: ...
     @property
     def superseded_by(self) -> int | None: ...
+    @property
+    def withdrawn_at(self) -> datetime | None: ...
+
+
+class Closable(Issued, Protocol):
+    @property
+    def declared_valid_until(self) -> date | None: ...
+
+
+C = TypeVar("C", bound=Closable)
+
+
+class Closure(NamedTuple):
+    """A version's range as the versions after it close it."""
+
+    valid_until: date | None
+    superseded_by: int | None
+    superseded_at: datetime | None
 
 
 def local_midnight(day: date, tz: str) -> datetime:
@@ -66,8 +99,42 @@ def is_void(v: Dated) -> bool:
     return v.valid_until is not None and v.valid_until < v.valid_from
 
 
+def live(versions: Sequence[C]) -> list[C]:
+    """The versions not withdrawn, in the order that closes them: ``(valid_from, version)``."""
+    return sorted((v for v in versions if v.withdrawn_at is None), key=lambda v: (v.valid_from, v.version))
+
+
+def closures(versions: Sequence[Closable]) -> dict[int, Closure]:
+    """Each live version's range, by number (module docstring, *Closing*)."""
+    order = live(versions)
+    found: dict[int, Closure] = {}
+    for v, after in zip(order, [*order[1:], None], strict=True):
+        found[v.version] = (Closure(v.declared_valid_until, None, None) if after is None else
+                            Closure(closed_until(v.declared_valid_until, after.valid_from), after.version,
+                                    after.effective_at))
+    return found
+
+
+def latest(versions: Sequence[C]) -> C:
+    """The live version that comes last, else (every one withdrawn) the highest number; ``versions`` not empty."""
+    order = live(versions)
+    return order[-1] if order else max(versions, key=lambda v: v.version)
+
+
+def floor(versions: Sequence[C], now: datetime) -> C | None:
+    """The version a new one may not start before: the last live, non-void one that took effect by ``now``."""
+    return next((v for v in reversed(live(versions)) if not is_void(v) and aware(v.effective_at) <= now), None)
+
+
+def withdrawable(v: Issued, now: datetime) -> bool:
+    """Whether ``v`` may still be withdrawn: not void, not withdrawn, never published, its moment ahead."""
+    return v.withdrawn_at is None and not is_void(v) and v.published_at is None and aware(v.effective_at) > now
+
+
 def status(v: Issued, now: datetime, today: date) -> VersionStatus:
     """Where a version stands at ``now`` (``today``: that instant's day in the tenant's zone)."""
+    if v.withdrawn_at is not None:
+        return "withdrawn"
     if is_void(v):
         return "void"
     if v.published_at is None or v.effective_at > now:

@@ -17,7 +17,7 @@ history the spread of *totals* never grows beyond ``max(1, spread before)``.
 Days are processed in calendar order and members in id order, so the result does
 not depend on the order of the inputs. The days given are taken to be working
 days; filtering weekends and holidays is the caller's job
-(``PolicyContent.is_working_day``). Overrides by a unit head are applied by the
+(``contracts.rules.calendar.is_working_day``). Overrides by a unit head are applied by the
 service on top of the built roster.
 """
 
