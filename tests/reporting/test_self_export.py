@@ -37,7 +37,8 @@ SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "ve
 # What a unit head gets from each GET route. A route missing here fails the test: decide what a
 # unit head may read there before adding it.
 HEAD_GETS = {
-    "/v1/reports/daily": 200, "/v1/reports/daily/export": 200, "/v1/reports/overdue": 200,
+    "/v1/reports/daily": 200, "/v1/reports/daily/rows": 200, "/v1/reports/daily/export": 200,
+    "/v1/reports/overdue": 200,
     "/v1/reports/monthly": 200, "/v1/reports/monthly/export": 200, "/v1/reports/score-weights": 200,
     "/v1/reports/verifications": 200, "/v1/reports/audit": 403, "/v1/reports/national": 403,
     "/v1/me/export": 200, "/dashboard/api/context": 200, "/dashboard/api/trend": 200,

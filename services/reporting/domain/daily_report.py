@@ -88,19 +88,21 @@ class DayFacts:
     working_day: bool
     windows: Sequence[DayWindow]
     finalized: set[str]  # ids of the windows closed (their rows are in the ledger)
-    ledger_counts: Iterable[tuple[str, str, str, int, int | None, int | None]]  # window, unit, status, n, out, sus
+    # window, unit, status, n, outside, suspicious, corrected
+    ledger_counts: Iterable[tuple[str, str, str, int, int | None, int | None, int | None]]
     live_rows: Sequence[LedgerRow]  # rows of windows not closed yet
     office: Mapping[str, InOffice]
     sectors_of: Mapping[str, str]
     units: Mapping[str, UnitInfo]
     sign_offs: Mapping[str, SignOff] = field(default_factory=dict)
     forced: set[str] = field(default_factory=set)  # ids of the windows whose closure was forced
+    revised: Mapping[str, datetime] = field(default_factory=dict)  # unit → a row last changed after closing
 
 
 def build(f: DayFacts) -> DailyReport:
     counts: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    for window_id, unit_id, status, n, outside, suspicious in f.ledger_counts:
-        counts[(window_id, unit_id)].add_group(status, n, outside, suspicious)
+    for window_id, unit_id, status, n, outside, suspicious, corrected in f.ledger_counts:
+        counts[(window_id, unit_id)].add_group(status, n, outside, suspicious, corrected)
     for key, c in count_rows(f.live_rows).items():
         counts[key].add(c)
 
@@ -118,6 +120,8 @@ def build(f: DayFacts) -> DailyReport:
             sector=f.sectors_of.get(uid) or (unit.effective_sector if unit else "non_essential"),
             totals=totals, windows=per_window, in_office=f.office.get(uid, InOffice()), verified=check is not None,
             verified_by=check.verified_by if check else None, verified_at=check.verified_at if check else None,
+            revised_after_verification=check is not None and uid in f.revised
+            and aware(f.revised[uid]) > aware(check.verified_at),
         ))
 
     summaries = []
