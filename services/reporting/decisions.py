@@ -21,12 +21,17 @@ the absences and the approved corrections — and so is a row a late verdict rea
   concerned re-scored with the weights it was frozen with (:func:`.monthly.rescore`).
 
 No notice goes out for a change after the closure: the closure sent its overdue notices once.
+
+A decision never slips between a closure's read and its write: like a verdict, it holds the
+shared lock of the windows it concerns (:mod:`.window_lock`) — a correction or review its
+window's, an absence those of its days from :data:`LOCK_HORIZON` ago to tomorrow (the days a
+closure may be running for; older windows are closed, and their rows are re-decided here).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
@@ -35,14 +40,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.envelope import Envelope
+from services.contracts.rules.absence import Span
 from services.reporting import monthly, queries
 from services.reporting.domain import ledger
 from services.reporting.domain.decisions import NONE, Decisions
 from services.reporting.domain.monthly import month_start
-from services.reporting.store import Absence, Correction, Evaluation, Expectation, Review
+from services.reporting.store import Absence, Correction, Evaluation, Expectation, PolicyVersion, Review
+from services.reporting.window_lock import lock_windows
 from services.runtime import sql
 
 Key = tuple[str, date, str, str]  # tenant, day, window, NIP
+LOCK_HORIZON = timedelta(days=31)  # well beyond HADIR_REPORTING_LOOKBACK_DAYS (3)
 DECIDED = ("status", "late_minutes", "outside_geofence", "suspicious", "checkin_at", "absence_kind",
            "original_status", "original_late_minutes", "original_outside_geofence", "corrected_at")
 
@@ -54,6 +62,7 @@ async def on_absence(session: AsyncSession, envelope: Envelope, event: AbsenceUp
     if stored is not None and stored.revision >= event.revision:
         return
     span = event.excused()
+    await _lock_days(session, tenant, [r for r in (_span_of(stored), span) if r is not None])
     await session.merge(Absence(
         tenant=tenant, absence_id=str(event.absence_id), nip=event.employee_id, unit_id=event.unit_id,
         kind=event.kind.value, start=event.start, end=event.end, status=event.status,
@@ -73,6 +82,7 @@ async def on_correction(session: AsyncSession, envelope: Envelope, event: Correc
     stored = await _stored(session, Correction, tenant, Correction.correction_id, str(event.correction_id))
     if stored is not None and stored.revision >= event.revision:
         return
+    await lock_windows(session, [(tenant, event.local_date, event.window_id)], shared=True)
     await session.merge(Correction(
         tenant=tenant, correction_id=str(event.correction_id), nip=event.employee_id, unit_id=event.unit_id,
         local_date=event.local_date, window_id=event.window_id, contested=event.contested, status=event.status,
@@ -86,11 +96,13 @@ async def on_review(session: AsyncSession, envelope: Envelope, event: CheckinRev
     stored = await _stored(session, Review, tenant, Review.checkin_id, str(event.checkin_id))
     if stored is not None and stored.revision >= event.revision:
         return
+    window_id = event.window_id or (await session.scalar(select(Evaluation.window_id).where(
+        Evaluation.tenant == tenant, Evaluation.checkin_id == str(event.checkin_id))))
+    if window_id is not None:
+        await lock_windows(session, [(tenant, event.local_date, window_id)], shared=True)
     await session.merge(Review(
         tenant=tenant, checkin_id=str(event.checkin_id), nip=event.employee_id, local_date=event.local_date,
         window_id=event.window_id, decision=event.decision, revision=event.revision, at=event.at))
-    window_id = event.window_id or (await session.scalar(select(Evaluation.window_id).where(
-        Evaluation.tenant == tenant, Evaluation.checkin_id == str(event.checkin_id))))
     if window_id is not None:
         await refresh(session, _row(tenant, event.local_date, window_id, event.employee_id))
 
@@ -156,6 +168,25 @@ async def _decisions(session: AsyncSession, keys: list[Key]) -> dict[Key, Decisi
         if kind is not None or key in corrections:
             out[key] = Decisions(absence_kind=kind, corrections=tuple(corrections.get(key, ())))
     return out
+
+
+def _span_of(stored: Absence | None) -> Span | None:
+    if stored is None or stored.excused_start is None or stored.excused_end is None:
+        return None
+    return Span(stored.excused_start, stored.excused_end)
+
+
+async def _lock_days(session: AsyncSession, tenant: str, spans: list[Span]) -> None:
+    """The shared locks of every window of the days in ``spans`` a closure may be running for."""
+    today = datetime.now(UTC).date()
+    first, last = today - LOCK_HORIZON, today + timedelta(days=1)
+    days = {d for span in spans for d in Span(max(span.start, first), min(span.end, last)).days()
+            if span.start <= last and span.end >= first}
+    if not days:
+        return
+    contents = await session.scalars(select(PolicyVersion.content).where(PolicyVersion.tenant == tenant))
+    window_ids = {str(w["id"]) for content in contents for w in content.get("windows", [])}
+    await lock_windows(session, [(tenant, d, w) for d in days for w in window_ids], shared=True)
 
 
 def _row(tenant: str, day: date, window_id: str, nip: str) -> ColumnElement[bool]:
