@@ -6,6 +6,7 @@ whatever the order of delivery."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -18,11 +19,15 @@ import httpx
 import openpyxl
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
+from services.contracts.events import DirectoryUpdatedV2, TenantRecord
 from services.contracts.policy import AbsenceKind, Sector
-from services.reporting import api
+from services.contracts.rules.calendar import TenantCalendar
+from services.reporting import api, decisions
 from services.reporting.store import Absence
+from services.runtime.outbox import envelope_for
 from tests.reporting.conftest import (
     DAY,
     DUE_SOON,
@@ -38,6 +43,7 @@ from tests.reporting.conftest import (
     verdict,
 )
 from tests.support.tokens import Tokens
+from tests.support.waiting import eventually
 
 A, B, C = nip(31), nip(32), nip(33)
 STAFF = [(A, "bkd"), (B, "bkd"), (C, "bkd")]
@@ -278,3 +284,32 @@ async def test_a_returned_report_makes_the_window_missing_until_it_is_sent_again
     await apply(rt, TENANT, review(sent_by_b.checkin_id, B, "returned", 1))  # stale: nothing
     assert (await ledger(rt, TENANT, "lokasi"))[B].status == "on_time"
     assert await notified(rt, OVERDUE, "lokasi") == [B]
+
+
+async def test_the_closure_waits_for_an_absence_being_approved(reporting: Any) -> None:
+    """An approval committed while the window closes is seen by the closure (no notice), not lost.
+    On a day near the real clock (the days whose windows may be closing); the tenant's calendar
+    and letter make every day a working day."""
+    rt = reporting.rt
+    today = (datetime.now(UTC) + timedelta(hours=7)).date()
+    await seed(rt, TENANT, employees=STAFF, sectors=SECTORS)
+    await apply(rt, TENANT, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
+        id=TENANT, name="Pemerintah Banten", kind="province", timezone="Asia/Jakarta",
+        calendar=TenantCalendar(national=False, cuti_bersama=False))))
+    event = absence(A, today, today, "approved", 1, absence_id=uuid.uuid4())
+    async with rt.sessions() as session:
+        await session.begin()
+        await decisions.on_absence(session, envelope_for(event, tenant=TENANT, source="/t"), event)
+        closing = asyncio.create_task(reporting.scheduler.scan(at(7, 45, 11, today)))
+
+        async def closure_waits() -> bool:
+            assert not closing.done(), "the closure must wait for the absence's transaction"
+            async with rt.sessions() as probe:
+                return bool(await probe.scalar(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
+
+        await eventually(closure_waits, timeout=120)
+        await session.commit()
+    await closing
+    assert await notified(rt, OVERDUE, "apel", today) == [B, C]
+    assert (await ledger(rt, TENANT, "apel", today))[A].status == "excused"
