@@ -69,7 +69,8 @@ PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "reporting", "hadir-reporting-projections",
         sends=(ReportDueSoon, ReportOverdue),
-        receives=(DirectoryUpdatedV2, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark),
+        receives=(DirectoryUpdatedV2, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark,
+                  AbsenceUpdated, CorrectionUpdated, CheckinReviewed),
     ),
     Participant(
         "notify", "hadir-notify-main",

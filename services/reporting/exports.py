@@ -1,7 +1,9 @@
 """CSV and XLSX exports of the daily and monthly reports, in Bahasa Indonesia.
 
 They lay out the report and its rows as built (each row's status by the one rule,
-:mod:`.domain.ledger`) and decide nothing. Times are in the tenant's local time with
+:mod:`.domain.ledger`) and decide nothing. A row excused by an approved absence says
+which (``Jenis Ketidakhadiran``); a row an approved correction changed keeps the original
+verdict beside it (``Status Asli``) with when it was corrected. Times are in the tenant's local time with
 its zone (WIB, WITA, WIT). CSV is UTF-8 with a byte-order mark so that spreadsheet
 programs read the accents, and no text cell is a formula (:mod:`services.runtime.csv_export`);
 XLSX (via xlsxwriter) has one sheet per table, a frozen header row and filters, and writes
@@ -17,19 +19,23 @@ from typing import Any
 
 import xlsxwriter
 
+from services.contracts.policy import AbsenceKind
+from services.contracts.rules.absence import ABSENCE_NAMES
 from services.reporting.domain.daily import Counts
 from services.reporting.domain.daily_report import DailyReport, local_text
 from services.reporting.domain.ledger import LedgerRow
 from services.reporting.domain.monthly import ScoreOut
 from services.runtime import csv_export
 
-STATUS = {"on_time": "Tepat waktu", "late": "Terlambat", "missing": "Tidak lapor", None: "Menunggu"}
+STATUS = {"on_time": "Tepat waktu", "late": "Terlambat", "missing": "Tidak lapor", "excused": "Dikecualikan",
+          None: "Menunggu"}
+STATUS_EN = {"on_time": "On time", "late": "Late", "missing": "Missing", "excused": "Excused", None: "Pending"}
 SECTOR = {"critical": "Kritikal", "essential": "Esensial", "non_essential": "Non-esensial"}
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember")
 
 COUNT_HEADERS = ["Wajib Lapor", "Tepat Waktu", "Terlambat", "Tidak Lapor", "Menunggu", "Di Luar Geofence",
-                 "Mencurigakan"]
+                 "Mencurigakan", "Dikecualikan (Cuti/Izin/Sakit/Dinas Luar/Koreksi)", "Dikoreksi"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,21 @@ def yes_no(value: bool | None) -> str:
 
 
 def _counts(c: Counts) -> list[int]:
-    return [c.expected, c.on_time, c.late, c.missing, c.pending, c.outside_geofence, c.suspicious]
+    return [c.expected, c.on_time, c.late, c.missing, c.pending, c.outside_geofence, c.suspicious, c.excused,
+            c.corrected]
+
+
+def absence_name(kind: str | None, language: int = 0) -> str:
+    """The people-facing name of an absence kind (0: Bahasa Indonesia, 1: English)."""
+    return ABSENCE_NAMES[AbsenceKind(kind)][language] if kind else ""
+
+
+def original_text(row: LedgerRow, tz: str) -> list[Any]:
+    """The verdict before an approved correction, and when it was corrected (blank when none)."""
+    if row.original_status is None:
+        return ["", "", "", ""]
+    return [STATUS.get(row.original_status, row.original_status), row.original_late_minutes or 0,
+            yes_no(row.original_outside_geofence), local_text(row.corrected_at, tz)]
 
 
 def daily_sheets(report: DailyReport, rows: Sequence[LedgerRow], window_names: dict[str, str]) -> list[Sheet]:
@@ -75,11 +95,13 @@ def daily_sheets(report: DailyReport, rows: Sequence[LedgerRow], window_names: d
     detail = Sheet("Rincian", [
         "Tanggal", "NIP", "Nama", "Kode Unit", "Sektor", "Jendela", f"Batas Waktu ({report.zone})", "Status",
         "Terlambat (menit)", f"Waktu Lapor ({report.zone})", "Di Luar Geofence", "Mencurigakan",
-        "Pemberitahuan Terlambat Dikirim",
+        "Pemberitahuan Terlambat Dikirim", "Jenis Ketidakhadiran", "Status Asli (sebelum koreksi)",
+        "Terlambat Asli (menit)", "Di Luar Geofence Asli", f"Dikoreksi Pada ({report.zone})",
     ], [[day, r.nip, r.name, r.unit_id, SECTOR.get(r.sector, r.sector),
          window_names.get(r.window_id, r.window_id), local_text(deadlines.get(r.window_id), tz),
          STATUS.get(r.status, r.status), r.late_minutes, local_text(r.checkin_at, tz), yes_no(r.outside_geofence),
-         yes_no(r.suspicious), yes_no(r.overdue)] for r in sorted(rows, key=lambda r: (r.unit_id, r.nip, r.window_id))])
+         yes_no(r.suspicious), yes_no(r.overdue), absence_name(r.absence_kind), *original_text(r, tz)]
+        for r in sorted(rows, key=lambda r: (r.unit_id, r.nip, r.window_id))])
     return [summary, windows, detail, quota_sheet(report)]
 
 
@@ -114,9 +136,10 @@ def monthly_sheets(month: Any, rows: Sequence[ScoreOut], weights: dict[str, Any]
     scores = Sheet("Evaluasi Bulanan", [
         "Bulan", "NIP", "Nama", "Kode Unit", "Wajib Lapor", "Tepat Waktu", "Terlambat", "Tidak Lapor",
         "Di Luar Geofence", "Mencurigakan", "Total Menit Terlambat", "Skor Disiplin", "Predikat", "Final",
+        "Dikecualikan (tidak dihitung)",
     ], [[label, r.nip, r.name, r.unit_id, r.expected, r.on_time, r.late, r.missing, r.outside_geofence,
-         r.suspicious, r.late_minutes, r.score if r.score is not None else "", r.predicate or "", yes_no(final)]
-        for r in rows])
+         r.suspicious, r.late_minutes, r.score if r.score is not None else "", r.predicate or "", yes_no(final),
+         r.excused] for r in rows])
     names = {
         "on_time": "Nilai tepat waktu", "late_max": "Nilai terlambat (maksimum)",
         "late_min": "Nilai terlambat (minimum)", "late_decay_minutes": "Menit hingga nilai minimum",

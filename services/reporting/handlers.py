@@ -5,11 +5,13 @@ redelivered event changes nothing twice. :func:`subscriptions` is what app.py
 registers.
 
 A verdict (``checkin.evaluated``) that qualifies (on time or late) for a window
-already closed is folded into that window's ledger row by the one rule
-(:mod:`.domain.ledger`): a check-in arriving after the overdue notice turns
-``missing`` into ``late`` (the notice stays sent, ``overdue`` stays true); on time
-always beats late. :mod:`.window_lock` keeps a verdict from slipping between the
-closure's read and its write.
+already closed has that window's ledger row re-decided from its facts by the one rule
+(:func:`.decisions.refresh`, :mod:`.domain.ledger`): a check-in arriving after the
+overdue notice turns ``missing`` into ``late`` (the notice stays sent, ``overdue``
+stays true); on time always beats late. :mod:`.window_lock` keeps a verdict from
+slipping between the closure's read and its write. The decisions of heads and the
+BKD (``absence.updated``, ``correction.updated``, ``checkin.reviewed``) are kept by
+:mod:`.decisions`, which re-decides the closed rows they concern.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.base import Event
+from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.envelope import Envelope
 from services.contracts.events import CheckinEvaluated, DirectoryUpdatedV2, PolicyUpdated, RosterPublished
 from services.contracts.marks import CheckinsEvaluatedMark
 from services.contracts.rules import retention
+from services.reporting import decisions
 from services.reporting.domain import ledger
 from services.reporting.store import (
     Employee,
@@ -48,7 +52,8 @@ async def on_directory(session: AsyncSession, envelope: Envelope, event: Directo
     if event.tenant is not None:
         t = event.tenant
         await session.merge(Tenant(id=tenant, name=t.name, timezone=t.timezone, kind=t.kind,
-                                   retention=retention.stored(t.retention)))
+                                   retention=retention.stored(t.retention),
+                                   calendar=t.calendar.model_dump(mode="json") if t.calendar else None))
     if event.unit is not None:
         u = event.unit
         await session.merge(Unit(tenant=tenant, id=u.id, name=u.name, effective_sector=u.effective_sector.value,
@@ -98,27 +103,10 @@ async def on_evaluated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
 
 
 async def _apply_to_ledger(session: AsyncSession, verdicts: Sequence[tuple[str, CheckinEvaluated]]) -> None:
-    """Fold qualifying verdicts, in order, into the ledger rows of closed windows (where there is one)."""
+    """Re-decide the ledger rows of closed windows the verdicts fall in (where there is one)."""
     x = Expectation.__table__.c
     keys = list({(t, e.local_date, e.window_id, e.employee_id) for t, e in verdicts})
-    found = (await session.execute(
-        select(x.tenant, x.day, x.window_id, x.nip, x.status, x.late_minutes, x.outside_geofence, x.suspicious,
-               x.checkin_at).where(tuple_(x.tenant, x.day, x.window_id, x.nip).in_(keys)).with_for_update())).all()
-    state = {(r.tenant, r.day, r.window_id, r.nip): ledger.verdict(
-        r.status, r.late_minutes, bool(r.outside_geofence), bool(r.suspicious), r.checkin_at) for r in found}
-    changed: set[tuple[Any, ...]] = set()
-    for tenant, event in verdicts:
-        key = (tenant, event.local_date, event.window_id, event.employee_id)
-        if key not in state:
-            continue  # the window has not closed: its closure will read the verdict
-        state[key] = ledger.merge(state[key], ledger.verdict(
-            event.status, event.late_minutes, event.geofence == "outside", event.suspicious, event.captured_at))
-        changed.add(key)
-    outcomes = {key: ledger.outcome(state[key], closed=True) for key in changed}
-    await sql.update_rows(session, Expectation.__table__, ("tenant", "day", "window_id", "nip"), [
-        {"tenant": k[0], "day": k[1], "window_id": k[2], "nip": k[3], "status": o.status,
-         "late_minutes": o.late_minutes, "outside_geofence": o.outside_geofence, "suspicious": o.suspicious,
-         "checkin_at": o.checkin_at} for k, o in outcomes.items()])
+    await decisions.refresh(session, tuple_(x.tenant, x.day, x.window_id, x.nip).in_(keys))
 
 
 async def on_mark(session: AsyncSession, envelope: Envelope, mark: CheckinsEvaluatedMark) -> None:
@@ -137,4 +125,7 @@ def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
         RosterPublished: on_roster,
         CheckinEvaluated: Batched(on_evaluated),
         CheckinsEvaluatedMark: on_mark,
+        AbsenceUpdated: decisions.on_absence,
+        CorrectionUpdated: decisions.on_correction,
+        CheckinReviewed: decisions.on_review,
     }

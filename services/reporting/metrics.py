@@ -3,7 +3,7 @@
 Labels are bounded: ``tenant_ref`` (at most the 552 regional governments, each by its
 opaque reference, :class:`services.runtime.metrics.TenantRefs`: ``/metrics`` answers
 without credentials, so it never names a tenant), ``sector`` (critical, essential,
-non_essential) and ``status`` (on_time, late, missing) — never an employee or a unit.
+non_essential) and ``status`` (on_time, late, missing, excused) — never an employee or a unit.
 The gauges describe each tenant's *current local day* from the ledger of closed windows
 and the in-office snapshot, refreshed by the scheduler every
 ``HADIR_REPORTING_METRICS_SECONDS``. Every reporting instance exports the same values
@@ -92,7 +92,7 @@ class ReportingMetrics:
         for tenant, day, sector, status, n, out, sus in counts:
             if today.get(tenant) != day:
                 continue
-            expected[(ref(tenant), sector)] += n
+            expected[(ref(tenant), sector)] += 0 if status == "excused" else n
             by_status[(ref(tenant), sector, status)] += n
             outside[(ref(tenant), sector)] += out or 0
             suspicious[(ref(tenant), sector)] += sus or 0
@@ -103,7 +103,7 @@ class ReportingMetrics:
             self.expected.labels(*key).set(n)
             self.outside.labels(*key).set(outside[key])
             self.suspicious.labels(*key).set(suspicious[key])
-            for status in ("on_time", "late", "missing"):
+            for status in ("on_time", "late", "missing", "excused"):
                 self.checkins.labels(*key, status).set(by_status.get((*key, status), 0))
         for tenant, day, sector, headcount, wfo, quota, below in offices:
             if today.get(tenant) != day:

@@ -6,27 +6,33 @@ Each returns rows or plain values; nothing here decides how anyone did (that is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.contracts.policy import PolicyContent
+from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.versions import for_day
 from services.reporting import presence
+from services.reporting.domain.decisions import DayDecisions, merge_corrections
 from services.reporting.domain.expectations import Person, UnitFacts, resolve_sectors
 from services.reporting.domain.ledger import QUALIFYING, Fact, LedgerRow, merge, verdict
 from services.reporting.domain.national import NationalFacts, TenantInfo
 from services.reporting.domain.watermark import Mark
 from services.reporting.store import (
+    Absence,
     AuditEntry,
+    Correction,
     Employee,
     EvaluatedMark,
     Evaluation,
     Expectation,
     PolicyVersion,
+    Review,
     RosterDay,
     SignOffReview,
     Tenant,
@@ -79,19 +85,52 @@ async def roster_modes(session: AsyncSession, tenant: str, day: date) -> dict[st
     return {nip: mode for nip, mode in rows}
 
 
-async def window_facts(session: AsyncSession, tenant: str, day: date, window_id: str) -> dict[str, Fact]:
-    """The qualifying verdicts of a window, folded per employee by :mod:`.domain.ledger`."""
-    ev = Evaluation.__table__.c
-    rows = await session.execute(
-        select(ev.nip, ev.status, ev.late_minutes, ev.geofence, ev.suspicious, ev.captured_at)
-        .where(ev.tenant == tenant, ev.local_date == day, ev.window_id == window_id, ev.status.in_(QUALIFYING)))
-    facts: dict[str, Fact] = {}
-    for nip, status, minutes, geofence, suspicious, captured_at in rows:
-        folded = merge(facts.get(nip), verdict(status, minutes or 0, geofence == "outside", bool(suspicious),
+def counted_verdicts() -> ColumnElement[bool]:
+    """Verdicts that can fill a window: qualifying, and their check-in not returned by a review."""
+    ev, rv = Evaluation.__table__.c, Review.__table__.c
+    returned = select(rv.checkin_id).where(rv.tenant == ev.tenant, rv.checkin_id == ev.checkin_id,
+                                           rv.decision == "returned")
+    return and_(ev.status.in_(QUALIFYING), ~returned.exists())
+
+
+def fold_verdicts(rows: Iterable[Any]) -> dict[Any, Fact]:
+    """(key, status, minutes, geofence, suspicious, captured_at) rows folded per key by :mod:`.domain.ledger`."""
+    facts: dict[Any, Fact] = {}
+    for key, status, minutes, geofence, suspicious, captured_at in rows:
+        folded = merge(facts.get(key), verdict(status, minutes or 0, geofence == "outside", bool(suspicious),
                                                captured_at))
         if folded is not None:
-            facts[nip] = folded
+            facts[key] = folded
     return facts
+
+
+async def window_facts(session: AsyncSession, tenant: str, day: date, window_id: str) -> dict[str, Fact]:
+    """The verdicts that fill a window (:func:`counted_verdicts`), folded per employee."""
+    ev = Evaluation.__table__.c
+    return fold_verdicts(await session.execute(
+        select(ev.nip, ev.status, ev.late_minutes, ev.geofence, ev.suspicious, ev.captured_at)
+        .where(ev.tenant == tenant, ev.local_date == day, ev.window_id == window_id, counted_verdicts())))
+
+
+def calendar_of(tenant: Tenant) -> TenantCalendar | None:
+    """The tenant's calendar as the directory last sent it (None: the national calendar)."""
+    return TenantCalendar.model_validate(tenant.calendar) if tenant.calendar else None
+
+
+async def day_decisions(session: AsyncSession, tenant: str, day: date) -> DayDecisions:
+    """The absences excusing ``day`` and the approved corrections of its windows."""
+    a = Absence.__table__.c
+    absences = await session.execute(
+        select(a.nip, a.kind).where(a.tenant == tenant, a.excused_start <= day, a.excused_end >= day)
+        .order_by(a.nip, a.start, a.absence_id))
+    c = Correction.__table__.c
+    corrections = await session.execute(
+        select(c.window_id, c.nip, c.contested, c.at)
+        .where(c.tenant == tenant, c.local_date == day, c.status == "approved"))
+    found: dict[str, str] = {}
+    for nip, kind in absences:
+        found.setdefault(nip, kind)
+    return DayDecisions(absences=found, corrections=merge_corrections(corrections.all()))  # type: ignore[arg-type]
 
 
 async def closures(session: AsyncSession, tenant: str, day: date, phase: str = "overdue") -> dict[str, WindowClosure]:
@@ -107,10 +146,11 @@ def tally() -> tuple[ColumnElement, ...]:
 
 
 async def closed_counts(session: AsyncSession, tenant: str, day: date, unit_id: str | None = None):  # type: ignore[no-untyped-def]
-    """Ledger counts of closed windows: (window, unit, status, n, outside, suspicious) rows."""
+    """Ledger counts of closed windows: (window, unit, status, n, outside, suspicious, corrected) rows."""
     x = Expectation.__table__.c
     query = (
-        select(x.window_id, x.unit_id, x.status, *tally())
+        select(x.window_id, x.unit_id, x.status, *tally(),
+               func.sum(case((x.original_status.is_not(None), 1), else_=0)))
         .where(x.tenant == tenant, x.day == day)
         .group_by(x.window_id, x.unit_id, x.status)
     )
@@ -128,7 +168,8 @@ async def ledger_rows(session: AsyncSession, tenant: str, day: date, window_ids:
     e = Employee.__table__.c
     query = (
         select(x.window_id, x.nip, x.unit_id, x.sector, x.status, x.late_minutes, x.outside_geofence,
-               x.suspicious, x.checkin_at, x.overdue, e.name)
+               x.suspicious, x.checkin_at, x.overdue, e.name, x.absence_kind, x.original_status,
+               x.original_late_minutes, x.original_outside_geofence, x.corrected_at)
         .select_from(Expectation.__table__.outerjoin(Employee.__table__, (e.tenant == x.tenant) & (e.nip == x.nip)))
         .where(x.tenant == tenant, x.day == day, x.window_id.in_(list(window_ids)))
         .order_by(x.unit_id, x.nip, x.window_id)
@@ -137,7 +178,17 @@ async def ledger_rows(session: AsyncSession, tenant: str, day: date, window_ids:
         query = query.where(x.unit_id == unit_id)
     return [LedgerRow(window_id=r[0], nip=r[1], unit_id=r[2], sector=r[3], status=r[4], late_minutes=r[5],
                       outside_geofence=bool(r[6]), suspicious=bool(r[7]), checkin_at=r[8], overdue=bool(r[9]),
-                      name=r[10] or "") for r in await session.execute(query)]
+                      name=r[10] or "", absence_kind=r[11], original_status=r[12], original_late_minutes=r[13],
+                      original_outside_geofence=r[14], corrected_at=r[15]) for r in await session.execute(query)]
+
+
+async def revisions(session: AsyncSession, tenant: str, day: date) -> dict[str, datetime]:
+    """Per unit, when a row of ``day`` last changed after its window closed (a decision, a late verdict)."""
+    x = Expectation.__table__.c
+    rows = await session.execute(select(x.unit_id, func.max(x.revised_at))
+                                 .where(x.tenant == tenant, x.day == day, x.revised_at.is_not(None))
+                                 .group_by(x.unit_id))
+    return {unit_id: at for unit_id, at in rows}
 
 
 async def unit_days(session: AsyncSession, tenant: str, day: date) -> dict[str, UnitDay]:

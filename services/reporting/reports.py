@@ -4,7 +4,9 @@ The day's windows are those of :func:`.domain.windows.day_windows` (each under t
 version in force at its opening). Closed windows are counted from the ledger
 (``expectations``, grouped in SQL); for windows not closed yet the rows are built on
 the fly by the one rule (:func:`.domain.ledger.build_rows`) from the verdicts
-gathered. In-office figures come from the snapshot frozen with the day's first
+gathered, with the day's decisions (absences excuse, approved corrections change a
+verdict, returned check-ins do not count: :mod:`.domain.decisions`) and under the
+tenant's calendar. In-office figures come from the snapshot frozen with the day's first
 closure, or are computed on the fly before it. :func:`.domain.daily_report.build`
 puts it together.
 """
@@ -23,6 +25,7 @@ from services.contracts.rules.versions import for_day
 from services.reporting import presence, queries, verification
 from services.reporting.domain.daily import InOffice, in_office
 from services.reporting.domain.daily_report import DailyReport, DayFacts, UnitInfo, build
+from services.reporting.domain.decisions import DayDecisions
 from services.reporting.domain.expectations import Placed, expected_for_window, place
 from services.reporting.domain.ledger import LedgerRow, build_rows
 from services.reporting.domain.windows import day_windows
@@ -45,7 +48,8 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
     content = next((w.content for w in windows if w.version is letter), None)
     if content is None and letter is not None:
         content = PolicyContent.model_validate(letter.content)
-    working = content is not None and is_working_day(day, content, None)
+    calendar = queries.calendar_of(tenant)
+    working = content is not None and is_working_day(day, content, calendar)
     closed = await queries.closures(session, tenant.id, day)
     finalized = {w.window.id for w in windows if w.window.id in closed}
     snapshot = await queries.unit_days(session, tenant.id, day) if finalized else {}
@@ -53,7 +57,8 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
     if with_rows:
         detail.rows.extend(await queries.ledger_rows(session, tenant.id, day, sorted(finalized), unit_id))
 
-    live = [w for w in windows if w.window.id not in finalized and is_working_day(day, w.content, None)]
+    live = [w for w in windows if w.window.id not in finalized and is_working_day(day, w.content, calendar)]
+    decisions = await queries.day_decisions(session, tenant.id, day) if live else DayDecisions()
     placements: dict[int, list[Placed]] = {}
 
     async def placed_under(content: PolicyContent) -> list[Placed]:
@@ -65,10 +70,10 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
 
     live_rows: list[LedgerRow] = []
     for w in live:
-        expected = expected_for_window(await placed_under(w.content), w.content, day, w.window, None)
-        live_rows.extend(build_rows(w.window.id, expected, await queries.window_facts(session, tenant.id, day,
-                                                                                       w.window.id),
-                                    closed=now >= w.bounds.deadline))
+        asked = expected_for_window(await placed_under(w.content), w.content, day, w.window, calendar)
+        live_rows.extend(build_rows(w.window.id, asked, await queries.window_facts(session, tenant.id, day,
+                                                                                    w.window.id),
+                                    closed=now >= w.bounds.deadline, decisions=decisions.for_window(w.window.id)))
     if with_rows:
         detail.rows.extend(live_rows)
 
@@ -99,5 +104,6 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
         sign_offs=sign_offs, forced={w for w in finalized if closed[w].forced},
         at_office=await presence.at_office(session, tenant.id, day, unit_id) if office else {},
         excused={u: len(nips) for u, nips in excused.items()},
+        revised=await queries.revisions(session, tenant.id, day) if sign_offs else {},
     ))
     return report, detail

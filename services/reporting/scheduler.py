@@ -17,6 +17,12 @@ at its opening, the version policy judges its check-ins by
 - in ``[deadline - due_soon_before, deadline)`` each expected employee not yet
   checked in gets one ``report.due_soon``.
 
+Who is expected follows the tenant's calendar (``directory.updated``: national holidays, cuti
+bersama, its own days; :func:`services.contracts.rules.calendar.is_working_day`) and its
+decisions (:mod:`.domain.decisions`): someone an approved absence excuses gets neither
+notice, and at the closure an ``excused`` ledger row instead of ``missing``; an approved
+correction is applied to the row it contests; a returned check-in does not fill its window.
+
 Exactly once: each decision inserts a ``window_closures`` row whose primary key is
 (tenant, day, window, phase) in the same transaction as the ledger rows and the
 outbox rows, so with several instances, or after a restart that slept through the
@@ -63,7 +69,8 @@ log = structlog.get_logger(__name__)
 
 MIN_GAP = 0.2  # seconds between two scans' starts, however often a wake comes
 LEDGER_COLUMNS = ("tenant", "day", "window_id", "nip", "unit_id", "sector", "status", "late_minutes",
-                  "outside_geofence", "suspicious", "checkin_at", "overdue", "deadline")
+                  "outside_geofence", "suspicious", "checkin_at", "overdue", "deadline", "absence_kind",
+                  "original_status", "original_late_minutes", "original_outside_geofence", "corrected_at")
 
 
 class WindowScheduler:
@@ -189,13 +196,19 @@ class WindowScheduler:
             people = await queries.people(session, tenant.id)
             placed = place(people, content, await queries.unit_sectors(session, tenant.id, content),
                            await queries.roster_modes(session, tenant.id, day))
-            expected = expected_for_window(placed, content, day, window, None)
+            calendar = queries.calendar_of(tenant)
+            decisions = await queries.day_decisions(session, tenant.id, day)
+            expected = expected_for_window(placed, content, day, window, calendar, decisions.excused())
             facts = await queries.window_facts(session, tenant.id, day, window.id)
             if phase == "overdue":
-                rows = build_rows(window.id, expected, facts, closed=True)
+                # Rows of everyone the window asks, absences aside: the excused get an ``excused`` row.
+                rows = build_rows(window.id, expected_for_window(placed, content, day, window, calendar), facts,
+                                  closed=True, decisions=decisions.for_window(window.id))
                 await sql.copy_rows(session, Expectation.__table__, LEDGER_COLUMNS, [
                     (tenant.id, day, window.id, r.nip, r.unit_id, r.sector, r.status, r.late_minutes,
-                     r.outside_geofence, r.suspicious, r.checkin_at, r.overdue, deadline) for r in rows])
+                     r.outside_geofence, r.suspicious, r.checkin_at, r.overdue, deadline, r.absence_kind,
+                     r.original_status, r.original_late_minutes, r.original_outside_geofence, r.corrected_at)
+                    for r in rows])
                 await _snapshot_units(session, tenant.id, day, placed, content)
                 absent = [(r.nip, r.unit_id) for r in rows if r.overdue]
             else:

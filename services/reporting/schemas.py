@@ -155,3 +155,34 @@ class SampleOut(BaseModel):
     sample_size: int
     zone: str
     units: list[SampleUnit]
+
+
+class Named(BaseModel):
+    """A people-facing name in both languages."""
+
+    id: str
+    en: str
+
+
+class DailyRowOut(BaseModel):
+    """One employee's window on the day, as the report counts it."""
+
+    nip: str
+    name: str
+    unit_id: str
+    window_id: str
+    window_name: str
+    status: Literal["on_time", "late", "missing", "excused"] | None = Field(description="None: pending")
+    status_name: Named
+    late_minutes: int
+    outside_geofence: bool
+    suspicious: bool
+    checkin_at: datetime | None
+    overdue: bool = Field(description="a report.overdue went out for it")
+    absence_kind: str | None = Field(description="excused by an approved absence of this kind")
+    absence_name: Named | None
+    original_status: Literal["on_time", "late", "missing"] | None = Field(
+        description="the verdict before an approved correction changed it")
+    original_late_minutes: int | None
+    original_outside_geofence: bool | None
+    corrected_at: datetime | None

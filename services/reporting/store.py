@@ -15,7 +15,10 @@ Decisions (this service's own facts):
 - ``verifications`` and ``audit_log``: a unit head's sign-off of a unit's day;
 - ``monthly_closures`` and ``monthly_scores``: the month-end evaluation with the
   discipline score of every employee, frozen with the weights used;
-- ``score_weights``: a tenant's own weights for the discipline score.
+- ``score_weights``: a tenant's own weights for the discipline score;
+- ``absences``, ``corrections``, ``reviews``: the latest state of the decisions of heads and
+  the BKD (read models of ``absence.updated``, ``correction.updated``, ``checkin.reviewed``),
+  which the ledger applies (:mod:`services.reporting.domain.decisions`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Tenant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20), default="province", server_default="province")
     retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
+    calendar: Mapped[dict | None] = mapped_column(JSON)  # TenantCalendar; NULL: the national calendar
 
 
 class Unit(Base):
@@ -174,13 +178,21 @@ class Expectation(Base):
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     unit_id: Mapped[str] = mapped_column(String(100))
     sector: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(10))  # on_time | late | missing
+    status: Mapped[str] = mapped_column(String(10))  # on_time | late | missing | excused
     late_minutes: Mapped[int] = mapped_column(Integer, default=0)
     outside_geofence: Mapped[bool] = mapped_column(Boolean, default=False)
     suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
     checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Decisions (services.reporting.domain.decisions): excused by an absence of this kind; the
+    # verdict before an approved correction changed it; when a row last changed after the closure.
+    absence_kind: Mapped[str | None] = mapped_column(String(20))
+    original_status: Mapped[str | None] = mapped_column(String(10))
+    original_late_minutes: Mapped[int | None] = mapped_column(Integer)
+    original_outside_geofence: Mapped[bool | None] = mapped_column(Boolean)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UnitDay(Base):
@@ -257,6 +269,8 @@ class MonthlyScore(Base):
     credit: Mapped[float] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float)
     predicate: Mapped[str | None] = mapped_column(String(30))
+    excused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not in ``expected``
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # re-scored after the freeze
 
 
 class ScoreWeights(Base):
@@ -338,6 +352,67 @@ class SignOffReview(Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     reviewed_by: Mapped[str] = mapped_column(String(200))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- decisions of heads and the BKD (absences, verdict corrections, reviews) ------------------
+# Latest state per id from absence.updated, correction.updated and checkin.reviewed (the highest
+# revision wins); what they do to the ledger: services.reporting.domain.decisions.
+
+
+class Absence(Base):
+    """An employee's absence as policy last told it; ``excused_start``..``excused_end``: the days
+    it excuses (services.contracts.rules.absence.excused_span), NULL when none."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_nip", "tenant", "nip", "excused_start"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    absence_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18))
+    unit_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    cancelled_from: Mapped[date | None] = mapped_column(Date)
+    excused_start: Mapped[date | None] = mapped_column(Date)
+    excused_end: Mapped[date | None] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Correction(Base):
+    """An employee's contest of one window's verdict, as policy last told it."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_window", "tenant", "local_date", "window_id"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    correction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18))
+    unit_id: Mapped[str | None] = mapped_column(String(100))
+    local_date: Mapped[date] = mapped_column(Date)
+    window_id: Mapped[str] = mapped_column(String(40))
+    contested: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Review(Base):
+    """A head's review of a check-in (activity report, video conference), as checkin last told it."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_window", "tenant", "local_date", "window_id"),)
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checkin_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18))
+    local_date: Mapped[date] = mapped_column(Date)
+    window_id: Mapped[str | None] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(10))  # approved | returned
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 outbox = define_outbox(Base.metadata)

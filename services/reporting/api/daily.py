@@ -1,4 +1,4 @@
-"""The day's reports: ``GET /daily``, ``GET /daily/export`` (CSV, XLSX) and ``GET /overdue``.
+"""The day's reports: ``GET /daily``, ``GET /daily/rows``, ``GET /daily/export`` (CSV, XLSX) and ``GET /overdue``.
 
 Readers: ``tenant_admin`` (the whole tenant), ``unit_head`` (their own unit). The report
 is gathered and built by :func:`services.reporting.reports.daily_report`; exports lay the
@@ -17,7 +17,7 @@ from services.reporting import exports, queries
 from services.reporting.api.deps import XLSX, DayQ, Reader, UnitQ, download, safe, scope, tenant_of
 from services.reporting.domain.daily_report import DailyReport
 from services.reporting.reports import daily_report
-from services.reporting.schemas import OverdueOut
+from services.reporting.schemas import DailyRowOut, Named, OverdueOut
 from services.runtime.deps import Runtime
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -50,6 +50,28 @@ async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id
         chosen = {"ringkasan": 0, "jendela": 1, "rincian": 2, "kuota": 3}[sheet]
         return download(exports.to_csv(sheets[chosen]), f"{name}-{sheet}.csv", "text/csv; charset=utf-8")
     return download(exports.to_xlsx(sheets, f"Laporan harian {tenant.name} {report.date}"), f"{name}.xlsx", XLSX)
+
+
+@router.get("/daily/rows", response_model=list[DailyRowOut],
+            summary="Rincian laporan harian / the daily report's rows per employee and window")
+async def daily_rows(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None) -> list[DailyRowOut]:
+    unit = scope(principal, unit_id)
+    now = datetime.now(UTC)
+    async with rt.sessions() as session:
+        tenant = await tenant_of(session, principal)
+        _, detail = await daily_report(session, tenant, day or local_date(now, tenant.timezone), unit, now,
+                                       with_rows=True)
+    return [DailyRowOut(
+        nip=r.nip, name=r.name, unit_id=r.unit_id, window_id=r.window_id,
+        window_name=detail.window_names.get(r.window_id, r.window_id), status=r.status,
+        status_name=Named(id=exports.STATUS[r.status], en=exports.STATUS_EN[r.status]), late_minutes=r.late_minutes,
+        outside_geofence=r.outside_geofence, suspicious=r.suspicious, checkin_at=r.checkin_at, overdue=r.overdue,
+        absence_kind=r.absence_kind,
+        absence_name=Named(id=exports.absence_name(r.absence_kind), en=exports.absence_name(r.absence_kind, 1))
+        if r.absence_kind else None,
+        original_status=r.original_status,  # type: ignore[arg-type]
+        original_late_minutes=r.original_late_minutes, original_outside_geofence=r.original_outside_geofence,
+        corrected_at=r.corrected_at) for r in sorted(detail.rows, key=lambda r: (r.unit_id, r.nip, r.window_id))]
 
 
 @router.get("/overdue", response_model=list[OverdueOut], summary="Terlambat lapor / overdue check-ins")

@@ -5,8 +5,10 @@ is an employee too).
 Sections, one per table this service keys by employee: ``profile`` (the directory entry),
 ``rosters`` (work mode per day), ``evaluations`` (the verdicts it counted), ``ledger`` (each
 expected check-in of a closed window: on time, late, missing, overdue), ``monthly_scores`` and
-``verifications`` (the days they signed off as unit head), ``month_comments`` (their unit
-head's comments in month-end closings) and ``sample_marks`` (the BKD's checks of their sampled
+``verifications`` (the days they signed off as unit head), ``absences``, ``corrections`` and
+``reviews`` (the decisions on their days as reporting applies them: kinds, days, statuses —
+never a reason, which stays with policy and checkin), ``month_comments`` (their unit head's
+comments in month-end closings) and ``sample_marks`` (the BKD's checks of their sampled
 location check-ins). Reporting holds no coordinates. The
 due-soon and overdue notices it raised are the ledger's entries here, and notify's export holds
 them as they were sent (reporting keeps no other copy than its outbox rows, pruned after a week).
@@ -26,10 +28,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.store import (
+    Absence,
+    Correction,
     Employee,
     Evaluation,
     Expectation,
     MonthlyScore,
+    Review,
     RosterDay,
     SampleMark,
     Tenant,
@@ -43,8 +48,8 @@ from services.runtime.self_export import SelfExport, row_record
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "month_comments",
-            "sample_marks")
+SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "absences",
+            "corrections", "reviews", "month_comments", "sample_marks")
 
 
 @router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
@@ -67,6 +72,9 @@ _TABLES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "ledger": (Expectation, (Expectation.day, Expectation.deadline, Expectation.window_id)),
     "monthly_scores": (MonthlyScore, (MonthlyScore.month,)),
     "verifications": (Verification, (Verification.day, Verification.unit_id)),
+    "absences": (Absence, (Absence.start, Absence.absence_id)),
+    "corrections": (Correction, (Correction.local_date, Correction.window_id, Correction.correction_id)),
+    "reviews": (Review, (Review.local_date, Review.checkin_id)),
     "month_comments": (UnitMonthComment, (UnitMonthComment.month, UnitMonthComment.unit_id)),
     "sample_marks": (SampleMark, (SampleMark.day, SampleMark.checkin_id)),
 }

@@ -7,7 +7,11 @@ Counts, per window (and summed over the day's windows in ``totals``):
   late (see :mod:`.ledger`, the one rule); ``missing`` only once the deadline has passed, before
   that such people are ``pending``;
 - ``outside_geofence`` / ``suspicious``: expected employees with a qualifying
-  check-in outside the geofence / flagged suspicious (a subset of on time + late).
+  check-in outside the geofence / flagged suspicious (a subset of on time + late);
+- ``excused``: windows of employees excused by an approved absence or an approved
+  correction of a missing check-in — not in ``expected`` (:mod:`.decisions`);
+- ``corrected``: rows whose verdict an approved correction changed (the original
+  verdict is beside them in the rows).
 
 In-office share of a unit on a day: ``wfo / headcount`` of its active employees,
 from rosters and exemptions (:mod:`services.contracts.rules.work_mode`), against the
@@ -29,6 +33,7 @@ from services.contracts.policy import PolicyContent
 from services.contracts.rules.quota import quota_pct, required_in_office
 from services.reporting.domain.expectations import Placed
 from services.reporting.domain.ledger import LedgerRow
+from services.reporting.domain.scoring import EXCUSED
 
 
 class Counts(BaseModel):
@@ -39,28 +44,33 @@ class Counts(BaseModel):
     pending: int = 0
     outside_geofence: int = 0
     suspicious: int = 0
+    excused: int = 0
+    corrected: int = 0
 
     def add(self, other: Counts) -> Counts:
         for name in Counts.model_fields:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
-    def add_group(self, status: str, n: int, outside: int | None, suspicious: int | None) -> Counts:
-        """Add ``n`` ledger rows of ``status`` (``outside``/``suspicious`` of them flagged)."""
-        self.expected += n
+    def add_group(self, status: str, n: int, outside: int | None, suspicious: int | None,
+                  corrected: int | None = 0) -> Counts:
+        """Add ``n`` ledger rows of ``status`` (``outside``/``suspicious``/``corrected`` of them flagged)."""
+        self.expected += 0 if status == EXCUSED else n
         setattr(self, status, getattr(self, status) + n)
         self.outside_geofence += outside or 0
         self.suspicious += suspicious or 0
+        self.corrected += corrected or 0
         return self
 
     def count(self, row: LedgerRow) -> None:
-        self.expected += 1
+        self.expected += row.status != EXCUSED
         if row.status is None:
             self.pending += 1
         else:
             setattr(self, row.status, getattr(self, row.status) + 1)
         self.outside_geofence += row.outside_geofence
         self.suspicious += row.suspicious
+        self.corrected += row.original_status is not None
 
 
 class WindowSummary(Counts):
@@ -110,6 +120,9 @@ class UnitDaily(BaseModel):
     verified_at: datetime | None = None
     review: Literal["accepted", "returned"] | None = None  # the BKD's decision on the sign-off
     review_note: str | None = None
+    revised_after_verification: bool = Field(default=False, description=(
+        "a row of the day changed after the unit head signed it off (an absence approved late, a correction, "
+        "a returned report, a late check-in)"))
 
 
 class SectorDaily(BaseModel):

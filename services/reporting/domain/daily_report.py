@@ -94,7 +94,8 @@ class DayFacts:
     working_day: bool
     windows: Sequence[DayWindow]
     finalized: set[str]  # ids of the windows closed (their rows are in the ledger)
-    ledger_counts: Iterable[tuple[str, str, str, int, int | None, int | None]]  # window, unit, status, n, out, sus
+    # window, unit, status, n, outside, suspicious, corrected
+    ledger_counts: Iterable[tuple[str, str, str, int, int | None, int | None, int | None]]
     live_rows: Sequence[LedgerRow]  # rows of windows not closed yet
     office: Mapping[str, InOffice]
     sectors_of: Mapping[str, str]
@@ -103,12 +104,13 @@ class DayFacts:
     forced: set[str] = field(default_factory=set)  # ids of the windows whose closure was forced
     at_office: Mapping[str, int] = field(default_factory=dict)  # unit → people checked in at an office place
     excused: Mapping[str, int] = field(default_factory=dict)  # unit → people excused that day
+    revised: Mapping[str, datetime] = field(default_factory=dict)  # unit → a row last changed after closing
 
 
 def build(f: DayFacts) -> DailyReport:
     counts: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    for window_id, unit_id, status, n, outside, suspicious in f.ledger_counts:
-        counts[(window_id, unit_id)].add_group(status, n, outside, suspicious)
+    for window_id, unit_id, status, n, outside, suspicious, corrected in f.ledger_counts:
+        counts[(window_id, unit_id)].add_group(status, n, outside, suspicious, corrected)
     for key, c in count_rows(f.live_rows).items():
         counts[key].add(c)
 
@@ -128,6 +130,8 @@ def build(f: DayFacts) -> DailyReport:
             verified=check is not None and check.review != "returned",
             verified_by=check.verified_by if check else None, verified_at=check.verified_at if check else None,
             review=check.review if check else None, review_note=check.review_note if check else None,
+            revised_after_verification=check is not None and uid in f.revised
+            and aware(f.revised[uid]) > aware(check.verified_at),
         ))
 
     summaries = []

@@ -19,7 +19,10 @@ what folding every verdict gives):
 - ``checkin_at``: the earliest qualifying capture time.
 
 Who has a row at all is :mod:`.expectations`: a window not asked of someone (policy
-judges their check-in ``not_required``) gives them no row.
+judges their check-in ``not_required``) gives them no row — except an approved absence:
+whoever it excuses has a row of status ``excused`` in each window they would have been
+asked. The decisions of heads and the BKD (absences, verdict corrections) are applied on
+top of the row the check-ins give by :func:`.decisions.decided`, here and only here.
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from datetime import datetime
 from typing import Literal
 
 from services.contracts.rules.versions import aware
+from services.reporting.domain.decisions import NONE, Decisions, decided
 from services.reporting.domain.expectations import Placed
 
 QUALIFYING = ("on_time", "late")
 """The verdicts that fill a window."""
 
-Status = Literal["on_time", "late", "missing"]
+Status = Literal["on_time", "late", "missing", "excused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,11 @@ class Outcome:
     outside_geofence: bool = False
     suspicious: bool = False
     checkin_at: datetime | None = None
+    absence_kind: str | None = None  # excused by an approved absence of this kind
+    original_status: Status | None = None  # what the check-ins gave, when a correction changed it
+    original_late_minutes: int | None = None
+    original_outside_geofence: bool | None = None
+    corrected_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,11 @@ class LedgerRow:
     checkin_at: datetime | None = None
     overdue: bool = False
     name: str = ""
+    absence_kind: str | None = None
+    original_status: Status | None = None
+    original_late_minutes: int | None = None
+    original_outside_geofence: bool | None = None
+    corrected_at: datetime | None = None
 
 
 def verdict(status: str, late_minutes: int, outside_geofence: bool, suspicious: bool,
@@ -118,24 +132,31 @@ def status_of(fact: Fact | None, closed: bool) -> Status | None:
     return "missing" if closed else None
 
 
-def outcome(fact: Fact | None, closed: bool) -> Outcome:
-    """The row's verdict from the folded facts (module docstring)."""
+def outcome(fact: Fact | None, closed: bool, decisions: Decisions = NONE) -> Outcome:
+    """The row's verdict from the folded facts (module docstring), after the ``decisions``."""
     status = status_of(fact, closed)
     if fact is None:
-        return Outcome(status)
-    return Outcome(status, late_minutes=fact.late_minutes if status == "late" else 0,
-                   outside_geofence=fact.outside_geofence, suspicious=fact.suspicious, checkin_at=fact.checkin_at)
+        base = Outcome(status)
+    else:
+        base = Outcome(status, late_minutes=fact.late_minutes if status == "late" else 0,
+                       outside_geofence=fact.outside_geofence, suspicious=fact.suspicious, checkin_at=fact.checkin_at)
+    return decided(base, decisions)
 
 
-def build_rows(window_id: str, expected: Iterable[Placed], facts: Mapping[str, Fact], closed: bool) -> list[LedgerRow]:
-    """One row per expected employee; ``overdue`` (a notice goes out) when closed and missing."""
+def build_rows(window_id: str, asked: Iterable[Placed], facts: Mapping[str, Fact], closed: bool,
+               decisions: Mapping[str, Decisions] | None = None) -> list[LedgerRow]:
+    """One row per employee ``asked`` the window (absences aside: an excused one gets an ``excused``
+    row); ``overdue`` (a notice goes out) when closed and missing."""
     rows = []
-    for placed in expected:
+    for placed in asked:
         p = placed.person
-        o = outcome(facts.get(p.nip), closed)
+        o = outcome(facts.get(p.nip), closed, (decisions or {}).get(p.nip, NONE))
         rows.append(LedgerRow(
             window_id=window_id, nip=p.nip, unit_id=p.unit_id, sector=placed.sector, status=o.status,
             late_minutes=o.late_minutes, outside_geofence=o.outside_geofence, suspicious=o.suspicious,
             checkin_at=o.checkin_at, overdue=closed and o.status == "missing", name=p.name,
+            absence_kind=o.absence_kind, original_status=o.original_status,
+            original_late_minutes=o.original_late_minutes, original_outside_geofence=o.original_outside_geofence,
+            corrected_at=o.corrected_at,
         ))
     return rows

@@ -12,7 +12,7 @@ import calendar
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.reporting.domain.daily import Counts
 from services.reporting.domain.scoring import Weights
@@ -49,6 +49,8 @@ class ScoreOut(BaseModel):
     late_minutes: int
     score: float | None
     predicate: str | None
+    excused: int = Field(default=0, description="windows excused (approved absence or correction): not in expected")
+    revised_at: datetime | None = Field(default=None, description="re-scored after the month was frozen")
 
 
 class ScoreRow(ScoreOut):
@@ -104,6 +106,7 @@ def _counts(rows: Sequence[ScoreRow]) -> Counts:
         c.on_time += r.on_time
         c.late += r.late
         c.missing += r.missing
+        c.excused += r.excused
         c.outside_geofence += r.outside_geofence
         c.suspicious += r.suspicious
     return c

@@ -1,8 +1,10 @@
 """The discipline score of the month-end evaluation ("evaluasi setiap tanggal 31").
 
 For one employee and one month, over the N expected check-ins of closed windows
-(one per window per working day the employee was expected), each check-in *i*
-earns a credit between 0 and 1::
+(one per window per working day the employee was expected; a window *excused* — by an
+approved absence, or by an approved correction of a missing check-in
+(:mod:`.decisions`) — is not expected and is not in N: it neither earns nor loses),
+each check-in *i* earns a credit between 0 and 1::
 
     base_i   = W_on_time                                      if on time
              = L_max − (L_max − L_min) · min(m_i, D) / D      if late by m_i minutes
@@ -10,6 +12,8 @@ earns a credit between 0 and 1::
     credit_i = max(0, base_i − P_out · [outside geofence_i] − P_sus · [suspicious_i])
 
     score    = round(100 · Σ credit_i / N, 1)                 (no score when N = 0)
+
+(so an employee on sick leave for 2 of 20 days, on time in every other window, scores 100),
 
 so a check-in a few minutes late keeps most of its credit and one hours late keeps
 ``L_min``; a check-in from outside the geofence or flagged suspicious loses a
@@ -31,6 +35,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+EXCUSED = "excused"
+"""A ledger row not expected (not in N); its credit is 0 and it is not counted."""
 PREDICATES = ((90.0, "Sangat Baik"), (75.0, "Baik"), (60.0, "Butuh Perbaikan"), (40.0, "Kurang"))
 LOWEST = "Sangat Kurang"
 
@@ -59,7 +65,9 @@ def late_credit(minutes: int, w: Weights) -> float:
 
 
 def credit(status: str, late_minutes: int, outside: bool, suspicious: bool, w: Weights) -> float:
-    """The credit of one expected check-in (module docstring)."""
+    """The credit of one ledger row (module docstring); an excused one earns nothing and is not in N."""
+    if status == EXCUSED:
+        return 0.0
     if status == "on_time":
         base = w.on_time
     elif status == "late":

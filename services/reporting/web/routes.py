@@ -58,6 +58,7 @@ class TrendDay(BaseModel):
     on_time: int = 0
     late: int = 0
     missing: int = 0
+    excused: int = 0  # not in expected: an approved absence or correction
     outside_geofence: int = 0
     suspicious: int = 0
 
@@ -134,8 +135,8 @@ async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(patt
         rows = await queries.daily_trend(session, principal.require_tenant(), first, after, unit)
     for day, status_, n, outside, suspicious in rows:
         row = days.setdefault(day, TrendDay(date=day))
-        row.expected += n
-        if status_ in ("on_time", "late", "missing"):
+        row.expected += 0 if status_ == "excused" else n
+        if status_ in ("on_time", "late", "missing", "excused"):
             setattr(row, status_, getattr(row, status_) + n)
         row.outside_geofence += outside or 0
         row.suspicious += suspicious or 0
