@@ -119,13 +119,17 @@ class Seeder:
         return await request(self.http, method, target, expect=expect, retries=self.retries,
                              headers={**self.headers, **(headers or {})}, **kwargs)
 
-    async def tenant(self, name: str, timezone: str, kind: str = "province") -> None:
+    async def tenant(self, name: str, timezone: str, kind: str = "province", *, national_days: bool = False) -> None:
+        """The tenant; its calendar without national days and cuti bersama unless ``national_days``: a
+        seeded tenant works every day its letter lists, so whatever uses today's date (tests, chaos,
+        simulations) does the same on a national holiday."""
         await self.call("PUT", "/v1/tenant", expect=(200,), json={"name": name, "kind": kind, "timezone": timezone})
+        if not national_days:
+            await self.calendar(national=False, cuti_bersama=False)
 
     async def calendar(self, *, national: bool = True, cuti_bersama: bool = True,
                        added: Iterable[Mapping[str, Any]] = (), removed: Iterable[str] = ()) -> None:
-        """The tenant's calendar (``national=False, cuti_bersama=False``: a test that must use today's
-        date works on every weekday its letter lists)."""
+        """The tenant's calendar (``PUT /v1/tenant/calendar``)."""
         await self.call("PUT", "/v1/tenant/calendar", expect=(200,), json={
             "national": national, "cuti_bersama": cuti_bersama, "added": list(added), "removed": list(removed)})
 
@@ -151,8 +155,8 @@ class Seeder:
 
     async def directory(self, *, name: str, timezone: str, units: Mapping[str, Mapping[str, Any]],
                         employees: Mapping[str, Mapping[str, Any]], kind: str = "province",
-                        concurrency: int = 1) -> None:
-        await self.tenant(name, timezone, kind)
+                        concurrency: int = 1, national_days: bool = False) -> None:
+        await self.tenant(name, timezone, kind, national_days=national_days)
         await self.units(units)
         await self.employees(employees, concurrency)
 

@@ -86,7 +86,5 @@ async def setup_tenant(svc: PolicyService, tenant: str, tz: str = "Asia/Jakarta"
     come from today's date (every weekday the letter lists is then a working day)."""
     admin = svc.tokens.admin(tenant)
     seeder = Seeder(svc.client, str(svc.client.base_url), admin)
-    await seeder.tenant("Pemerintah Provinsi Uji", tz)
-    if not national_days:
-        await seeder.calendar(national=False, cuti_bersama=False)
+    await seeder.tenant("Pemerintah Provinsi Uji", tz, national_days=national_days)
     return admin
