@@ -27,6 +27,8 @@ from services.contracts.events import (
     TenantRecord,
     UnitRecord,
 )
+from services.contracts.rules.calendar import TenantCalendar
+from tests.notify.handling import NO_HOLIDAYS
 from tests.notify.receivers import Mail, MailServer
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
@@ -150,9 +152,11 @@ class Bus:
         return envelope.id
 
     async def directory(self, tenant: str, timezone: str, units: dict[str, str | None],
-                        people: list[EmployeeRecord]) -> None:
+                        people: list[EmployeeRecord], calendar: TenantCalendar | None = NO_HOLIDAYS) -> None:
+        """The tenant (by default without national days: tests of today's reminders run on holidays too),
+        its units and people."""
         await self.publish(tenant, DirectoryUpdatedV2(entity="tenant", tenant=TenantRecord(
-            id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone=timezone)))
+            id=tenant, name=f"Pemerintah {tenant}", kind="province", timezone=timezone, calendar=calendar)))
         for unit_id, parent in units.items():
             await self.publish(tenant, DirectoryUpdatedV2(entity="unit", unit=UnitRecord(
                 id=unit_id, name=f"Dinas {unit_id.upper()}", parent_id=parent, effective_sector="essential")))

@@ -306,7 +306,8 @@ async def test_the_closure_waits_for_an_absence_being_approved(reporting: Any) -
             assert not closing.done(), "the closure must wait for the absence's transaction"
             async with rt.sessions() as probe:
                 return bool(await probe.scalar(text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())")))
 
         await eventually(closure_waits, timeout=120)
         await session.commit()
