@@ -21,6 +21,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import local_date
+from services.reporting.domain.ledger import QUALIFYING
+from services.reporting.domain.scoring import EXCUSED
 from services.reporting.store import Expectation, Tenant, UnitDay, Verification
 from services.runtime.metrics import TenantRefs
 
@@ -92,7 +94,7 @@ class ReportingMetrics:
         for tenant, day, sector, status, n, out, sus in counts:
             if today.get(tenant) != day:
                 continue
-            expected[(ref(tenant), sector)] += 0 if status == "excused" else n
+            expected[(ref(tenant), sector)] += 0 if status == EXCUSED else n
             by_status[(ref(tenant), sector, status)] += n
             outside[(ref(tenant), sector)] += out or 0
             suspicious[(ref(tenant), sector)] += sus or 0
@@ -103,7 +105,7 @@ class ReportingMetrics:
             self.expected.labels(*key).set(n)
             self.outside.labels(*key).set(outside[key])
             self.suspicious.labels(*key).set(suspicious[key])
-            for status in ("on_time", "late", "missing", "excused"):
+            for status in (*QUALIFYING, "missing", EXCUSED):
                 self.checkins.labels(*key, status).set(by_status.get((*key, status), 0))
         for tenant, day, sector, headcount, wfo, quota, below in offices:
             if today.get(tenant) != day:

@@ -16,10 +16,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting import monthly, presence
+from services.reporting import monthly
 from services.reporting.domain import monthly as month_rules
 from services.reporting.domain.month_closing import ClosingOut, UnitMonthSummary, month_over, summary
 from services.reporting.domain.monthly import month_end
+from services.reporting.domain.scoring import EXCUSED
 from services.reporting.store import AuditEntry, Expectation, Unit, UnitMonthClosing, UnitMonthComment
 from services.runtime import errors
 
@@ -36,7 +37,7 @@ async def _excused(session: AsyncSession, tenant: str, month: date, unit_id: str
     x = Expectation.__table__.c
     rows = await session.execute(
         select(x.nip, func.count()).where(x.tenant == tenant, x.unit_id == unit_id, x.day >= month,
-                                          x.day <= month_end(month), x.status == presence.EXCUSED)
+                                          x.day <= month_end(month), x.status == EXCUSED)
         .group_by(x.nip))
     return {nip: int(n) for nip, n in rows}
 

@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from services.reporting.domain.ledger import QUALIFYING
+from services.reporting.domain.scoring import EXCUSED
 from services.reporting.store import Employee, Evaluation, Expectation, UnitDay
-
-EXCUSED = "excused"  # the ledger status of an expected check-in an approved absence excuses
 
 
 def _at_office(day: date) -> Select:

@@ -28,6 +28,7 @@ from services.reporting.domain.daily_report import DailyReport, DayFacts, UnitIn
 from services.reporting.domain.decisions import DayDecisions
 from services.reporting.domain.expectations import Placed, expected_for_window, place
 from services.reporting.domain.ledger import LedgerRow, build_rows
+from services.reporting.domain.scoring import EXCUSED
 from services.reporting.domain.windows import day_windows
 from services.reporting.store import Tenant
 
@@ -93,7 +94,7 @@ async def daily_report(session: AsyncSession, tenant: Tenant, day: date, unit_id
     sign_offs = await verification.sign_offs(session, tenant.id, day)
     excused = await presence.excused(session, tenant.id, day, unit_id)
     for row in live_rows:
-        if row.status == presence.EXCUSED:
+        if row.status == EXCUSED:
             excused.setdefault(row.unit_id, set()).add(row.nip)
     report = build(DayFacts(
         tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone, day=day, unit_id=unit_id, now=now,

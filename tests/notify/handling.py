@@ -19,11 +19,10 @@ from services.notify.handlers import subscriptions
 from services.notify.settings import NotifySettings
 from services.notify.store import Notification, Preference, TenantSettings
 from services.runtime.service import ServiceRuntime
-from tests.notify.harness import profile
+from tests.notify.harness import NO_HOLIDAYS, profile
 
 SETTINGS = NotifySettings(smtp_host="127.0.0.1", default_channels="email", quiet_hours_start=time(0),
                           quiet_hours_end=time(0))
-NO_HOLIDAYS = TenantCalendar(national=False, cuti_bersama=False)
 
 
 class Notify:

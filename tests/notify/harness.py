@@ -28,12 +28,14 @@ from services.contracts.events import (
     UnitRecord,
 )
 from services.contracts.rules.calendar import TenantCalendar
-from tests.notify.handling import NO_HOLIDAYS
 from tests.notify.receivers import Mail, MailServer
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools.ports import free_port
 from tools.suite import Suite
+
+NO_HOLIDAYS = TenantCalendar(national=False, cuti_bersama=False)
+"""A calendar without national days and cuti bersama: tests of today's notices run on holidays too."""
 
 
 class NotifyService:

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.reporting import queries
+from services.reporting.domain.daily import Counts
 from services.reporting.settings import ReportingSettings
 from services.reporting.store import Tenant
 from services.runtime import errors
@@ -52,15 +53,10 @@ class Context(BaseModel):
     sector_quotas: dict[str, int] = {}
 
 
-class TrendDay(BaseModel):
+class TrendDay(Counts):
+    """A day's closed windows counted as the daily report counts them (excused rows not expected)."""
+
     date: date
-    expected: int = 0
-    on_time: int = 0
-    late: int = 0
-    missing: int = 0
-    excused: int = 0  # not in expected: an approved absence or correction
-    outside_geofence: int = 0
-    suspicious: int = 0
 
 
 class Trend(BaseModel):
@@ -134,12 +130,7 @@ async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(patt
     async with rt.sessions() as session:
         rows = await queries.daily_trend(session, principal.require_tenant(), first, after, unit)
     for day, status_, n, outside, suspicious in rows:
-        row = days.setdefault(day, TrendDay(date=day))
-        row.expected += 0 if status_ == "excused" else n
-        if status_ in ("on_time", "late", "missing", "excused"):
-            setattr(row, status_, getattr(row, status_) + n)
-        row.outside_geofence += outside or 0
-        row.suspicious += suspicious or 0
+        days.setdefault(day, TrendDay(date=day)).add_group(status_, n, outside, suspicious)
     return Trend(month=month, unit_id=unit, days=sorted(days.values(), key=lambda d: d.date))
 
 
