@@ -266,7 +266,7 @@ async def _load_tenant(admin: Seeder, report: LoadReport) -> None:
     if current.status_code == 200 and all(current.json().get(k) == v for k, v in TENANT.items()):
         report.changes["tenant:unchanged"] += 1
         return
-    await admin.tenant(TENANT["name"], TENANT["timezone"], TENANT["kind"])
+    await admin.tenant(TENANT["name"], TENANT["timezone"], TENANT["kind"], national_days=True)  # a real calendar
     report.changes["tenant:created" if current.status_code == 404 else "tenant:updated"] += 1
 
 
