@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.contracts.asyncapi import asyncapi_document
-from services.runtime import errors, telemetry, tracing
+from services.runtime import api_docs, errors, telemetry, tracing
 from services.runtime.body_limit import BodyLimit, BodyLimits
 from services.runtime.gate import Gate, Gatekeeper
 from services.runtime.metrics import RuntimeMetrics
@@ -37,10 +37,13 @@ def create_app(
     gatekeeper: Gatekeeper | None = None,
     traced: bool = False,
 ) -> FastAPI:
-    """The application with its ops routes and, outermost first: request observation, the
-    request's language, the gate (credentials and rates, before any body is read) and the body limit.
+    """The application with its ops routes, its documentation pages (:mod:`.api_docs`) and, outermost
+    first: request observation, the request's language, the gate (credentials and rates, before any
+    body is read) and the body limit.
     ``traced``: the app is instrumented (:mod:`.telemetry`); a request's trace is its server span's."""
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    api_docs.install(app)  # /docs and /redoc with the service's own assets (no CDN)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -279,10 +279,12 @@ def test_hadir_apikey_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def is_public(route: RouteInfo, method: str) -> bool:
     """Health, metrics and interface descriptions (auth.PUBLIC_PATHS); static web assets
-    (``services/runtime/web_assets.py``: files, no data) and CORS preflights. (A bodiless redirect,
+    (``services/runtime/web_assets.py`` and the documentation pages' ``services/runtime/api_docs.py``:
+    files, no data) and CORS preflights. (A bodiless redirect,
     e.g. ``/`` to a page, is accepted too: see the test.)"""
     module = getattr(route.endpoint, "__module__", "") or ""
-    return route.path in auth.PUBLIC_PATHS or module == "services.runtime.web_assets" or method == "OPTIONS"
+    return (route.path in auth.PUBLIC_PATHS or module in ("services.runtime.web_assets", "services.runtime.api_docs")
+            or method == "OPTIONS")
 
 
 def concrete(path: str) -> str:
