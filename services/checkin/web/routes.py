@@ -94,7 +94,7 @@ async def unit_checkins_preflight(request: Request, rt: Runtime) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers=cors(request, rt))
 
 
-@router.get("/app/api/unit-checkins", response_model=list[UnitCheckin],
+@router.get("/app/api/unit-checkins", response_model=list[UnitCheckin], dependencies=deps.SCHEMES,
             summary="A day's check-ins of a unit with verdicts (for the reporting dashboard; CORS)",
             responses={401: {"description": "no or invalid token"}, 403: {"description": "not your unit"}})
 async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
