@@ -45,11 +45,14 @@ def create_app(
                   docs_url=None, redoc_url=None)
     api_docs.install(app)  # /docs and /redoc with the service's own assets (no CDN)
 
-    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    @app.get("/healthz", tags=["ops"], summary="The process is alive",
+             description="Liveness: 200 while the process answers, whatever its dependencies. No credentials.")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], summary="Kafka and the database are reachable",
+             description="Readiness: 200 with `checks` (`database`, `kafka`) all `ok`; 503 with the failing "
+                         "check named while a dependency is unreachable. No credentials.",
              responses={503: {"description": "a dependency is unreachable"}})
     async def readyz() -> JSONResponse:
         checks = await readiness()
@@ -57,7 +60,9 @@ def create_app(
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
                             status_code=200 if ok else 503)
 
-    @app.get("/asyncapi.json", tags=["integration"], summary="AsyncAPI 3.0 document of Hadir's events")
+    @app.get("/asyncapi.json", tags=["integration"], summary="AsyncAPI 3.0 document of Hadir's events",
+             description="Every Kafka topic, its CloudEvents headers and each event's JSON Schema: what an "
+                         "integrator subscribes to. The same document from every service. No credentials.")
     async def asyncapi() -> JSONResponse:
         return JSONResponse(asyncapi_document())
 

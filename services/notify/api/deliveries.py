@@ -63,6 +63,11 @@ async def notifications(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[NotificationOut]:
+    """Every notice the service sent or is sending (reminders, overdue notices, escalations, decisions, webhook
+    deliveries), newest first, `limit`/`offset` at a time. A tenant admin reads the tenant's whole log; a unit head
+    the notices about their unit; an integrator the webhook deliveries; an employee their own. Filters: recipient
+    NIP, `status` (repeatable; `dead` lists what was given up), channel, kind, the source event's id and `since`
+    (UTC)."""
     query = scope(select(Notification), principal)
     if recipient:
         query = query.where(Notification.recipient == recipient)
@@ -85,6 +90,8 @@ async def notifications(
 @router.get("/notifications/{notification_id}", response_model=NotificationDetail,
             summary="One notification with every delivery attempt")
 async def notification(notification_id: IdPath, rt: Runtime, principal: Reader) -> NotificationDetail:
+    """One notice as the caller may see it, with every delivery attempt (time, outcome, the channel's answer). 404
+    when it does not exist or is not the caller's to see."""
     async with rt.sessions() as session:
         row = await session.scalar(scope(select(Notification), principal).where(Notification.id == notification_id))
         if row is None:
@@ -99,6 +106,9 @@ async def notification(notification_id: IdPath, rt: Runtime, principal: Reader) 
 @router.post("/notifications/{notification_id}/retry", response_model=NotificationOut,
              summary="Send a dead or failed notification again (a fresh retry horizon)")
 async def retry(notification_id: IdPath, rt: Runtime, worker: Worker, principal: Operator) -> NotificationOut:
+    """Puts a `dead` or `failed` notice back to `pending` with a fresh retry horizon and wakes the delivery loop;
+    409 for a notice in any other state. Tenant admin or integrator
+    (webhook deliveries only)."""
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         row = await session.scalar(scope(select(Notification), principal)

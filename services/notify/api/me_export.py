@@ -46,6 +46,9 @@ OMIT = ("tenant", "traceparent")  # the tenant is the export's; a trace id says 
             responses=self_export.RESPONSES)
 async def export(me: DataSubject, rt: Runtime, settings: Settings,
                  format: self_export.FormatQuery = "json") -> Response:
+    """The caller's own data held by the notify service (UU PDP 27/2022, the right of access): profile, contacts,
+    preferences, every notice sent to them and its delivery attempts, overdue marks and roster days; `format=json`
+    (one document) or `csv` (one row per field: section, record, field, value). Any token with a NIP."""
     tenant, nip = me.tenant, me.nip
     n, a, r = Notification, DeliveryAttempt, roster_tables.days.c
     sent = select(n).where(n.tenant == tenant, n.recipient == nip, n.channel != "webhook")

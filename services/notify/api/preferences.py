@@ -58,24 +58,31 @@ def own_nip(principal: Principal) -> str:
     return principal.employee_id
 
 
-@router.get("/preferences/me", response_model=PreferenceOut)
+@router.get("/preferences/me", response_model=PreferenceOut, summary="Preferensi saya / my notice preferences")
 async def get_mine(rt: Runtime, settings: Settings, principal: Anyone) -> PreferenceOut:
+    """The caller's language and channels for notices; `explicit: false` when they are the service defaults."""
     return await read(rt, settings, principal.require_tenant(), own_nip(principal))
 
 
-@router.put("/preferences/me", response_model=PreferenceOut)
+@router.put("/preferences/me", response_model=PreferenceOut, summary="Ubah preferensi saya / set my notice preferences")
 async def put_mine(body: PreferenceIn, rt: Runtime, settings: Settings, principal: Anyone) -> PreferenceOut:
+    """Sets the caller's language (`id` or `en`) and up to two channels; an empty channel list means the service
+    default. Needs a token with a NIP."""
     return await write(rt, settings, principal.require_tenant(), own_nip(principal), body)
 
 
-@router.get("/preferences/{nip}", response_model=PreferenceOut)
+@router.get("/preferences/{nip}", response_model=PreferenceOut,
+            summary="Preferensi pegawai / an employee's notice preferences")
 async def get_one(nip: NipPath, rt: Runtime, settings: Settings, principal: Admin) -> PreferenceOut:
+    """One employee's language and channels, by NIP. Tenant admin."""
     return await read(rt, settings, principal.require_tenant(), nip)
 
 
-@router.put("/preferences/{nip}", response_model=PreferenceOut)
+@router.put("/preferences/{nip}", response_model=PreferenceOut,
+            summary="Ubah preferensi pegawai / set an employee's notice preferences")
 async def put_one(nip: NipPath, body: PreferenceIn, rt: Runtime, settings: Settings,
                   principal: Admin) -> PreferenceOut:
+    """Sets one employee's language and channels, by NIP. Tenant admin."""
     return await write(rt, settings, principal.require_tenant(), nip, body)
 
 
@@ -89,14 +96,20 @@ async def current(rt: ServiceRuntime, settings: NotifySettings, tenant: str) -> 
                              bkd_recipients=list(view.bkd), timezone=view.timezone, explicit=explicit)
 
 
-@router.get("/settings", response_model=TenantSettingsOut, tags=["settings"])
+@router.get("/settings", response_model=TenantSettingsOut, tags=["settings"],
+            summary="Pengaturan notifikasi / the tenant's notice settings")
 async def get_settings(rt: Runtime, settings: Settings, principal: Admin) -> TenantSettingsOut:
+    """Quiet hours (local times in the tenant's zone), escalation thresholds and the BKD staff who hear escalations
+    and absences awaiting the BKD; `explicit: false` when the service defaults apply. Tenant admin."""
     return await current(rt, settings, principal.require_tenant())
 
 
-@router.put("/settings", response_model=TenantSettingsOut, tags=["settings"])
+@router.put("/settings", response_model=TenantSettingsOut, tags=["settings"],
+            summary="Ubah pengaturan notifikasi / set the tenant's notice settings")
 async def put_settings(body: TenantSettingsIn, rt: Runtime, settings: Settings,
                        principal: Admin) -> TenantSettingsOut:
+    """Replaces the tenant's quiet hours, escalation thresholds (0 turns one off) and BKD recipients (NIPs). Tenant
+    admin."""
     tenant = principal.require_tenant()
     quiet = body.quiet_hours
     async with rt.sessions() as session, session.begin():

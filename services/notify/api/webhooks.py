@@ -67,14 +67,21 @@ async def out(session: AsyncSession, row: WebhookSubscription) -> SubscriptionOu
                            secrets_valid=len(valid))
 
 
-@router.get("/webhook-event-types", response_model=list[EventTypeOut])
+@router.get("/webhook-event-types", response_model=list[EventTypeOut],
+            summary="Jenis event webhook / the event types a webhook can subscribe to")
 async def event_types(principal: Manager) -> list[EventTypeOut]:
+    """Every event type a subscription may name in `event_types`, with what it means."""
     return [EventTypeOut(type=t, description=d) for t, d in webhooks.EVENT_TYPES.items()]
 
 
-@router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
+@router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated,
+             summary="Buat langganan webhook / create a webhook subscription")
 async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, box: Box,
                  principal: Manager) -> SubscriptionCreated:
+    """Subscribes a URL to event types of the caller's tenant. The answer carries the signing secret
+    (`whsec_...`) once; it is stored encrypted and never shown again (rotate it to get a new one). A URL whose host
+    is or resolves to an internal address is refused (422) unless private targets are allowed. Tenant admin or
+    integrator."""
     tenant = principal.require_tenant()
     await check_target(body.url, settings)
     now = datetime.now(UTC)
@@ -91,8 +98,10 @@ async def create(body: SubscriptionIn, rt: Runtime, settings: Settings, box: Box
     return SubscriptionCreated(**result.model_dump(), secret=secret)
 
 
-@router.get("/webhooks", response_model=list[SubscriptionOut])
+@router.get("/webhooks", response_model=list[SubscriptionOut],
+            summary="Daftar langganan webhook / the tenant's webhook subscriptions")
 async def list_(rt: Runtime, principal: Manager) -> list[SubscriptionOut]:
+    """Every subscription of the caller's tenant, oldest first, without secrets."""
     async with rt.sessions() as session:
         rows = (await session.scalars(
             select(WebhookSubscription).where(WebhookSubscription.tenant == principal.require_tenant())
@@ -100,15 +109,20 @@ async def list_(rt: Runtime, principal: Manager) -> list[SubscriptionOut]:
         return [await out(session, r) for r in rows]
 
 
-@router.get("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+@router.get("/webhooks/{subscription_id}", response_model=SubscriptionOut,
+            summary="Satu langganan webhook / one webhook subscription")
 async def get(subscription_id: IdPath, rt: Runtime, principal: Manager) -> SubscriptionOut:
+    """One subscription of the caller's tenant, without its secret; 404 when there is none with this id."""
     async with rt.sessions() as session:
         return await out(session, await load(session, principal.require_tenant(), subscription_id))
 
 
-@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut)
+@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionOut,
+              summary="Ubah langganan webhook / change a webhook subscription")
 async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, settings: Settings,
                 principal: Manager) -> SubscriptionOut:
+    """Changes the fields sent (URL, event types, description, `active`); fields left out stay as they are.
+    Re-activating clears the reason it was disabled. A new URL is checked as on creation."""
     if body.url is not None:
         await check_target(body.url, settings)
     async with rt.sessions() as session, session.begin():
@@ -123,8 +137,10 @@ async def patch(subscription_id: IdPath, body: SubscriptionPatch, rt: Runtime, s
         return await out(session, row)
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Hapus langganan webhook / delete a webhook subscription")
 async def remove(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Response:
+    """Deletes the subscription and its secrets; nothing more is delivered to it. 204 on success."""
     async with rt.sessions() as session, session.begin():
         row = await load(session, principal.require_tenant(), subscription_id)
         await session.execute(delete(WebhookSecret).where(WebhookSecret.subscription_id == row.id))
@@ -136,6 +152,8 @@ async def remove(subscription_id: IdPath, rt: Runtime, principal: Manager) -> Re
              summary="New secret now; the previous ones stay valid for the grace period")
 async def rotate(subscription_id: IdPath, rt: Runtime, settings: Settings, box: Box, principal: Manager,
                  body: RotateIn | None = None) -> Rotated:
+    """Issues a new signing secret (shown once in the answer). The previous secrets stay valid for `grace_seconds`
+    (default: the service's rotation grace), during which every delivery carries both signatures."""
     now = datetime.now(UTC)
     grace = settings.webhook_rotation_grace_seconds
     if body is not None and body.grace_seconds is not None:

@@ -25,6 +25,11 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 @router.get("/daily", response_model=DailyReport, summary="Laporan harian / daily report")
 async def daily(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None) -> DailyReport:
+    """Expected against received check-ins per window for one day: totals per status (on time, late, missing,
+    excused), per unit, sector and window, outside-geofence and suspicious counts, the office quota against who was
+    in the office, the letter in force and how many units signed off. `date` (YYYY-MM-DD, the tenant's local day)
+    defaults to today in the tenant's zone. Tenant admin: the whole tenant or one `unit_id`; unit head: their own
+    unit only (403 for another)."""
     unit = scope(principal, unit_id)
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -38,6 +43,10 @@ async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id
                        format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
                        sheet: Annotated[Literal["ringkasan", "jendela", "rincian", "kuota"], Query()] = "ringkasan",
                        ) -> Response:
+    """The daily report as a file: `format=xlsx` (every sheet in one workbook) or `csv` (one `sheet`: `ringkasan`
+    summary, `jendela` per window, `rincian` per employee and window, `kuota` office quota). `date` (YYYY-MM-DD, the
+    tenant's local day) defaults to today in the tenant's zone. Tenant admin: the whole tenant or one `unit_id`;
+    unit head: their own unit only (403 for another)."""
     unit = scope(principal, unit_id)
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -55,6 +64,11 @@ async def daily_export(rt: Runtime, principal: Reader, day: DayQ = None, unit_id
 @router.get("/daily/rows", response_model=list[DailyRowOut],
             summary="Rincian laporan harian / the daily report's rows per employee and window")
 async def daily_rows(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: UnitQ = None) -> list[DailyRowOut]:
+    """One row per expected employee and window of the day, sorted by unit, NIP and window: the status with its name
+    in both languages, minutes late, outside geofence, suspicious, check-in time, an absence that excuses it, and
+    the original verdict when a correction changed it. `date` (YYYY-MM-DD, the tenant's local day) defaults to today
+    in the tenant's zone. Tenant admin: the whole tenant or one `unit_id`; unit head: their own unit only (403 for
+    another)."""
     unit = scope(principal, unit_id)
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -77,6 +91,9 @@ async def daily_rows(rt: Runtime, principal: Reader, day: DayQ = None, unit_id: 
 @router.get("/overdue", response_model=list[OverdueOut], summary="Terlambat lapor / overdue check-ins")
 async def overdue(rt: Runtime, principal: Reader, day: Annotated[date, Query(alias="date")],
                   unit_id: UnitQ = None) -> list[OverdueOut]:
+    """Expected check-ins of `date` (required) whose window ended (plus grace) with nothing received: NIP, unit,
+    window, status and deadline (UTC). Tenant admin: the whole tenant or one `unit_id`; unit head: their own unit
+    only (403 for another)."""
     tenant_id = principal.require_tenant()
     unit = scope(principal, unit_id)
     async with rt.sessions() as session:

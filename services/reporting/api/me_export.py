@@ -54,6 +54,10 @@ SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "ve
 
 @router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
 async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery = "json") -> Response:
+    """The caller's own data held by the reporting service (UU PDP 27/2022, the right of access): profile, rosters,
+    evaluations, the ledger of expected check-ins, monthly scores, sign-offs, absences, corrections and reviews as
+    applied (no reasons), month-end comments and sample marks; no coordinates. `format=json` (one document) or `csv`
+    (one row per field: section, record, field, value). Any token with a NIP."""
     tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         known = await session.get(Tenant, tenant)

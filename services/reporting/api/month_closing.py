@@ -51,6 +51,9 @@ async def _unit(session: AsyncSession, principal: Principal, unit_id: str) -> Un
 @router.get("/monthly/{month}/units/{unit_id}/summary", response_model=UnitMonthSummary,
             summary="Ringkasan evaluasi bulanan unit / a unit's month on one screen")
 async def unit_summary(rt: Runtime, principal: Reader, month: MonthPath, unit_id: UnitPath) -> UnitMonthSummary:
+    """A unit's month on one screen: per employee the score, predicate, on time, late, missing, excused and the
+    head's comment, with totals and whether the month is closed. `month` is YYYY-MM. Tenant admin: the whole tenant
+    or one `unit_id`; unit head: their own unit only (403 for another)."""
     async with rt.sessions() as session:
         unit = await _unit(session, principal, unit_id)
         return await month_closing.unit_summary(session, unit.tenant, _first(month), unit)
@@ -62,6 +65,8 @@ async def unit_summary(rt: Runtime, principal: Reader, month: MonthPath, unit_id
              responses={409: {"description": "the month has not ended, or the unit's month is already closed"}})
 async def close(rt: Runtime, principal: Reader, month: MonthPath, unit_id: UnitPath,
                 body: CloseMonthIn) -> UnitMonthSummary:
+    """The unit's head (or the BKD) closes the month once it has ended, with a comment on the unit and optional
+    comments per employee; the scores are then final. 409 before the month ends or when already closed. Audited."""
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         unit = await _unit(session, principal, unit_id)
@@ -75,6 +80,8 @@ async def close(rt: Runtime, principal: Reader, month: MonthPath, unit_id: UnitP
 @router.get("/monthly/{month}/closings", response_model=ClosingOverview,
             summary="Unit yang sudah menutup evaluasi bulanan / which units closed the month (BKD)")
 async def closings(rt: Runtime, principal: Admin, month: MonthPath) -> ClosingOverview:
+    """Every active unit (and any closed one) for `month` (YYYY-MM): closed or not, when and by whom, with totals.
+    Tenant admin."""
     tenant_id = principal.require_tenant()
     first = _first(month)
     async with rt.sessions() as session:

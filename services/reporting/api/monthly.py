@@ -56,6 +56,10 @@ async def _report(rt: ServiceRuntime, principal: Principal, month_text: str | No
 async def monthly_report(rt: Runtime, principal: Reader,
                          month: Annotated[str | None, Query(pattern=MONTH_PATTERN, examples=["2026-11"])] = None,
                          unit_id: UnitQ = None) -> MonthlyReport:
+    """Per employee of the month: days and windows on time, late, missing and excused, the discipline score with the
+    tenant's weights and its predicate, and whether the month is final (closed). `month` is YYYY-MM, default the
+    current month in the tenant's zone. Tenant admin: the whole tenant or one `unit_id`; unit head: their own unit
+    only (403 for another)."""
     _, report = await _report(rt, principal, month, unit_id)
     return report
 
@@ -65,6 +69,8 @@ async def monthly_export(rt: Runtime, principal: Reader,
                          month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
                          unit_id: UnitQ = None,
                          format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx") -> Response:
+    """The monthly evaluation as `xlsx` (default) or `csv`, same rows as `GET /monthly`. Tenant admin: the whole
+    tenant or one `unit_id`; unit head: their own unit only (403 for another)."""
     tenant, report = await _report(rt, principal, month, unit_id)
     first = date.fromisoformat(f"{report.month}-01")
     sheets = exports.monthly_sheets(first, report.employees, report.weights.model_dump(), report.final)
@@ -77,6 +83,8 @@ async def monthly_export(rt: Runtime, principal: Reader,
 
 @router.get("/score-weights", response_model=WeightsOut, summary="Bobot skor disiplin / score weights")
 async def get_weights(rt: Runtime, principal: Reader) -> WeightsOut:
+    """The weights the monthly discipline score uses (`source`: `tenant` when the BKD set its own, else `default`),
+    with who changed them last and when."""
     async with rt.sessions() as session:
         own = await session.get(ScoreWeights, principal.require_tenant())
     if own is None:
@@ -87,6 +95,8 @@ async def get_weights(rt: Runtime, principal: Reader) -> WeightsOut:
 
 @router.put("/score-weights", response_model=WeightsOut, summary="Ubah bobot skor / set score weights")
 async def put_weights(rt: Runtime, body: Weights, principal: Admin) -> WeightsOut:
+    """Sets the tenant's score weights; later monthly reports use them, closed months keep theirs. Audited. Tenant
+    admin."""
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         await monthly.set_weights(session, principal.require_tenant(), body, actor=principal.subject,

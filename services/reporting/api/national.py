@@ -19,6 +19,8 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 @router.get("/national", response_model=NationalReport, summary="Pandangan nasional / national view (aggregates only)")
 async def national(rt: Runtime, _: National, day: Annotated[date, Query(alias="date")]) -> NationalReport:
+    """Aggregates per tenant and per sector for `date` (required): expected, received, on time, late, missing; no
+    personal data. National viewer or platform admin."""
     async with rt.sessions() as session:
         facts = await queries.national_facts(session, day)
     return view.build(day, facts)

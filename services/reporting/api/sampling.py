@@ -36,6 +36,8 @@ def _mark(m: SampleMark) -> MarkOut:
 
 @router.get("/sampling", response_model=SamplingOut, summary="Ukuran sampel BKD / the BKD's sample size")
 async def get_sampling(rt: Runtime, principal: Admin) -> SamplingOut:
+    """How many location check-ins per unit and day the BKD's sample draws (`source`: `tenant` or `default`, 5).
+    Tenant admin."""
     async with rt.sessions() as session:
         own = await sampling.settings_of(session, principal.require_tenant())
     if own is None:
@@ -46,6 +48,7 @@ async def get_sampling(rt: Runtime, principal: Admin) -> SamplingOut:
 
 @router.put("/sampling", response_model=SamplingOut, summary="Ubah ukuran sampel / set the sample size")
 async def put_sampling(rt: Runtime, body: SamplingIn, principal: Admin) -> SamplingOut:
+    """Sets the sample size per unit and day (1 to 100). Audited. Tenant admin."""
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         await sampling.set_size(session, principal.require_tenant(), body.sample_size, actor=principal.subject,
@@ -57,6 +60,9 @@ async def put_sampling(rt: Runtime, body: SamplingIn, principal: Admin) -> Sampl
             summary="Sampel check-in lokasi untuk diverifikasi / a reproducible sample of location check-ins")
 async def sample(rt: Runtime, principal: Admin, day: Annotated[date, Path(alias="date")], unit_id: UnitQ = None,
                  seed: Annotated[str, Query(max_length=100, pattern=r"^[^\x00]*$")] = "") -> SampleOut:
+    """A reproducible sample of the day's location check-ins per unit (the same `seed` draws the same sample), each
+    with its verdict, nearest place, distance and the BKD's mark, never coordinates; times also in the tenant's
+    local zone. Filter with `unit_id`. Tenant admin."""
     async with rt.sessions() as session:
         tenant = await tenant_of(session, principal)
         units = await queries.units(session, tenant.id)
@@ -87,6 +93,8 @@ async def sample(rt: Runtime, principal: Admin, day: Annotated[date, Path(alias=
              responses={200: {"description": "the same result again (unchanged)"},
                         409: {"description": "marked otherwise already; send replace=true to change it"}})
 async def mark(rt: Runtime, principal: Admin, checkin_id: UUID, body: MarkIn, response: Response) -> MarkOut:
+    """Marks a sampled check-in `verified` or `rejected`, with an optional note: 201 the first time, 200 when the
+    same result is sent again, 409 for another result unless `replace` is true. Audited. Tenant admin."""
     async with rt.sessions() as session, session.begin():
         row, changed = await sampling.mark(session, principal.require_tenant(), str(checkin_id), body.result,
                                            note=body.note, replace=body.replace, actor=principal.subject,

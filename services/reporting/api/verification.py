@@ -41,6 +41,9 @@ def _out(row: Verification, name: str, review: SignOffReview | None) -> Verifica
              responses={200: {"description": "already verified (unchanged)"},
                         409: {"description": "the day's windows have not all closed"}})
 async def verify(rt: Runtime, body: VerifyIn, principal: Head, response: Response) -> VerificationOut:
+    """The unit head signs off their unit's day (`date`, `unit_id`, an optional note) once every window of the day
+    has closed (409 before). 201 the first time; 200 with the same sign-off when repeated; after the BKD returned
+    it, a new sign-off. Audited."""
     tenant_id = principal.require_tenant()
     unit_id = scope(principal, body.unit_id)
     if unit_id is None:
@@ -64,6 +67,8 @@ async def verify(rt: Runtime, body: VerifyIn, principal: Head, response: Respons
              responses={409: {"description": "not signed off, or already decided otherwise"}})
 async def review(rt: Runtime, body: ReviewIn, principal: Admin, unit_id: UnitPath,
                  day: Annotated[date, Path(alias="date")]) -> VerificationOut:
+    """The BKD accepts or returns a unit's sign-off for `date`; returning needs a `note`. The same decision again
+    answers 200 unchanged; the other decision 409. Audited. Tenant admin."""
     tenant_id = principal.require_tenant()
     if body.decision == "return" and not (body.note or "").strip():
         raise errors.invalid(["body", "note"], errors.text("return_needs_note"), "missing")
@@ -81,6 +86,8 @@ async def review(rt: Runtime, body: ReviewIn, principal: Admin, unit_id: UnitPat
             summary="Status verifikasi unit / which units have verified")
 async def verifications(rt: Runtime, principal: Reader,
                         day: Annotated[date, Query(alias="date")]) -> VerificationOverview:
+    """For `date` (required): every active unit, signed off or not, by whom, and the BKD's decision. Tenant admin:
+    every unit; unit head: their own."""
     tenant_id = principal.require_tenant()
     unit = scope(principal, None)
     async with rt.sessions() as session:
@@ -99,6 +106,8 @@ async def verifications(rt: Runtime, principal: Reader,
 
 @router.get("/audit", response_model=list[AuditOut], summary="Jejak audit / audit trail")
 async def audit(rt: Runtime, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
+    """The tenant's audited actions, newest first, at most `limit` (default 200): who (subject and roles), what, on
+    which target, with details. Tenant admin."""
     async with rt.sessions() as session:
         rows = await queries.audit_trail(session, principal.require_tenant(), limit)
     return [AuditOut(at=r.at, actor=r.actor, roles=r.roles, action=r.action, target=r.target, details=r.details)

@@ -101,6 +101,9 @@ async def root() -> Response:
 @router.get("/dashboard/api/context", response_model=Context, summary="What the dashboard needs to start")
 async def context(rt: Runtime, request: Request, principal: Reader,
                   day: Annotated[date | None, Query(alias="date")] = None) -> Context:
+    """What the dashboard needs to start: the tenant, its zone, today, the caller's roles and unit, the letter in
+    force for `date` (default today) with its geofence radius and sector quotas, and the check-in service's URL.
+    Tenant admin or unit head."""
     unit = _scope(principal, None)
     async with rt.sessions() as session:
         tenant = await session.get(Tenant, principal.require_tenant())
@@ -122,6 +125,9 @@ async def context(rt: Runtime, request: Request, principal: Reader,
 @router.get("/dashboard/api/trend", response_model=Trend, summary="A month of the ledger per day (closed windows)")
 async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(pattern=MONTH)],
                 unit_id: Annotated[str | None, Query(max_length=100)] = None) -> Trend:
+    """For `month` (YYYY-MM), per day: the ledger of closed windows counted by status, outside geofence and
+    suspicious, as the daily report counts them. Tenant admin: the whole tenant or one `unit_id`; unit head: their
+    own unit only (403 for another)."""
     unit = _scope(principal, unit_id)
     year, number = map(int, month.split("-"))
     first = date(year, number, 1)
