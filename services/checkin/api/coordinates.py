@@ -45,6 +45,9 @@ PlacesAdmin = Annotated[Principal, Depends(role("tenant_admin"))]
 )
 async def location(checkin_id: Annotated[uuid.UUID, Path()], purpose: Purpose, principal: PlacesAdmin,
                    rt: Runtime, response: Response) -> CheckinLocationOut:
+    """The latitude, longitude and accuracy a check-in was sent with. Only the tenant admin, only with a stated
+    `purpose` (10 to 500 characters); every read is written to the employee's access log, which they can see. 410
+    once retention removed the coordinates."""
     tenant = principal.require_tenant()
     async with rt.sessions() as session, session.begin():
         row = await session.scalar(select(Checkin).where(Checkin.tenant == tenant, Checkin.id == str(checkin_id)))

@@ -37,6 +37,10 @@ ENDPOINT = "checkin GET /v1/me/export"
 
 @router.get("/me/export", summary="Unduh data saya / download my data (check-ins)", responses=self_export.RESPONSES)
 async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery = "json") -> Response:
+    """The caller's own data held by the check-in service (UU PDP 27/2022, the right of access): their directory
+    entry and every check-in as submitted, with its verdict, place name, the head's review and, until retention
+    removes them, the coordinates (the read is logged in their own access log). `format=json` (one document) or
+    `csv` (one row per field: section, record, field, value)."""
     tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session, session.begin():
         profile = await session.get(DirectoryEmployee, (tenant, nip))

@@ -32,6 +32,9 @@ UnitReader = Annotated[Principal, Depends(role("unit_head", "tenant_admin"))]
 @router.get("/checkins/mine", response_model=list[CheckinOut], summary="My check-ins with their verdicts")
 async def mine(principal: Submitter, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CheckinOut]:
+    """The caller's own check-ins, newest first (at most `limit`), each with its verdict once policy has evaluated
+    it (on time or late, geofence, suspicious) and, for an activity report or a video conference, where the head's
+    review stands. `date` narrows to one calendar day in the tenant's zone. Employee or unit head with a NIP."""
     tenant = principal.require_tenant()
     if not principal.employee_id:
         raise forbidden("missing_nip")
@@ -44,6 +47,8 @@ async def mine(principal: Submitter, rt: Runtime, day: Annotated[date | None, Qu
 async def unit_checkins(unit_id: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]*$")], principal: UnitReader,
                         rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[CheckinOut]:
+    """The check-ins of one unit, newest first (at most `limit`), with verdicts and review state; `date` narrows to
+    one day in the tenant's zone. The unit's head, or the tenant admin for any unit (403 for another unit)."""
     tenant = principal.require_tenant()
     if not principal.has("tenant_admin") and principal.unit_id != unit_id:
         raise errors.forbidden("not_your_unit", loc=["path", "unit_id"])

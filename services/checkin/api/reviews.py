@@ -95,6 +95,8 @@ async def list_reviews(
 @router.get("/reviews/{checkin_id}", response_model=ReviewDetail, responses=REFUSED,
             summary="Satu laporan dan riwayat penilaiannya / one report and every decision on it")
 async def get_review(checkin_id: CheckinId, principal: Reviewer, rt: Runtime) -> ReviewDetail:
+    """One activity report or video-conference check-in of the reviewer's unit (any unit for the tenant admin) with
+    every decision on it, oldest first: approved or returned, by whom, when, and the note."""
     tenant = principal.require_tenant()
     async with rt.sessions() as session:
         row = await _reviewed(session, principal, tenant, checkin_id, for_update=False)

@@ -53,6 +53,9 @@ async def root() -> Response:
 
 @router.get("/app/api/me", response_model=Me, summary="Who the token is (for the check-in page)")
 async def me(principal: Caller, rt: Runtime) -> Me:
+    """What the check-in page shows about the caller: name and unit from the directory, the tenant's zone and local
+    date, the circular letter in force and how late a check-in may still be sent. Any authenticated caller of a
+    tenant."""
     tenant = principal.require_tenant()
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -100,6 +103,9 @@ async def unit_checkins_preflight(request: Request, rt: Runtime) -> Response:
 async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
                         unit_id: Annotated[str | None, Query(max_length=100)] = None,
                         limit: Annotated[int, Query(ge=1, le=5000)] = 2000) -> Response:
+    """A day's check-ins of a unit (unit head: their own; tenant admin: one unit or all) with verdicts, distance to
+    the geofence, the nearest place's name and employees' names, never coordinates. `date` defaults to today in the
+    tenant's zone. Answers CORS for the dashboard (bearer tokens only)."""
     headers = cors(request, rt)
     try:
         # Called here, not declared: a refusal must carry the CORS headers too.
