@@ -56,6 +56,9 @@ async def ask(rt: Runtime, body: AbsenceIn, me: DataSubject) -> AbsenceOut:
 
 @router.get("/me/absences", response_model=AbsencePage, summary="My absences, newest first")
 async def mine(rt: Runtime, me: DataSubject, limit: Limit = 100, after: After = None) -> AbsencePage:
+    """The caller's absences (cuti, sakit, izin, dinas luar, tugas belajar) with their state and every decision,
+    newest first; an official trip's place with its coordinates, since they are the caller's own. A page at a time:
+    `limit`, and `after` set to the previous page's `next_after`."""
     async with rt.sessions() as session:
         return await absences.page(session, me.tenant, employee_id=me.nip, after=after, limit=limit,
                                    coordinates=True)
@@ -90,6 +93,8 @@ async def listing(rt: Runtime, principal: Manager, limit: Limit = 100, after: Af
 @router.get("/absences/{absence_id}", response_model=AbsenceOut, summary="One absence, with its decisions",
             responses={403: {"description": "another unit's"}, 404: {"description": "no such absence"}})
 async def read(rt: Runtime, absence_id: AbsenceId, principal: Manager) -> AbsenceOut:
+    """One absence with its decisions (the head's, then the BKD's when needed), without an official trip's
+    coordinates. The head of the employee's unit or the tenant admin (403 for another unit)."""
     async with rt.sessions() as session:
         row = await absences.one(session, principal.require_tenant(), absence_id)
     if not may_read(roles=principal.roles, unit_id=principal.unit_id, request_unit=row.unit_id):

@@ -40,6 +40,8 @@ def _no_tenant() -> Exception:
 @router.get("/tenant/calendar", response_model=TenantCalendar, responses=NOT_SET_UP,
             summary="The caller's government's calendar in force (the national one unless it set its own)")
 async def get_calendar(rt: Runtime, principal: Admin) -> TenantCalendar:
+    """Which days the government does not work: whether the national public holidays and the joint-leave days (cuti
+    bersama) apply, the regional holidays it added and the national days it removed. Tenant admin."""
     async with rt.sessions() as session:
         row = await session.get(Tenant, principal.require_tenant())
     if row is None:

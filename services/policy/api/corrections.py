@@ -46,6 +46,8 @@ async def ask(rt: Runtime, body: CorrectionIn, me: Me) -> CorrectionOut:
 @router.get("/me/profile-corrections", response_model=CorrectionPage,
             summary="My correction requests and their decisions, newest first")
 async def mine(rt: Runtime, me: Me, limit: Limit = 100, after: After = None) -> CorrectionPage:
+    """The caller's requests to correct their own directory record (old and new value, status, who decided and the
+    note), newest first. A page at a time: `limit`, and `after` set to the previous page's `next_after`."""
     tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         return await corrections.listing(session, tenant, employee_id=nip, after=after, limit=limit)
@@ -55,6 +57,8 @@ async def mine(rt: Runtime, me: Me, limit: Limit = 100, after: After = None) -> 
             summary="The tenant's correction requests, newest first, a page at a time")
 async def tenant_requests(rt: Runtime, principal: Admin, limit: Limit = 100, after: After = None,
                           status: Annotated[CorrectionStatus | None, Query()] = None) -> CorrectionPage:
+    """Every profile correction request of the tenant, newest first, optionally only those of one `status`. A page
+    at a time: `limit`, and `after` set to the previous page's `next_after`. Tenant admin."""
     async with rt.sessions() as session:
         return await corrections.listing(session, principal.require_tenant(), status=status, after=after,
                                          limit=limit)

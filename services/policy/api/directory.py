@@ -74,6 +74,9 @@ Anyone = Annotated[Principal, Depends(role("tenant_admin", "unit_head", "employe
 
 @router.put("/tenant", response_model=TenantRecord, summary="Create or change the caller's government")
 async def put_tenant(rt: Runtime, body: TenantIn, principal: Admin) -> TenantRecord:
+    """Sets the name, kind (province, regency, city) and IANA time zone (`Asia/Jakarta` WIB, `Asia/Makassar` WITA,
+    `Asia/Jayapura` WIT) of the government the caller's token names; the tenant id comes from the token, never from
+    the body. A change is published to the other services. Tenant admin."""
     tenant = principal.require_tenant()
     async with rt.sessions() as session, session.begin():
         row = await session.get(Tenant, tenant)
@@ -90,6 +93,8 @@ async def put_tenant(rt: Runtime, body: TenantIn, principal: Admin) -> TenantRec
 @router.get("/tenant", response_model=TenantRecord, summary="The caller's government",
             responses={404: {"description": "tenant not set up yet"}})
 async def get_tenant(rt: Runtime, principal: Anyone) -> TenantRecord:
+    """The caller's government: name, kind, time zone, retention periods and calendar. 404 until it is set up. Any
+    role of the tenant."""
     async with rt.sessions() as session:
         row = await session.get(Tenant, principal.require_tenant())
     if row is None:
@@ -136,6 +141,8 @@ async def keyset_page(rt: ServiceRuntime, query: Select[Any], key: Any, after: s
 @router.get("/units", response_model=UnitPage, summary="Units of the tenant, by id, a page at a time")
 async def list_units(rt: Runtime, principal: Reader, limit: Limit = 100, after: After = None,
                      parent_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> UnitPage:
+    """The tenant's units ordered by id, optionally only the children of `parent_id`. A page at a time: `limit`, and
+    `after` set to the previous page's `next_after`. Tenant admin or unit head."""
     query = select(Unit).where(Unit.tenant == principal.require_tenant())
     if parent_id is not None:
         query = query.where(Unit.parent_id == parent_id)
@@ -145,6 +152,8 @@ async def list_units(rt: Runtime, principal: Reader, limit: Limit = 100, after: 
 
 @router.get("/units/{unit_id}", response_model=UnitRecord, summary="One unit")
 async def get_unit(rt: Runtime, unit_id: UnitPath, principal: Reader) -> UnitRecord:
+    """One unit of the tenant: name, parent, own and effective sector, active. 404 when unknown. Tenant admin or
+    unit head."""
     async with rt.sessions() as session:
         row = await session.get(Unit, (principal.require_tenant(), unit_id))
     if row is None:

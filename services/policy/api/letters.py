@@ -84,12 +84,18 @@ def draft_of(body: PolicyIn) -> Draft:
              summary="Issue a circular letter (version 1)",
              responses={409: {"description": "a letter with this number exists, or no tenant yet"}})
 async def create_policy(rt: Runtime, body: PolicyIn, principal: Admin) -> PolicyVersionOut:
+    """Issues a new circular letter as version 1: its number, the dates it is in force, the working days, the
+    check-in windows (times are local to the tenant's zone: WIB, WITA or WIT), the sector quotas and the exemptions.
+    The letter id comes from its number; 409 when that number exists or the tenant is not set up. Published to
+    reporting when it takes effect. Tenant admin."""
     return await add(rt, principal.require_tenant(), policy_id_from_number(body.number), draft_of(body),
                      principal.subject, new=True)
 
 
 @router.get("", response_model=list[PolicyVersionOut], summary="Every letter of the tenant, latest version each")
 async def list_policies(rt: Runtime, principal: Reader) -> list[PolicyVersionOut]:
+    """Every circular letter of the tenant, each as its latest version, with whether it is in force now. Any role of
+    the tenant."""
     tenant = principal.require_tenant()
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -171,6 +177,8 @@ async def extend_policy(rt: Runtime, policy_id: PolicyPath, body: ExtensionIn,
 @router.get("/{policy_id}/versions", response_model=list[PolicyVersionOut],
             summary="A letter's history: every version, oldest first")
 async def history(rt: Runtime, policy_id: PolicyPath, principal: Reader) -> list[PolicyVersionOut]:
+    """Every version of one letter, oldest first, with who issued it and when each took effect. 404 for an unknown
+    letter."""
     tenant = principal.require_tenant()
     now = datetime.now(UTC)
     async with rt.sessions() as session:
@@ -184,6 +192,8 @@ async def history(rt: Runtime, policy_id: PolicyPath, principal: Reader) -> list
 @router.get("/{policy_id}/versions/{version}", response_model=PolicyVersionOut, summary="One version")
 async def get_version(rt: Runtime, policy_id: PolicyPath, version: VersionPath,
                       principal: Reader) -> PolicyVersionOut:
+    """One version of a letter, with its full content and state. 404 when the letter or the version does not
+    exist."""
     tenant = principal.require_tenant()
     async with rt.sessions() as session:
         zone = await zone_of(session, tenant)

@@ -37,6 +37,9 @@ async def my_places(rt: Runtime, me: Me) -> EmployeePlaces:
 
 @router.get("/access-log", response_model=AccessLogPage, summary="Who read my location data, newest first")
 async def my_access_log(rt: Runtime, me: Me, limit: Limit = 100, after: After = None) -> AccessLogPage:
+    """Every read of the caller's location data (home and office places, check-in coordinates): who read it, when,
+    for what stated purpose and through which endpoint, newest first, times also in the tenant's zone. A page at a
+    time: `limit`, and `after` set to the previous page's `next_after`. Employee with a NIP."""
     tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         return await access_log.page(session, tenant, await tenant_zone(session, tenant), employee_id=nip,

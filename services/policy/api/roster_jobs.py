@@ -43,6 +43,8 @@ async def generate(rt: Runtime, request: Request, body: RosterJobIn, principal: 
 @router.get("/jobs/{job_id}", response_model=RosterJobOut, summary="A roster job's progress",
             responses={404: {"description": "no such job for the caller's tenant"}})
 async def job(rt: Runtime, job_id: uuid.UUID, principal: Admin) -> RosterJobOut:
+    """A bulk roster generation started by the tenant admin: queued, running, done or failed, units done and failed,
+    and why each failed unit failed. 404 for another tenant's or an unknown job."""
     async with rt.sessions() as session:
         out = await roster_jobs.read(session, principal.require_tenant(), job_id)
     if out is None:

@@ -76,6 +76,8 @@ async def generate(rt: Runtime, unit_id: UnitPath, body: RosterRequest, principa
 
 @router.get("/units/{unit_id}/rosters", response_model=RosterOut, summary="A unit's roster for a date range")
 async def read(rt: Runtime, unit_id: UnitPath, principal: Manager, start: date, end: date) -> RosterOut:
+    """WFO/WFH per employee and day of one unit for `start` to `end` (inclusive, a bounded range), with the quota
+    the unit must meet each day. The unit's head, or the tenant admin."""
     own_unit(principal, unit_id)
     checked_range(start, end)
     async with rt.sessions() as session:
@@ -108,6 +110,8 @@ async def override(rt: Runtime, unit_id: UnitPath, day: DayPath, nip: NipPath, b
 @router.get("/units/{unit_id}/rosters/overrides", response_model=list[OverrideOut],
             summary="Audit log of a unit's overrides")
 async def audit(rt: Runtime, unit_id: UnitPath, principal: Manager, start: date, end: date) -> list[OverrideOut]:
+    """Every override of the unit's roster between `start` and `end`: who changed which employee's day, the old and
+    new mode, the reason and when. The unit's head, or the tenant admin."""
     own_unit(principal, unit_id)
     checked_range(start, end)
     async with rt.sessions() as session:
@@ -118,6 +122,8 @@ async def audit(rt: Runtime, unit_id: UnitPath, principal: Manager, start: date,
 @router.get("/rosters/mine", response_model=list[MyRosterDay], summary="The caller's own roster days")
 async def mine(rt: Runtime, principal: Employee, start: Annotated[date, Query()],
                end: Annotated[date, Query()]) -> list[MyRosterDay]:
+    """The caller's own work mode (WFO or WFH) for each day from `start` to `end`, with the unit and the reason of
+    an override. Needs a token with a NIP."""
     checked_range(start, end)
     if not principal.employee_id:
         raise errors.forbidden("missing_nip")

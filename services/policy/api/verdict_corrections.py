@@ -47,6 +47,8 @@ async def ask(rt: Runtime, body: VerdictCorrectionIn, me: DataSubject) -> Verdic
 @router.get("/me/verdict-corrections", response_model=VerdictCorrectionPage,
             summary="My contested verdicts and their decisions, newest first")
 async def mine(rt: Runtime, me: DataSubject, limit: Limit = 100, after: After = None) -> VerdictCorrectionPage:
+    """The windows whose verdict the caller contested, with the state and the decision, newest first. A page at a
+    time: `limit`, and `after` set to the previous page's `next_after`."""
     async with rt.sessions() as session:
         return await verdict_corrections.page(session, me.tenant, employee_id=me.nip, after=after, limit=limit)
 
@@ -56,6 +58,9 @@ async def mine(rt: Runtime, me: DataSubject, limit: Limit = 100, after: After = 
 async def listing(rt: Runtime, principal: Manager, limit: Limit = 100, after: After = None,
                   status: Annotated[CorrectionStatus | None, Query()] = None,
                   unit_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> VerdictCorrectionPage:
+    """Contested verdicts, newest first: a unit head sees their own unit's, the tenant admin every unit's or one
+    `unit_id`'s; optionally one `status`. A page at a time: `limit`, and `after` set to the previous page's
+    `next_after`."""
     unit_id = day_requests.listed_unit(principal, unit_id)
     async with rt.sessions() as session:
         return await verdict_corrections.page(session, principal.require_tenant(), unit_id=unit_id, status=status,
