@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.runtime import api_docs, auth
-from tests.security.apps import SERVICES, build
+from tests.security.apps import SERVICES, build, routes
 
 EITHER_CREDENTIAL = [{"bearerAuth": []}, {"apiKeyAuth": []}]  # OpenAPI: one of the two
 SOURCES = {"'self'", "'none'", "data:"}  # every source a documentation page may name
@@ -59,6 +59,24 @@ def test_every_protected_operation_states_its_credentials(apps: dict[str, FastAP
                 assert operation.get("security") == EITHER_CREDENTIAL, f"{name} {method} {path}"
                 counted[name] = counted.get(name, 0) + 1
     assert set(counted) == set(SERVICES) and all(n > 0 for n in counted.values()), counted
+
+
+def test_every_operation_has_a_summary_and_a_description(apps: dict[str, FastAPI]) -> None:
+    """What /docs shows of an operation: a summary written for people (not the one FastAPI makes
+    from the function's name, such as "Get Mine") and a description (who may call it, what it
+    answers, its defaults)."""
+    missing: list[str] = []
+    for name, app in apps.items():
+        endpoints = {(route.path, method.lower()): route.endpoint for route in routes(app) for method in route.methods}
+        for path, method, operation in operations(app.openapi()):
+            endpoint = endpoints[(path, method)]
+            generated = (endpoint.__name__ if endpoint else "").replace("_", " ").title().strip()
+            summary, description = operation.get("summary", "").strip(), operation.get("description", "").strip()
+            if not summary or summary == generated:
+                missing.append(f"{name} {method.upper()} {path}: summary {summary!r}")
+            if len(description) < 20:
+                missing.append(f"{name} {method.upper()} {path}: description {description!r}")
+    assert missing == [], "\n".join(missing)
 
 
 async def test_pages_load_only_the_services_own_assets(apps: dict[str, FastAPI]) -> None:
