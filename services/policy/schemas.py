@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -137,10 +137,43 @@ class LetterExemptions(Exemptions):
     unit_ids: list[UnitKey] = Field(default_factory=list, max_length=MAX_UNIT_ENTRIES)
 
 
+CONTENT_FIELDS = {  # what /docs says of each field of a letter's content (the rules are PolicyContent's)
+    "sector_quotas": "share of staff in the office on a working day, in percent (0-100), per sector: `critical`, "
+                     "`essential`, `non_essential`; default 100 / 50 / 25",
+    "unit_sectors": "unit id → sector, for units whose sector this letter sets (others keep the directory's)",
+    "exemptions": "who always works in the office whatever the quota: employee `roles` (`teacher`, `front_line`, "
+                  "`unit_head`) and whole units (`unit_ids`)",
+    "windows": "the daily check-in schedule: each window's `start` and `end` are local times (HH:MM) in the tenant's "
+               "time zone (WIB, WITA or WIT), never UTC; `grace_minutes` after `end` a check-in is late, not missing; "
+               "`kinds` are what it asks for (attendance, location, activity_report, video_conference); `id` is a "
+               "short key (a-z, 0-9, `-`, `_`), `name` what people read",
+    "geofence_radius_m": "metres around the employee's registered place within which a location check-in is inside "
+                         "the geofence",
+    "working_days": "ISO weekdays the letter works: 1 Monday … 7 Sunday; default Monday to Friday. National and "
+                    "regional holidays come from the tenant's calendar",
+    "holidays": "extra days off this letter declares (dates, YYYY-MM-DD), besides the tenant's calendar",
+    "late_submission_limit_hours": "how many hours after it was captured a check-in (kept offline on the phone) is "
+                                   "still accepted; an older one is refused",
+    "accuracy_threshold_m": "a location fix whose accuracy radius is larger than this (metres) is flagged "
+                            "suspicious (`poor_accuracy`)",
+    "max_travel_speed_kmh": "a fix that could only be reached from the previous location check-in faster than this "
+                            "is flagged suspicious (`impossible_travel`)",
+    "clock_skew_limit_seconds": "a check-in captured further than this from when the server received it is flagged "
+                                "suspicious (`clock_skew`)",
+}
+
+
+def _describe_content(schema: dict[str, Any]) -> None:
+    for name, text in CONTENT_FIELDS.items():
+        schema["properties"][name].setdefault("description", text)
+
+
 class LetterContent(PolicyContent):
     """A letter's content as the API takes it: :class:`PolicyContent` within bounds that keep
     its ``policy.updated`` event well under Kafka's record limit (each list bounded, and the
     whole at most ``MAX_CONTENT_BYTES`` as JSON)."""
+
+    model_config = ConfigDict(json_schema_extra=_describe_content)
 
     unit_sectors: dict[UnitKey, Sector] = Field(default_factory=dict, max_length=MAX_UNIT_ENTRIES)
     exemptions: LetterExemptions = Field(default_factory=LetterExemptions)
@@ -157,16 +190,40 @@ class LetterContent(PolicyContent):
         return self
 
 
+LETTER_EXAMPLE: dict[str, Any] = {
+    "number": "800/258-BKD/2026", "title": "Penyesuaian sistem kerja ASN (WFH/WFO)",
+    "signatory": "Sekretaris Daerah Provinsi Banten", "legal_basis": ["SE MenPAN-RB No. 67 Tahun 2020"],
+    "valid_from": "2026-12-01", "valid_until": "2026-12-31",
+    "content": {
+        "sector_quotas": {"critical": 100, "essential": 50, "non_essential": 25},
+        "working_days": [1, 2, 3, 4, 5], "geofence_radius_m": 150,
+        "windows": [
+            {"id": "attendance", "name": "Apel/absensi pagi", "start": "07:00", "end": "07:30", "grace_minutes": 15,
+             "kinds": ["attendance"]},
+            {"id": "location-1", "name": "Lokasi pagi", "start": "08:00", "end": "09:00", "grace_minutes": 15,
+             "kinds": ["location"]},
+            {"id": "activity-report", "name": "Laporan kegiatan", "start": "08:00", "end": "15:00",
+             "grace_minutes": 30, "kinds": ["activity_report"]},
+        ],
+    },
+}
+
+
 class PolicyIn(_In):
     """A new circular letter (version 1) or, under an existing id, a new version."""
 
-    number: Text = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"])
-    title: Text = Field(min_length=1, max_length=300)
-    signatory: Text = Field(default="", max_length=200)
-    legal_basis: list[BasisText] = Field(default_factory=list, max_length=50)
-    valid_from: Day
-    valid_until: Day | None = None
-    content: LetterContent = Field(default_factory=LetterContent)
+    model_config = ConfigDict(json_schema_extra={"examples": [LETTER_EXAMPLE]})
+
+    number: Text = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"],
+                         description="the letter's number as signed; the letter's id is made from it")
+    title: Text = Field(min_length=1, max_length=300, description="the letter's subject (perihal)")
+    signatory: Text = Field(default="", max_length=200, description="who signed it")
+    legal_basis: list[BasisText] = Field(default_factory=list, max_length=50,
+                                         description="the regulations it cites (dasar hukum), one per entry")
+    valid_from: Day = Field(description="first day in force (YYYY-MM-DD, a day in the tenant's zone)")
+    valid_until: Day | None = Field(default=None, description="last day in force; null: until further notice")
+    content: LetterContent = Field(default_factory=LetterContent,
+                                   description="the rules: quotas, exemptions, the daily windows, the geofence")
 
     @model_validator(mode="after")
     def _range(self) -> PolicyIn:

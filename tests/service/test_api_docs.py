@@ -138,3 +138,21 @@ def test_vendored_files_are_listed_with_their_checksums() -> None:
         assert f"{digest}  {name}" in readme, name
     for licence in ("LICENSE-swagger-ui", "NOTICE-swagger-ui", "LICENSE-redoc"):
         assert (api_docs.FOLDER / licence).stat().st_size > 0
+
+
+def test_the_letter_people_fill_in_is_described_with_an_example(apps: dict[str, FastAPI]) -> None:
+    """Every field of a circular letter and of its content says what it means in /docs (times are
+    the tenant's local ones, working days are ISO weekdays), and the request's example is a letter
+    the API accepts."""
+    from services.policy.schemas import PolicyIn
+
+    schemas = apps["policy"].openapi()["components"]["schemas"]
+    for model in ("PolicyIn", "LetterContent"):
+        undescribed = [name for name, prop in schemas[model]["properties"].items() if not prop.get("description")]
+        assert undescribed == [], (model, undescribed)
+    content = schemas["LetterContent"]["properties"]
+    assert "local times" in content["windows"]["description"] and "WITA" in content["windows"]["description"]
+    assert "1 Monday" in content["working_days"]["description"]
+    (example,) = schemas["PolicyIn"]["examples"]
+    letter = PolicyIn.model_validate(example)
+    assert letter.content.windows and letter.content.working_days == [1, 2, 3, 4, 5]
