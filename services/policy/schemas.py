@@ -190,7 +190,7 @@ class LetterContent(PolicyContent):
         return self
 
 
-LETTER_EXAMPLE: dict[str, Any] = {
+LETTER_EXAMPLE: dict[str, Any] = {  # POST /v1/policies's example in /docs
     "number": "800/258-BKD/2026", "title": "Penyesuaian sistem kerja ASN (WFH/WFO)",
     "signatory": "Sekretaris Daerah Provinsi Banten", "legal_basis": ["SE MenPAN-RB No. 67 Tahun 2020"],
     "valid_from": "2026-12-01", "valid_until": "2026-12-31",
@@ -211,8 +211,6 @@ LETTER_EXAMPLE: dict[str, Any] = {
 
 class PolicyIn(_In):
     """A new circular letter (version 1) or, under an existing id, a new version."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [LETTER_EXAMPLE]})
 
     number: Text = Field(min_length=1, max_length=100, examples=["800/258-BKD/2022"],
                          description="the letter's number as signed; the letter's id is made from it")

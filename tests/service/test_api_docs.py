@@ -146,13 +146,14 @@ def test_the_letter_people_fill_in_is_described_with_an_example(apps: dict[str, 
     the API accepts."""
     from services.policy.schemas import PolicyIn
 
-    schemas = apps["policy"].openapi()["components"]["schemas"]
+    doc = apps["policy"].openapi()
+    schemas = doc["components"]["schemas"]
     for model in ("PolicyIn", "LetterContent"):
         undescribed = [name for name, prop in schemas[model]["properties"].items() if not prop.get("description")]
         assert undescribed == [], (model, undescribed)
     content = schemas["LetterContent"]["properties"]
     assert "local times" in content["windows"]["description"] and "WITA" in content["windows"]["description"]
     assert "1 Monday" in content["working_days"]["description"]
-    (example,) = schemas["PolicyIn"]["examples"]
-    letter = PolicyIn.model_validate(example)
+    (example,) = doc["paths"]["/v1/policies"]["post"]["requestBody"]["content"]["application/json"]["examples"].values()
+    letter = PolicyIn.model_validate(example["value"])
     assert letter.content.windows and letter.content.working_days == [1, 2, 3, 4, 5]

@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ from services.contracts.rules.versions import for_day
 from services.policy import letters
 from services.policy.domain import letters as rules
 from services.policy.letters import Draft
-from services.policy.schemas import ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
+from services.policy.schemas import LETTER_EXAMPLE, ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -74,6 +74,10 @@ async def add(rt: ServiceRuntime, tenant: str, policy_id: str, draft: Draft, act
     return out
 
 
+LetterBody = Annotated[PolicyIn, Body(openapi_examples={"letter": {
+    "summary": "Surat edaran WFH/WFO / a WFH/WFO circular letter", "value": LETTER_EXAMPLE}})]
+
+
 def draft_of(body: PolicyIn) -> Draft:
     return Draft(number=body.number, title=body.title, valid_from=body.valid_from, valid_until=body.valid_until,
                  content=body.content.model_dump(mode="json"), signatory=body.signatory,
@@ -83,7 +87,7 @@ def draft_of(body: PolicyIn) -> Draft:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PolicyVersionOut,
              summary="Issue a circular letter (version 1)",
              responses={409: {"description": "a letter with this number exists, or no tenant yet"}})
-async def create_policy(rt: Runtime, body: PolicyIn, principal: Admin) -> PolicyVersionOut:
+async def create_policy(rt: Runtime, body: LetterBody, principal: Admin) -> PolicyVersionOut:
     """Issues a new circular letter as version 1: its number, the dates it is in force, the working days, the
     check-in windows (times are local to the tenant's zone: WIB, WITA or WIT), the sector quotas and the exemptions.
     The letter id comes from its number; 409 when that number exists or the tenant is not set up. Published to
