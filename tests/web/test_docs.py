@@ -25,7 +25,7 @@ from tests.security.apps import SERVICES, build
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-RENDER_TIMEOUT_MS = 30_000
+RENDER_TIMEOUT_MS = 60_000  # bounded waits, generous for a loaded CI machine
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,7 @@ async def offline_page(browser: Browser, url: str, viewport: dict[str, int]) -> 
     page's errors (uncaught exceptions and console errors) are collected."""
     context = await browser.new_context(viewport=viewport, service_workers="block")
     page = await context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)  # navigation and actions too
     aborted: list[str] = []
     problems: list[str] = []
 
@@ -102,18 +103,18 @@ async def test_swagger_ui_renders_offline(browser: Browser, served: dict[str, st
             blocks = page.locator(".opblock")
             await expect(blocks).to_have_count(len(expected), timeout=RENDER_TIMEOUT_MS)
             first_path = expected[0][0]
-            await expect(page.locator(".opblock-summary-path").first).to_have_attribute("data-path", first_path)
+            await expect(page.locator(".opblock-summary-path").first).to_have_attribute(
+                "data-path", first_path, timeout=RENDER_TIMEOUT_MS)
             authorize = page.locator("button.authorize")
-            await expect(authorize).to_be_visible()
+            await expect(authorize).to_be_visible(timeout=RENDER_TIMEOUT_MS)
             locks = page.locator(".opblock .authorization__btn")  # one lock per protected operation
             protected = [op for _path, op in expected if op.get("security")]
-            await expect(locks).to_have_count(len(protected))
+            await expect(locks).to_have_count(len(protected), timeout=RENDER_TIMEOUT_MS)
             await page.screenshot(path=shots / shot)
             await authorize.click()
             dialog = page.locator(".modal-ux")
-            await expect(dialog).to_contain_text("bearerAuth")
-            await expect(dialog).to_contain_text("apiKeyAuth")
-            await expect(dialog).to_contain_text("X-API-Key")
+            for text in ("bearerAuth", "apiKeyAuth", "X-API-Key"):
+                await expect(dialog).to_contain_text(text, timeout=RENDER_TIMEOUT_MS)
             assert aborted == [], f"{service} /docs asked the network for {aborted}"
             assert problems == [], f"{service} /docs: {problems}"
         finally:
@@ -130,7 +131,7 @@ async def test_redoc_renders_offline(browser: Browser, served: dict[str, str], s
         sections = page.locator("[data-section-id^='operation/']")
         await expect(sections).to_have_count(len(expected), timeout=RENDER_TIMEOUT_MS)
         first = expected[0][1]["summary"]
-        await expect(page.locator("h2", has_text=first).first).to_be_visible()
+        await expect(page.locator("h2", has_text=first).first).to_be_visible(timeout=RENDER_TIMEOUT_MS)
         await page.screenshot(path=shots / f"redoc-{service}.png")
         assert aborted == [], f"{service} /redoc asked the network for {aborted}"
         # ReDoc's footer links its logo from cdn.redoc.ly: the page's policy refuses it before any request.
