@@ -56,6 +56,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     employee_id: str | None = None
     unit_id: str | None = None
+    scopes: frozenset[str] | None = None  # a scoped API key's (services.runtime.scopes); None: unscoped
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -143,7 +144,8 @@ class Authenticator:
         if key is None:
             raise unauthorized("invalid_api_key")
         roles = frozenset(key.roles) & apikeys.KEY_ROLES
-        return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles)
+        return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles,
+                         scopes=None if key.scopes is None else frozenset(key.scopes))
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
