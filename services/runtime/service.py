@@ -80,6 +80,7 @@ class ServiceRuntime:
         self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.kafka_connected = asyncio.Event()
+        self.readiness_warnings: dict[str, str] = {}  # listed by /readyz, never making it 503
 
     # --- wiring ----------------------------------------------------------------
 
@@ -238,7 +239,8 @@ class ServiceRuntime:
 
         app = create_app(title=title, description=description, metrics=self.metrics,
                          readiness=self.readiness, lifespan=lifespan, body_limits=self.body_limits,
-                         gatekeeper=self.gatekeeper, traced=self.tracer_provider is not None)
+                         gatekeeper=self.gatekeeper, traced=self.tracer_provider is not None,
+                         warnings=lambda: dict(self.readiness_warnings))
         if self.tracer_provider is not None:
             telemetry.instrument_app(app, self.tracer_provider)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
