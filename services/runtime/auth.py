@@ -8,7 +8,9 @@ Two kinds of credentials, one principal:
   re-read when it changes, so keys rotate without a restart); ``iss``, ``aud``, ``exp`` and
   ``sub`` required and checked (30 s leeway for clock skew); claims ``tenant``, ``roles``,
   ``nip``, ``unit``.
-- ``X-API-Key: hadir_<id>_<secret>`` for integrators (:mod:`services.runtime.apikeys`).
+- ``X-API-Key: hadir_<id>_<secret>`` for integrators (:mod:`services.runtime.apikeys`); a scoped
+  key reaches only the routes of its scopes (:mod:`services.runtime.scopes`, applied by the one
+  principal dependency below, for every route).
 
 The tenant always comes from the credentials, never from a request: the principal
 dependency also binds it for PostgreSQL row-level security (:mod:`services.runtime.rls`),
@@ -32,7 +34,7 @@ import jwt
 import structlog
 from fastapi import Depends, HTTPException, Request, status
 
-from services.runtime import apikeys, errors, rls
+from services.runtime import apikeys, errors, rls, scopes
 from services.runtime.roles import CROSS_TENANT_ROLES, ROLES
 from services.runtime.token_cache import TokenCache
 
@@ -192,6 +194,8 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
         known = request.scope.get("state", {}).get(PRINCIPAL_STATE)  # the gate's (services.runtime.gate)
         principal = known if isinstance(known, Principal) else authenticate(
             auth, request.headers.get("authorization", ""), request.headers.get(API_KEY_HEADER, ""))
+        # A scoped API key: 403 outside its scopes, else acting as its scope says (one place for every route).
+        principal = scopes.admit(principal, request.method, getattr(request.scope.get("route"), "path", None))
         if isinstance(scope, rls.Scope):
             scope.tenant = principal.row_scope()
         else:

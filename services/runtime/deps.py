@@ -9,9 +9,6 @@ read (and imported) without a running service:
 - :func:`role` — the caller, who must hold one of the named roles (binds the row scope);
 - :data:`Caller` — the caller with any role (authenticated, no role check).
 
-A scoped API key is admitted here, for every route alike (:func:`services.runtime.scopes.admit`):
-outside its scopes it is refused 403 before any role check.
-
 Guarantee: every route that names :func:`role` or :data:`Caller` authenticates exactly as
 before (bearer JWT or API key, the tenant from the credentials, never from the request).
 """
@@ -23,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from services.runtime import auth, rls, scopes
+from services.runtime import auth, rls
 from services.runtime.service import ServiceRuntime
 
 
@@ -45,9 +42,7 @@ async def current_principal(request: Request,
     """The caller, authenticated by the application's own authenticator. Async: it runs in the
     request's own task, not in a worker thread (a verified token is remembered, so this is a
     dictionary lookup for all but a token's first request)."""
-    principal = runtime(request).current_principal(request, scope)
-    route = request.scope.get("route")
-    return scopes.admit(principal, request.method, getattr(route, "path", None))
+    return runtime(request).current_principal(request, scope)
 
 
 Caller = Annotated[auth.Principal, Depends(current_principal)]

@@ -9,7 +9,8 @@ Every other route, including every write a scope does not name, is refused with 
 ``scope_required`` before its own role check runs.
 
 :func:`admit` is called by the one principal dependency every route uses
-(:func:`services.runtime.deps.current_principal`), so a route cannot forget it. Keys without
+(:func:`services.runtime.auth.principal_dependency`, behind :mod:`services.runtime.deps`), so a
+route cannot forget it. Keys without
 scopes (made by ``hadir apikey create`` with explicit roles) and bearer tokens pass unchanged.
 
 Guarantee: a scoped key never reaches a route outside its scopes, never reads another tenant
