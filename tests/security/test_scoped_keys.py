@@ -142,4 +142,4 @@ async def test_the_platform_operator_creates_a_tenant_once(security_suite: Suite
             response = await http.get(f"{reporting}/v1/reports/daily", headers=admin_key,
                                       params={"date": "2026-12-01"})
             return response.status_code == 200
-        await eventually(published, what="reporting learns the new tenant from directory.updated")
+        await eventually(published, timeout=120, what="reporting learns the new tenant from directory.updated")
