@@ -297,7 +297,8 @@ def apikey(
             typer.echo(f"key {apikeys.revoke(path, key_id).id} revoked")
         elif action == "list":
             for k in apikeys.load(path):
-                typer.echo(f"{k.id}  {k.tenant}  {','.join(k.roles)}  {k.created_at}  "
+                scoped = f" [{','.join(k.scopes)}]" if k.scopes is not None else ""
+                typer.echo(f"{k.id}  {k.tenant}  {','.join(k.roles)}{scoped}  {k.created_at}  "
                            f"{'revoked ' + k.revoked_at if k.revoked_at else 'active'}  {k.description}")
         else:
             raise typer.BadParameter("use: create --tenant T | list | revoke KEY_ID", param_hint="ACTION")

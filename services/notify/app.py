@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.notify import api, handlers, retention, sealing, store
+from services.notify import api, channel_status, handlers, retention, sealing, store
 from services.notify.channels import webhook
 from services.notify.channels.base import Sender
 from services.notify.channels.email import EmailSender
@@ -47,7 +47,8 @@ def build(settings: Settings | None = None,
             await client.aclose()
             await hooks.aclose()
 
-    rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake))
+    skipped = channel_status.report(rt, ns)
+    rt.consume(ns.consumer_group, handlers.subscriptions(rt, ns, worker.wake, skipped))
     rt.loop("delivery", deliver_forever)
     job = schedule_retention(rt, store.Tenant.__table__, retention.REDUCERS)
     app = rt.app(title="Hadir notify",
@@ -71,7 +72,7 @@ async def reseal(rt: ServiceRuntime, box: sealing.SecretBox) -> None:
 
 def senders(rt: ServiceRuntime, ns: NotifySettings, client: httpx.AsyncClient, hooks: httpx.AsyncClient,
             box: sealing.SecretBox) -> dict[str, Sender]:
-    """A sender for every channel the settings turn on (``log`` always)."""
+    """A sender for every channel the settings turn on (``log`` always, for rows of older versions)."""
     out: dict[str, Sender] = {"log": LogSender()}
     if ns.smtp_enabled:
         out["email"] = EmailSender(ns)

@@ -25,8 +25,8 @@ The directory comes from ``directory.updated.v2`` (profiles and the tenant's cal
 either order: contact details wait in their own table and reach nobody until a recipient
 with that NIP is known (:mod:`.audience`).
 
-People without a usable channel get personal notices on the ``log`` channel (so they
-are on record); announcements (policy, roster) skip them. The handlers needing the
+A notice no wanted channel can carry (no SMTP/WhatsApp configured, or no address) is recorded on
+the ``log`` channel as ``skipped`` with the reason, personal notices and announcements alike. The handlers needing the
 settings or the delivery loop's wake-up get a :class:`~services.notify.planner.Planner`
 (bound in :func:`subscriptions`).
 """
@@ -40,6 +40,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from prometheus_client import Counter
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,11 +69,12 @@ from services.runtime.consumer import Handler, HandlerKey, Removed
 from services.runtime.service import ServiceRuntime
 
 
-def subscriptions(rt: ServiceRuntime, settings: NotifySettings,
-                  wake: Callable[..., None]) -> dict[HandlerKey, Handler]:
+def subscriptions(rt: ServiceRuntime, settings: NotifySettings, wake: Callable[..., None],
+                  skipped: Counter | None = None) -> dict[HandlerKey, Handler]:
     """The handlers of notify's consumer; ``settings`` may override the runtime's section
-    (``build(notify_settings=...)``), ``wake`` nudges the delivery loop after a commit."""
-    planner = Planner(settings, wake)
+    (``build(notify_settings=...)``), ``wake`` nudges the delivery loop after a commit, ``skipped``
+    counts skipped notices (:mod:`.channel_status`)."""
+    planner = Planner(settings, wake, skipped)
     return {
         DirectoryUpdatedV2: on_directory,
         DirectoryContact: on_contact,

@@ -1,7 +1,8 @@
 """Turning one event into rows of the delivery log, inside the consumer's transaction.
 
 A :class:`Planner` renders a person's messages for each channel they can be reached on
-(:mod:`services.notify.domain.people`), finds the tenant's matching webhook
+(:mod:`services.notify.domain.people`; none: one ``skipped`` row on the ``log`` channel with the
+reason, counted in ``hadir_notify_skipped_total`` once committed), finds the tenant's matching webhook
 subscriptions, and records what is new (:mod:`services.notify.deliverylog`: a
 redelivered event adds nothing). Once the transaction commits, the delivery loop is
 woken; nothing is sent here.
@@ -13,13 +14,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.envelope import Envelope
 from services.notify.deliverylog import on_commit, record
 from services.notify.domain import webhooks
-from services.notify.domain.people import ANNOUNCEMENTS, Person, TenantView
+from services.notify.domain.people import Person, TenantView, skip_reason
 from services.notify.domain.planned import Planned
 from services.notify.domain.reminders import office_day_reminder
 from services.notify.messages import render
@@ -30,21 +32,22 @@ from services.notify.store import WebhookSubscription
 class Planner:
     """Builds and records the notifications of one event."""
 
-    def __init__(self, settings: NotifySettings, wake: Callable[..., None]) -> None:
+    def __init__(self, settings: NotifySettings, wake: Callable[..., None], skipped: Counter | None = None) -> None:
         self.settings = settings
         self.wake = wake
+        self.skipped = skipped  # hadir_notify_skipped_total{channel, reason}
 
     def to_person(self, p: Person, kind: str, view: TenantView, *, occurrence: str = "",
                   not_before: datetime | None = None, expires_at: datetime | None = None,
                   unit_id: str | None = None, **context: Any) -> list[Planned]:
-        deliveries = p.deliveries(self.settings, fallback=kind not in ANNOUNCEMENTS)
-        if not deliveries:
-            return []
+        deliveries: list[tuple[str, str | None]] = list(p.deliveries(self.settings))
+        unreachable = () if deliveries else tuple(p.unreachable(self.settings))
         subject, body = render(kind, p.language, view.timezone, name=p.name, **context)
         return [Planned(kind=kind, recipient=p.nip, channel=channel, address=address, subject=subject, body=body,
                         language=p.language, unit_id=unit_id or p.unit_id, occurrence=occurrence, not_before=not_before,
-                        expires_at=expires_at)
-                for channel, address in deliveries]
+                        expires_at=expires_at, skipped=skip_reason(list(unreachable)) if unreachable else None,
+                        unreachable=unreachable)
+                for channel, address in deliveries or [("log", None)]]
 
     def office_day(self, p: Person, view: TenantView, day: date, mode: str, today: date,
                    unit_id: str | None) -> list[Planned]:
@@ -75,4 +78,12 @@ class Planner:
         added = await record(session, envelope, planned, view, datetime.now(UTC))
         if added:
             on_commit(session, self.wake)
-        return added
+        skipped = [pair for p in added for pair in p.unreachable]
+        if skipped and self.skipped is not None:
+            counter = self.skipped
+
+            def count(*_: Any) -> None:
+                for channel, reason in skipped:
+                    counter.labels(channel, reason).inc()
+            on_commit(session, count, once=True)
+        return len(added)

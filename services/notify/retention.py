@@ -18,7 +18,7 @@ from services.notify.store import Absence, BkdEscalation, Notification
 from services.runtime import sql
 from services.runtime.retention import Reducer
 
-FINISHED = ("sent", "failed", "dead", "cancelled")  # nothing more will happen to these
+FINISHED = ("sent", "failed", "dead", "cancelled", "skipped")  # nothing more will happen to these
 
 
 async def reduce_notices(session: AsyncSession, tenant: str, periods: RetentionPeriods, now: datetime,

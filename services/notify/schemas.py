@@ -17,7 +17,7 @@ from services.notify.store import utc
 
 # --- the delivery log --------------------------------------------------------------
 
-Status = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
+Status = Literal["pending", "sending", "sent", "failed", "dead", "cancelled", "skipped"]
 Channel = Literal["email", "whatsapp", "webhook", "log"]
 
 

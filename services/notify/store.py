@@ -222,7 +222,8 @@ class Notification(Base):
     Written by the consumer in the event's transaction; delivered afterwards by the
     delivery loop, which moves ``status`` from ``pending`` through ``sending`` to
     ``sent``, ``failed`` (permanent), ``dead`` (retries exhausted or expired) or
-    ``cancelled``. ``next_attempt_at`` is when the loop may pick the row up next.
+    ``cancelled``; a row no channel can carry is written ``skipped`` (the reason in ``last_error``)
+    and never picked up. ``next_attempt_at`` is when the loop may pick the row up next.
     """
 
     __tablename__ = "notifications"

@@ -1,4 +1,4 @@
-"""Writes to the directory: units (with inherited sectors) and employees.
+"""Writes to the directory: the tenant itself, units (with inherited sectors) and employees.
 
 Every write compares each contract record before and after; only records that
 actually changed are stored and published as ``directory.updated``, so PUTting
@@ -19,18 +19,32 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.events import EmployeeRecord, UnitRecord
+from services.contracts.events import EmployeeRecord, TenantKind, TenantRecord, UnitRecord
 from services.contracts.policy import Sector, local_date
 from services.contracts.rules.sectors import directory_sectors
 from services.policy import publishing
 from services.policy.domain.unit_tree import UnitSpec
-from services.policy.records import employee_record, unit_record
+from services.policy.records import employee_record, tenant_record, unit_record
 from services.policy.store import Employee, Tenant, Unit
 from services.runtime import sql
 from services.runtime.service import ServiceRuntime
 
 IN_CHUNK = 5000
 DEFAULT_ZONE = "Asia/Jakarta"
+
+
+async def save_tenant(rt: ServiceRuntime, session: AsyncSession, tenant: str, name: str, kind: TenantKind,
+                      timezone: str) -> TenantRecord:
+    """Create or change the tenant's own record (its retention and calendar kept) and stage
+    ``directory.updated`` when it changed; the record as it now stands."""
+    row = await session.get(Tenant, tenant)
+    before = tenant_record(row) if row else None
+    record = TenantRecord(id=tenant, name=name, kind=kind, timezone=timezone,
+                          retention=before.retention if before else None, calendar=before.calendar if before else None)
+    if record != before:
+        await session.merge(Tenant(id=tenant, name=name, kind=kind, timezone=timezone))
+        await publishing.stage_tenant(rt, session, record)
+    return record
 
 
 @dataclass

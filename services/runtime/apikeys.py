@@ -9,10 +9,22 @@ always belongs to one tenant, so it never holds a role that reads across tenants
 (written by hand or by an older version), whatever the file says. Revoking a key marks it revoked; the
 services re-read the file when it changes, so a revocation takes effect at the next request.
 
+A key may carry ``scopes`` (:data:`services.runtime.scopes.SCOPES`): then it holds the role
+``integrator`` only and reaches only the routes its scopes open. Tenant admins create, list and
+revoke such keys over policy's API (``/v1/api-keys``); the CLI makes unscoped keys with roles.
+
+Why a file, written by policy, and not a topic every service keeps: every service verifies a key
+on every request, synchronously and without a database or broker round trip, and a revocation
+must hold at the very next request on every service (a consumer's lag would let a revoked key in
+for a while). The file is local to one host: a deployment on several hosts shares it (a mounted
+volume) or replaces this seam; the key records themselves (hash, tenant, scopes) are all a
+replacement would need.
+
 File format::
 
     {"keys": [{"id": "3f9c2a1b7d40", "sha256": "<hex>", "tenant": "banten", "roles": ["integrator"],
-               "description": "SIKAP", "created_at": "2026-…Z", "revoked_at": null}]}
+               "description": "SIKAP", "created_at": "2026-…Z", "revoked_at": null,
+               "scopes": ["reports:read"]}]}   # scopes: absent or null for an unscoped key
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from pathlib import Path
 import structlog
 
 from services.runtime.roles import CROSS_TENANT_ROLES, KEY_ROLES
+from services.runtime.scopes import SCOPES
 from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -44,6 +57,10 @@ class ApiKeyError(ValueError):
     """A key that cannot be created or revoked as asked."""
 
 
+class UnknownKey(ApiKeyError):
+    """No such key (in the tenant asked about)."""
+
+
 @dataclass(frozen=True)
 class ApiKey:
     id: str
@@ -53,6 +70,7 @@ class ApiKey:
     description: str = ""
     created_at: str = ""
     revoked_at: str | None = None
+    scopes: tuple[str, ...] | None = None
 
     @property
     def active(self) -> bool:
@@ -66,6 +84,11 @@ def default_path(var_dir: Path | None = None) -> Path:
     if settings.api_keys_file is not None:
         return settings.api_keys_file
     return Path(var_dir or settings.var_dir) / "api-keys.json"
+
+
+def path_for(settings: Settings) -> Path:
+    """The keys file of a service's own settings (``api_keys_file``, else ``var_dir/api-keys.json``)."""
+    return settings.api_keys_file or Path(settings.var_dir) / "api-keys.json"
 
 
 def digest(secret: str) -> str:
@@ -84,12 +107,15 @@ def load(path: Path) -> list[ApiKey]:
     if not path.exists():
         return []
     data = json.loads(path.read_text())
-    return [ApiKey(**{**item, "roles": tuple(item["roles"])}) for item in data.get("keys", [])]
+    return [ApiKey(**{**item, "roles": tuple(item["roles"]),
+                      "scopes": None if item.get("scopes") is None else tuple(item["scopes"])})
+            for item in data.get("keys", [])]
 
 
 def _save(path: Path, keys: list[ApiKey]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"keys": [{**asdict(k), "roles": list(k.roles)} for k in keys]}, indent=2)
+    body = json.dumps({"keys": [{**asdict(k), "roles": list(k.roles),
+                                 "scopes": None if k.scopes is None else list(k.scopes)} for k in keys]}, indent=2)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".api-keys-")
     try:
         with os.fdopen(fd, "w") as handle:
@@ -112,8 +138,15 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def create(path: Path, *, tenant: str, roles: tuple[str, ...] = ("integrator",),
-           description: str = "") -> tuple[ApiKey, str]:
-    """Store a new key; return it and its secret (the only time the secret exists in clear)."""
+           description: str = "", scopes: tuple[str, ...] | None = None) -> tuple[ApiKey, str]:
+    """Store a new key; return it and its secret (the only time the secret exists in clear).
+    With ``scopes`` the key holds ``integrator`` only."""
+    if scopes is not None:
+        if not scopes or set(scopes) - set(SCOPES):
+            raise ApiKeyError(f"scopes must be among {sorted(SCOPES)}; got {sorted(scopes)}")
+        if tuple(roles) != ("integrator",):
+            raise ApiKeyError("a scoped key holds the role integrator only")
+        scopes = tuple(sorted(set(scopes)))
     unknown = sorted(set(roles) - KEY_ROLES)
     if not tenant:
         raise ApiKeyError("an API key needs a tenant")
@@ -125,18 +158,20 @@ def create(path: Path, *, tenant: str, roles: tuple[str, ...] = ("integrator",),
     key_id = secrets.token_hex(6)
     secret = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     key = ApiKey(id=key_id, sha256=digest(secret), tenant=tenant, roles=tuple(dict.fromkeys(roles)),
-                 description=description, created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+                 description=description, created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                 scopes=scopes)
     with _locked(path):
         _save(path, [*load(path), key])
     return key, secret
 
 
-def revoke(path: Path, key_id: str) -> ApiKey:
+def revoke(path: Path, key_id: str, tenant: str | None = None) -> ApiKey:
+    """Mark a key revoked (again: unchanged); with ``tenant``, only a key of that tenant."""
     with _locked(path):
         keys = load(path)
-        match = next((k for k in keys if k.id == key_id), None)
+        match = next((k for k in keys if k.id == key_id and tenant in (None, k.tenant)), None)
         if match is None:
-            raise ApiKeyError(f"no API key {key_id!r} in {path}")
+            raise UnknownKey(f"no API key {key_id!r} in {path}")
         revoked = match if not match.active else replace(
             match, revoked_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"))
         _save(path, [revoked if k.id == key_id else k for k in keys])

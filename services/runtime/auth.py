@@ -8,7 +8,9 @@ Two kinds of credentials, one principal:
   re-read when it changes, so keys rotate without a restart); ``iss``, ``aud``, ``exp`` and
   ``sub`` required and checked (30 s leeway for clock skew); claims ``tenant``, ``roles``,
   ``nip``, ``unit``.
-- ``X-API-Key: hadir_<id>_<secret>`` for integrators (:mod:`services.runtime.apikeys`).
+- ``X-API-Key: hadir_<id>_<secret>`` for integrators (:mod:`services.runtime.apikeys`); a scoped
+  key reaches only the routes of its scopes (:mod:`services.runtime.scopes`, applied by the one
+  principal dependency below, for every route).
 
 The tenant always comes from the credentials, never from a request: the principal
 dependency also binds it for PostgreSQL row-level security (:mod:`services.runtime.rls`),
@@ -32,7 +34,7 @@ import jwt
 import structlog
 from fastapi import Depends, HTTPException, Request, status
 
-from services.runtime import apikeys, errors, rls
+from services.runtime import apikeys, errors, rls, scopes
 from services.runtime.roles import CROSS_TENANT_ROLES, ROLES
 from services.runtime.token_cache import TokenCache
 
@@ -56,6 +58,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     employee_id: str | None = None
     unit_id: str | None = None
+    scopes: frozenset[str] | None = None  # a scoped API key's (services.runtime.scopes); None: unscoped
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -143,7 +146,8 @@ class Authenticator:
         if key is None:
             raise unauthorized("invalid_api_key")
         roles = frozenset(key.roles) & apikeys.KEY_ROLES
-        return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles)
+        return Principal(subject=f"apikey:{key.id}", tenant=key.tenant, roles=roles,
+                         scopes=None if key.scopes is None else frozenset(key.scopes))
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
@@ -190,6 +194,8 @@ def principal_dependency(auth: Authenticator) -> Callable[..., Principal]:
         known = request.scope.get("state", {}).get(PRINCIPAL_STATE)  # the gate's (services.runtime.gate)
         principal = known if isinstance(known, Principal) else authenticate(
             auth, request.headers.get("authorization", ""), request.headers.get(API_KEY_HEADER, ""))
+        # A scoped API key: 403 outside its scopes, else acting as its scope says (one place for every route).
+        principal = scopes.admit(principal, request.method, getattr(request.scope.get("route"), "path", None))
         if isinstance(scope, rls.Scope):
             scope.tenant = principal.row_scope()
         else:

@@ -24,6 +24,7 @@ from services.runtime.metrics import RuntimeMetrics
 log = structlog.get_logger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+Warnings = Callable[[], dict[str, str]]
 
 
 def create_app(
@@ -36,6 +37,7 @@ def create_app(
     body_limits: BodyLimits | None = None,
     gatekeeper: Gatekeeper | None = None,
     traced: bool = False,
+    warnings: Warnings | None = None,
 ) -> FastAPI:
     """The application with its ops routes, its documentation pages (:mod:`.api_docs`) and, outermost
     first: request observation, the request's language, the gate (credentials and rates, before any
@@ -52,13 +54,17 @@ def create_app(
 
     @app.get("/readyz", tags=["ops"], summary="Kafka and the database are reachable",
              description="Readiness: 200 with `checks` (`database`, `kafka`) all `ok`; 503 with the failing "
-                         "check named while a dependency is unreachable. No credentials.",
+                         "check named while a dependency is unreachable. `warnings` (present only when there are "
+                         "any): what works but not as a deployment would want, e.g. notify's channels that are not "
+                         "configured; they never make the answer 503. No credentials.",
              responses={503: {"description": "a dependency is unreachable"}})
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        if warnings is not None and (noted := warnings()):
+            body["warnings"] = noted
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/asyncapi.json", tags=["integration"], summary="AsyncAPI 3.0 document of Hadir's events",
              description="Every Kafka topic, its CloudEvents headers and each event's JSON Schema: what an "

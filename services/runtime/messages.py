@@ -80,6 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_api_key": ("Kunci API tidak valid", "invalid API key"),
     "one_credential_only": ("Kirim satu kredensial saja", "send either a bearer token or an API key"),
     "credentials_required": ("Perlu token Bearer atau kunci API", "bearer token or API key required"),
+    "scope_required": ("Kunci API ini tidak mencakup layanan ini (cakupan: {scopes})",
+                       "this API key's scopes do not cover this call (scopes: {scopes})"),
     "role_required": ("Peran tidak cukup; perlu salah satu dari: {roles}", "requires one of: {roles}"),
     "jwks_missing": ("Kunci penanda token belum dikonfigurasi", "JWKS not configured"),
     "jwks_unreadable": ("Kunci penanda token tidak terbaca", "JWKS unreadable"),
@@ -88,6 +90,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "too many requests; retry in {seconds} s"),
     # --- the services' own ---------------------------------------------------------------
     "not_found": ("{what_id} tidak ditemukan", "{what_en} not found"),
+    "api_key": ("Kunci API", "API key"),
+    "tenant_exists": ("Instansi {tenant} sudah terdaftar", "tenant {tenant} exists"),
     "not_your_unit": ("Bukan unit Anda", "not your unit"),
     "own_unit_only": ("Kepala unit hanya boleh mengatur unitnya sendiri", "a unit head may act on their own unit "
                       "only"),

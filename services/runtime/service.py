@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 
 from services.contracts import topics
-from services.runtime import auth, db, migrations, relay, telemetry
+from services.runtime import apikeys, auth, db, migrations, relay, telemetry
 from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import EventConsumer, Subscriptions
 from services.runtime.gate import Gatekeeper
@@ -68,7 +68,8 @@ class ServiceRuntime:
             else None
         )
         self.group_commits: list[GroupCommit[Any, Any]] = []
-        self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
+        self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience,
+                                                apikeys.ApiKeyStore(apikeys.path_for(settings)))
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.body_limits = BodyLimits(settings.max_body_bytes)  # a service allows its larger bodies here
         self.gatekeeper = Gatekeeper(
@@ -79,6 +80,7 @@ class ServiceRuntime:
         self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.kafka_connected = asyncio.Event()
+        self.readiness_warnings: dict[str, str] = {}  # listed by /readyz, never making it 503
 
     # --- wiring ----------------------------------------------------------------
 
@@ -237,7 +239,8 @@ class ServiceRuntime:
 
         app = create_app(title=title, description=description, metrics=self.metrics,
                          readiness=self.readiness, lifespan=lifespan, body_limits=self.body_limits,
-                         gatekeeper=self.gatekeeper, traced=self.tracer_provider is not None)
+                         gatekeeper=self.gatekeeper, traced=self.tracer_provider is not None,
+                         warnings=lambda: dict(self.readiness_warnings))
         if self.tracer_provider is not None:
             telemetry.instrument_app(app, self.tracer_provider)
         app.state.runtime = self  # what services.runtime.deps hands to the routes

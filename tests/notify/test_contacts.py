@@ -45,10 +45,14 @@ async def recipient_count(notify: NotifyService, tenant: str, who: str) -> int:
 
 
 async def notice_channels(notify: NotifyService, tenant: str, ce_id: str) -> list[tuple[str, str | None]]:
-    """The (channel, address) of the notices planned for one event, once they are finished."""
-    rows = await notify.wait_for(tenant, f"the notices of {ce_id}",
-                                 lambda rows: rows and all(r["status"] in {"sent", "failed", "dead"} for r in rows),
-                                 source_event_id=ce_id)
+    """The (channel, address) of the notices planned for one event, once they are finished; one on
+    the ``log`` channel reached nobody: it is ``skipped``, with the reason, never ``sent``."""
+    rows = await notify.wait_for(tenant, f"the notices of {ce_id}", lambda rows: rows and all(
+        r["status"] in {"sent", "failed", "dead", "skipped"} for r in rows), source_event_id=ce_id)
+    for r in rows:
+        assert (r["status"] == "skipped") == (r["channel"] == "log"), r
+        if r["channel"] == "log":
+            assert r["last_error"] and "no address" in r["last_error"] and r["sent_at"] is None, r
     return [(r["channel"], r["address"]) for r in rows]
 
 
@@ -64,7 +68,8 @@ async def test_details_before_the_profile_wait_for_it_and_reach_nobody_meanwhile
     assert await stored_contact(notify, tenant, early) == (address, None), "kept, not lost"
     assert await recipient_count(notify, tenant, early) == 0, "details alone make no recipient"
 
-    # A personal notice to the NIP: on record (log), not mailed to an address of someone unknown.
+    # A personal notice to the NIP: on record (log, skipped: no address), not mailed to an address of
+    # someone unknown.
     first = await bus.publish(tenant, overdue(early, "bkd", "lokasi-1"))
     assert await notice_channels(notify, tenant, first) == [("log", None)]
     # An announcement to everyone: the known recipient gets it, the details alone do not.

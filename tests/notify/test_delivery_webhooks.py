@@ -138,8 +138,8 @@ async def test_dead_after_horizon_visible_and_retryable(
     receiver.answer_always(path, 204)
     r = await notify.http.post(f"/v1/notifications/{dead[0]['id']}/retry", headers=tokens.admin(tenant))
     assert r.status_code == 200, r.text
-    await notify.wait_for(tenant, "sent after a manual retry", lambda rows: rows and rows[0]["status"] == "sent",
-                          source_event_id=ce_id)
+    await notify.wait_for(tenant, "sent after a manual retry", lambda rows: any(
+        r["id"] == dead[0]["id"] and r["status"] == "sent" for r in rows), source_event_id=ce_id)
 
 
 async def test_only_the_tenant_admin_reads_a_webhook_url_and_body_in_the_log(

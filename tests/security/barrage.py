@@ -151,7 +151,7 @@ def path_candidates(name: str, schema: dict[str, Any], victim: World) -> list[st
         "name": ["Rumah"], "notification_id": victim.notification_ids, "subscription_id": victim.webhook_ids,
         "webhook_id": victim.webhook_ids, "checkin_id": victim.checkin_ids, "id": victim.checkin_ids[:1],
         "tenant": [victim.tenant], "tenant_id": [victim.tenant], "absence_id": victim.absence_ids,
-        "correction_id": victim.correction_ids, "job_id": victim.roster_job_ids,
+        "correction_id": victim.correction_ids, "job_id": victim.roster_job_ids, "key_id": victim.api_key_ids,
     }
     if table.get(n):
         return table[n]

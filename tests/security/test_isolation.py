@@ -1,8 +1,8 @@
 """Tenant B calls every endpoint of every service, as discovered from each service's OpenAPI
 document at run time, with tenant A's real ids in paths, queries and bodies, holding each of
-its roles (JWTs and an API key). None may read or change A's data: a 2xx is allowed only
-when the response holds none of A's strings that B did not send itself, and A's rows in every
-database are byte for byte the same afterwards.
+its roles (JWTs, an API key with roles and a scoped integrator key with every scope). None may
+read or change A's data: a 2xx is allowed only when the response holds none of A's strings that
+B did not send itself, and A's rows in every database are byte for byte the same afterwards.
 
 Twice, each time as a fresh tenant B: with row-level security not forced (the services' role
 owns the tables, so only the queries' own tenant filters stand between the tenants), then
@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from services.runtime import apikeys
 from tests.security.barrage import Call, Result, Snapshot, Spec, attack, calls
 from tests.security.conftest import FIGURES, RLS_BYPASSED, SERVICES, Database, Tenants
 from tests.security.world import Seeder, World
@@ -35,6 +36,7 @@ def credentials(tokens: Tokens, a: World, b: World) -> dict[str, tuple[dict[str,
                      f"{a.nips[0]} {a.units[0]}"),
         "integrator": (tokens.headers(tenant=b.tenant, roles=["integrator"]), ""),
         "integrator_api_key": ({"X-API-Key": b.api_key}, ""),
+        "scoped_api_key": ({"X-API-Key": b.scoped_key}, ""),
         "all_four_roles": (tokens.headers(tenant=b.tenant, roles=["tenant_admin", "unit_head", "employee",
                                                                   "integrator"], nip=a.nips[0], unit=a.units[0]),
                            f"{a.nips[0]} {a.units[0]}"),
@@ -91,17 +93,20 @@ async def test_no_cross_tenant_call_succeeds(security_suite: Suite, tenants: Ten
 
     total = sum(sum(r.tried.values()) for r in results.values())
     successes = [s for r in results.values() for s in r.successes]
+    # A's API keys live in the keys file, not in a database the snapshot covers: none was revoked.
+    keys = {k.id: k for k in apikeys.load(api_keys_file)}
+    successes += [f"A's API key {i} revoked" for i in a.api_key_ids if not keys[i].active]
     server_errors = sorted({e for r in results.values() for e in r.server_errors})
     FIGURES["isolation"] = {
         "cross_tenant_calls_tried": total, "succeeded": len(successes),
-        "endpoints": {s: len(e) for s, e in endpoints.items()}, "credentials_per_pass": 6,
+        "endpoints": {s: len(e) for s, e in endpoints.items()}, "credentials_per_pass": 7,
         "passes": {name: {"tried": r.tried, "status_codes": dict(sorted(r.statuses.items())),
                           "2xx_without_A_data": r.ok_without_victim_data, "succeeded": len(r.successes)}
                    for name, r in results.items()},
         "server_errors": server_errors,
     }
     lines = [f"isolation: {total} cross-tenant calls tried over {sum(map(len, endpoints.values()))} endpoints "
-             f"({', '.join(f'{s} {len(e)}' for s, e in endpoints.items())}), 6 credentials of tenant B, 2 passes; "
+             f"({', '.join(f'{s} {len(e)}' for s, e in endpoints.items())}), 7 credentials of tenant B, 2 passes; "
              f"succeeded: {len(successes)}"]
     lines += [f"  {name}: tried {sum(r.tried.values())} {r.tried}, statuses {dict(sorted(r.statuses.items()))}, "
               f"succeeded {len(r.successes)}" for name, r in results.items()]

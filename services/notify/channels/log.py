@@ -1,4 +1,5 @@
-"""The fallback channel for people with no usable address: the log line is the delivery."""
+"""The ``log`` channel: notices no channel could carry are recorded there as ``skipped`` and never sent
+(:mod:`services.notify.domain.people`); this sender only finishes ``pending`` rows older versions left on it."""
 
 from __future__ import annotations
 

@@ -27,6 +27,9 @@ class Planned:
     occurrence: str = ""
     not_before: datetime | None = None
     expires_at: datetime | None = None
+    skipped: str | None = None
+    """Why it goes nowhere (recorded ``skipped`` on the ``log`` channel, never sent)."""
+    unreachable: tuple[tuple[str, str], ...] = ()  # (channel, reason) of a skipped one, for the metric
 
 
 def first_attempt_time(planned: Planned, view: TenantView, now: datetime) -> datetime:

@@ -11,7 +11,9 @@
 - :mod:`.verdict_corrections` — contested verdicts: the employee asks, the unit head or the BKD decides;
 - :mod:`.me` — the employee's own places, access log and self-export;
 - :mod:`.retention` — the tenant's retention periods;
-- :mod:`.calendar` — the tenant's calendar and the holidays of a year.
+- :mod:`.calendar` — the tenant's calendar and the holidays of a year;
+- :mod:`.api_keys` — the tenant's scoped API keys for integrators (create, list, revoke);
+- :mod:`.platform` — the platform operator creates tenants.
 
 Routes reach the runtime and the caller through :mod:`services.runtime.deps` only, so
 importing this package needs no running service. :data:`ROUTERS` is what the composition
@@ -22,12 +24,14 @@ from fastapi import APIRouter
 
 from services.policy.api import (
     absences,
+    api_keys,
     calendar,
     corrections,
     directory,
     imports,
     letters,
     me,
+    platform,
     privacy,
     retention,
     roster_jobs,
@@ -37,4 +41,4 @@ from services.policy.api import (
 
 ROUTERS: list[APIRouter] = [directory.router, imports.router, letters.router, rosters.router, roster_jobs.router,
                             privacy.router, corrections.router, absences.router, verdict_corrections.router,
-                            me.router, retention.router, calendar.router]
+                            me.router, retention.router, calendar.router, api_keys.router, platform.router]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.events import EmployeeRecord, Place, TenantRecord, UnitRecord
 from services.contracts.policy import local_date
-from services.policy import directory, publishing
+from services.policy import directory
 from services.policy.domain.nip import NipError, parse_nip
 from services.policy.domain.places import set_place
 from services.policy.domain.unit_tree import UnitSpec, tree_problems
@@ -79,13 +79,7 @@ async def put_tenant(rt: Runtime, body: TenantIn, principal: Admin) -> TenantRec
     the body. A change is published to the other services. Tenant admin."""
     tenant = principal.require_tenant()
     async with rt.sessions() as session, session.begin():
-        row = await session.get(Tenant, tenant)
-        before = tenant_record(row) if row else None
-        record = TenantRecord(id=tenant, **body.model_dump(), retention=before.retention if before else None,
-                              calendar=before.calendar if before else None)
-        if record != before:
-            await session.merge(Tenant(id=tenant, **body.model_dump()))
-            await publishing.stage_tenant(rt, session, record)
+        record = await directory.save_tenant(rt, session, tenant, body.name, body.kind, body.timezone)
     rt.wake_relay()
     return record
 
