@@ -68,7 +68,8 @@ class ServiceRuntime:
             else None
         )
         self.group_commits: list[GroupCommit[Any, Any]] = []
-        self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience)
+        self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience,
+                                                oidc_issuer=auth.oidc_trusted(settings))
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.body_limits = BodyLimits(settings.max_body_bytes)  # a service allows its larger bodies here
         self.gatekeeper = Gatekeeper(
