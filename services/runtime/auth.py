@@ -21,8 +21,9 @@ except for the cross-tenant roles (``national_viewer``, ``platform_admin``), who
 endpoints aggregate over every tenant.
 
 Every route needs credentials except :data:`PUBLIC_PATHS`: liveness, readiness and metrics
-(probes and Prometheus), and the interface descriptions (OpenAPI, its documentation pages,
-AsyncAPI), which hold no tenant data and which integrators read before they have a key.
+(probes and Prometheus), the pages' sign-in configuration (read before anyone signs in), and the
+interface descriptions (OpenAPI, its documentation pages, AsyncAPI), which hold no tenant data
+and which integrators read before they have a key.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the closures' ``Depends`` objects.
@@ -49,6 +50,7 @@ ALGORITHMS = oidc.ALGORITHMS
 PUBLIC_PATHS = frozenset({
     "/healthz", "/readyz", "/metrics",
     "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/asyncapi.json",
+    "/auth/config",  # services.runtime.signin: where the pages sign in (nothing secret)
 })
 API_KEY_HEADER = "x-api-key"
 PRINCIPAL_STATE = "hadir_principal"  # where a request's caller, once authenticated, is kept (scope["state"])

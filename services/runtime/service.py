@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 
 from services.contracts import topics
-from services.runtime import auth, db, migrations, relay, telemetry
+from services.runtime import auth, db, migrations, relay, signin, telemetry
 from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import EventConsumer, Subscriptions
 from services.runtime.gate import Gatekeeper
@@ -242,6 +242,7 @@ class ServiceRuntime:
         if self.tracer_provider is not None:
             telemetry.instrument_app(app, self.tracer_provider)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
+        app.include_router(signin.router(self.settings))
         return app
 
 
