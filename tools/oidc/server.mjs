@@ -68,6 +68,8 @@ function makeProvider() {
       response_types: ['code'],
     }],
     pkce: { required: () => true },
+    // The pages call the token endpoint from the browser: their origins (those of the redirect URIs) may.
+    clientBasedCORS: (ctx, origin, client) => client.redirectUris.some((uri) => new URL(uri).origin === origin),
     jwks: { keys },
     cookies: { keys: cookieKeys },
     claims: { openid: ['sub'], profile: ['name', 'tenant', 'nip', 'unit', 'realm_access'] },
