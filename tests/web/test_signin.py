@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from playwright.async_api import Browser, Page, expect
 
 from services.runtime import migrations, signin
@@ -73,11 +73,13 @@ def site(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Itera
             thread.join(15)
 
 
-async def sign_in_on_the_form(page: Page, login: str) -> None:
+async def sign_in_on_the_form(page: Page, login: str, shot: Path | None = None) -> None:
     await page.get_by_role("button", name="Masuk").click()
     await page.wait_for_url(lambda url: "/interaction/" in url)
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", "rahasia")
+    if shot is not None:
+        await page.screenshot(path=str(shot))
     await page.locator("button[type=submit]").first.click()
 
 
@@ -91,9 +93,10 @@ async def test_sign_in_through_the_provider_and_call_the_api(browser: Browser, s
         page = await context.new_page()
         await page.goto(page_url)
         await expect(page.locator("#who")).to_have_text("Belum masuk")
-        await sign_in_on_the_form(page, "pegawai")
-        await page.wait_for_url(page_url)  # back on the page, the code gone from the address
-        await expect(page.locator("#who")).to_have_text("Masuk sebagai Siti Rahmawati (NIP 198703152010011001)")
+        await sign_in_on_the_form(page, "pegawai", shots / f"signin-{label}-provider.png")
+        await expect(page.locator("#who")).to_have_text("Masuk sebagai Siti Rahmawati (NIP 198703152010011001)",
+                                                        timeout=15_000)
+        assert page.url == page_url  # back on the page, the code gone from the address
         await expect(page.locator("#api")).to_have_text("200 []")  # the service accepted the provider's token
         await page.screenshot(path=str(shots / f"signin-{label}.png"))
         token = await page.evaluate("JSON.parse(localStorage.getItem("
@@ -102,11 +105,37 @@ async def test_sign_in_through_the_provider_and_call_the_api(browser: Browser, s
         await page.reload()
         await expect(page.locator("#api")).to_have_text("200 []")  # still signed in, no second login
         await page.get_by_role("button", name="Keluar").click()
-        confirm = page.locator("button[autofocus], button[type=submit]")
-        await page.wait_for_url(lambda url: url.startswith(issuer) or url == page_url)
-        if page.url.startswith(issuer):
-            await confirm.first.click()  # the provider asks to confirm ending its session
-        await page.wait_for_url(page_url)
-        await expect(page.locator("#who")).to_have_text("Belum masuk")
+        await page.wait_for_url(lambda url: url.startswith(f"{issuer}/session/end"))
+        await page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own confirmation
+        await expect(page.locator("#who")).to_have_text("Belum masuk", timeout=15_000)
+        assert page.url == page_url
+    finally:
+        await context.close()
+
+
+async def test_a_token_about_to_expire_is_renewed_with_the_refresh_token(browser: Browser,
+                                                                        site: tuple[str, str]) -> None:
+    page_url, issuer = site
+    key = f"oidc.user:{issuer}:hadir-web"
+    context = await browser.new_context(viewport=PHONE)
+    try:
+        page = await context.new_page()
+        await page.goto(page_url)
+        await sign_in_on_the_form(page, "pegawai")
+        await expect(page.locator("#api")).to_have_text("200 []", timeout=15_000)
+        first = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")
+        assert first["refresh_token"]
+        # The stored token now looks 30 s from expiry (inside signin.js's renewal margin): the next
+        # page load's token() renews it at the provider before calling the API.
+        await page.evaluate(f"""() => {{
+            const user = JSON.parse(localStorage.getItem('{key}'));
+            user.expires_at = Math.floor(Date.now() / 1000) + 30;
+            localStorage.setItem('{key}', JSON.stringify(user));
+        }}""")
+        await page.reload()
+        await expect(page.locator("#api")).to_have_text("200 []")
+        renewed = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")
+        assert renewed["access_token"] != first["access_token"]
+        assert renewed["expires_at"] > first["expires_at"] - 60  # a fresh lifetime, not the shortened one
     finally:
         await context.close()
