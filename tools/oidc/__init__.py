@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tools import ports
+from tools import ports, processes
 
 FOLDER = Path(__file__).parent
 SERVER = FOLDER / "server.mjs"
@@ -85,12 +85,8 @@ def started(redirect_uris: Sequence[str] = (), *, log_path: Path | None = None, 
         _wait_ready(issuer, process)
         yield Provider(issuer, CLIENT_ID, AUDIENCE, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.terminate([process.pid], timeout=10)
+        process.wait()  # reaps it
         if log_path:
             log.close()  # type: ignore[union-attr]
         if users_file:

@@ -73,6 +73,16 @@ function fromUser(user) {
   return { token: user.access_token, claims: user.profile || {}, via: "oidc", expiresAt: user.expires_at };
 }
 
+function storedUser(conf) {
+  // Where oidc-client-ts keeps the user (its WebStorageStateStore on localStorage, below).
+  try {
+    const user = JSON.parse(localStorage.getItem(`oidc.user:${conf.issuer}:${conf.client_id}`));
+    return user && { ...user, expired: user.expires_at && user.expires_at * 1000 < Date.now() };
+  } catch {
+    return null;
+  }
+}
+
 function fromDevToken(token) {
   const claims = token && decodeClaims(token);
   if (!claims || (claims.exp && claims.exp * 1000 < Date.now())) return null;
@@ -89,7 +99,14 @@ export function config() {
 export async function start() {
   cfg = await loadConfig();
   if (cfg.issuer) {
-    const oidc = await loadClient();
+    let oidc;
+    try {
+      oidc = await loadClient();
+    } catch {
+      // Offline before the client was ever cached: the stored session still serves (no renewal).
+      current = fromUser(storedUser(cfg));
+      return current;
+    }
     manager = new oidc.UserManager({
       authority: cfg.issuer,
       client_id: cfg.client_id,
@@ -145,7 +162,8 @@ export async function token() {
     try {
       current = fromUser(await manager.signinSilent());
     } catch {
-      current = null; // offline or the session ended at the provider
+      // Offline, or the session ended at the provider: the token serves while it lasts.
+      if (left <= 0) current = null;
     }
   } else if (left <= 0) {
     current = null;
