@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 
 from services.contracts import topics
-from services.runtime import apikeys, auth, db, migrations, relay, telemetry
+from services.runtime import apikeys, auth, db, migrations, relay, signin, telemetry
 from services.runtime.body_limit import BodyLimits
 from services.runtime.consumer import EventConsumer, Subscriptions
 from services.runtime.gate import Gatekeeper
@@ -69,7 +69,8 @@ class ServiceRuntime:
         )
         self.group_commits: list[GroupCommit[Any, Any]] = []
         self.authenticator = auth.Authenticator(settings.jwt_jwks_file, settings.jwt_issuer, settings.jwt_audience,
-                                                apikeys.ApiKeyStore(apikeys.path_for(settings)))
+                                                apikeys.ApiKeyStore(apikeys.path_for(settings)),
+                                                oidc_issuer=auth.oidc_trusted(settings))
         self.current_principal = auth.principal_dependency(self.authenticator)
         self.body_limits = BodyLimits(settings.max_body_bytes)  # a service allows its larger bodies here
         self.gatekeeper = Gatekeeper(
@@ -244,6 +245,7 @@ class ServiceRuntime:
         if self.tracer_provider is not None:
             telemetry.instrument_app(app, self.tracer_provider)
         app.state.runtime = self  # what services.runtime.deps hands to the routes
+        app.include_router(signin.router(self.settings))
         return app
 
 

@@ -5,8 +5,8 @@ with its own fields (named after their variables: ``HADIR_REPORTING_SCAN_SECONDS
 ``reporting_scan_seconds``). Nothing outside a settings module reads the environment.
 
 Development is explicit: ``HADIR_ENVIRONMENT=development`` (``hadir run`` and the tests set
-it). Only then may a service without ``HADIR_JWT_JWKS_FILE`` fall back to the development keys
-under ``var/dev-keys``; anywhere else :func:`load_settings` refuses to start the service
+it). Only then may a service without ``HADIR_JWT_JWKS_FILE`` (nor ``HADIR_OIDC_ISSUER``) fall back
+to the development keys under ``var/dev-keys``; anywhere else :func:`load_settings` refuses to start the service
 (:class:`ConfigurationError`), so no installation trusts keys whose private half sits in a
 development directory.
 """
@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = None
     jwt_issuer: str = "hadir-dev"
     jwt_audience: str = "hadir"
+    # Sign-in with an OpenID Connect provider (services.runtime.oidc); empty issuer: none. Both it and the
+    # JWKS file may be configured: a token is verified by the key set of its own issuer.
+    oidc_issuer: str = Field(default="", max_length=500, description="the provider's issuer URL (discovery at "
+                             "<issuer>/.well-known/openid-configuration); empty: no OIDC sign-in")
+    oidc_audience: str = Field(default="hadir", max_length=200, description="the audience of its access tokens")
+    oidc_client_id: str = Field(default="hadir-web", max_length=200, description="the web pages' public client")
+    oidc_scope: str = Field(default="openid profile offline_access", max_length=500,
+                            description="the scopes the pages ask for")
+    oidc_roles_claim: str = Field(default="roles", max_length=200,
+                                  description="claim with the roles; dotted for nested ones (realm_access.roles)")
+    oidc_tenant_claim: str = Field(default="tenant", max_length=200, description="claim with the tenant id")
+    oidc_nip_claim: str = Field(default="nip", max_length=200, description="claim with the employee's NIP")
+    oidc_unit_claim: str = Field(default="unit", max_length=200, description="claim with a unit head's unit id")
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict, description='JSON: provider role name → Hadir role, e.g. {"hadir-bkd": "tenant_admin"}')
+    oidc_jwks_cache_seconds: float = Field(default=300.0, gt=0, description="how long the provider's keys are cached")
+    oidc_refetch_cooldown_seconds: float = Field(
+        default=10.0, ge=0, description="an unknown key id refetches the provider's keys at most this often")
+    oidc_timeout_seconds: float = Field(default=5.0, gt=0, le=60, description="timeout of discovery and JWKS fetches")
     api_keys_file: Path | None = None  # see apikeys.default_path
     # Requests (services.runtime.body_limit, services.runtime.gate): a larger body for a few routes is
     # the service's own (ServiceRuntime.body_limits); a per-second rate of 0 turns that limit off.
@@ -101,12 +120,13 @@ def load_settings(service: str, port: int, **overrides: object) -> Settings:
     """Build the settings of one service, resolving its own database URL:
     ``HADIR_<SERVICE>_DATABASE_URL``, else ``HADIR_DATABASE_URL`` with ``{service}``
     replaced by the service name, else a SQLite file under ``var/``; and its JWKS file:
-    ``HADIR_JWT_JWKS_FILE``, else (development only) ``var/dev-keys/jwks.json``."""
+    ``HADIR_JWT_JWKS_FILE``, else (development only) ``var/dev-keys/jwks.json``, unless an
+    OIDC provider (``HADIR_OIDC_ISSUER``) signs the tokens."""
     if "HADIR_PORT" not in os.environ:
         overrides.setdefault("port", port)
     url = overrides.pop("database_url", None) or _database_url(service, overrides.get("var_dir"))
     settings = Settings(service=service, database_url=url, **overrides)  # type: ignore[arg-type]
-    if settings.jwt_jwks_file is None:
+    if settings.jwt_jwks_file is None and not settings.oidc_issuer:
         if settings.environment != "development":
             raise ConfigurationError(
                 "HADIR_JWT_JWKS_FILE belum diatur: di luar pengembangan layanan memerlukan berkas JWKS penyedia "
