@@ -7,6 +7,7 @@
 - ``GET /app/api/me`` — who the bearer token is according to this service's read
   models: name and unit from the directory, the tenant's zone and local date, the
   circular letter in force and its late-submission limit.
+- ``GET /app/api/today`` — the caller's windows today (:mod:`.today`).
 - ``GET /app/api/unit-checkins`` — a day's check-ins of a unit (unit head: their own;
   tenant admin: one unit or all) with verdicts, distances to the geofence, the nearest
   place's name and the employees' names, but no coordinates. The reporting dashboard's geofence panel reads it from the
@@ -33,6 +34,7 @@ from services.checkin.api.common import day_bounds
 from services.checkin.domain.days import as_utc, tenant_zone
 from services.checkin.settings import CheckinSettings
 from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
+from services.checkin.web import today
 from services.checkin.web.schemas import Me, PolicyInForce, UnitCheckin
 from services.contracts.policy import local_date, zone_abbreviation
 from services.contracts.rules.versions import at_capture
@@ -44,6 +46,7 @@ from services.runtime.web_assets import add_static, page_headers
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(tags=["web"])
+router.include_router(today.router)
 
 
 @router.get("/", include_in_schema=False)
