@@ -104,3 +104,39 @@ async def test_another_employee_sees_none_of_it_and_callers_without_a_nip_are_re
     assert (await client.get("/app/api/today")).status_code == 401
     assert (await client.get("/app/api/today", params={"date": "2026-13-01"},
                              headers=tokens.employee(TENANT, NIP, "bkd"))).status_code == 422
+
+
+async def test_the_page_allows_the_tile_server_and_serves_leaflet_itself(client: httpx.AsyncClient,
+                                                                         tokens: Tokens) -> None:
+    csp = (await client.get("/app/")).headers["content-security-policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in csp
+    assert "script-src 'self';" in csp  # Leaflet comes from this service, not a CDN
+    for name, kind in (("leaflet/leaflet.js", "text/javascript"), ("leaflet/leaflet.css", "text/css"),
+                       ("leaflet/images/marker-icon.png", "image/png")):
+        r = await client.get(f"/app/{name}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith(kind), name
+    assert (await client.get("/app/leaflet/../routes.py")).status_code == 404
+    assert (await client.get("/app/leaflet/LICENSE.txt")).status_code == 404  # only the listed media types
+    me = (await client.get("/app/api/me", headers=tokens.employee(TENANT, NIP, "bkd"))).json()
+    assert me["map"] == {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                         "attribution": "© OpenStreetMap contributors"}
+
+
+async def test_the_tile_server_is_a_setting(tmp_path: Path, dev_keys: tuple[Path, Path], tokens: Tokens,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HADIR_MAP_TILE_URL", "https://peta.sulselprov.go.id:8443/tiles/{z}/{x}/{y}.png")
+    app, rt = await app_for("checkin", tmp_path, dev_keys[1])
+    await seed(rt)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://checkin") as c:
+        csp = (await c.get("/app/")).headers["content-security-policy"]
+        me = (await c.get("/app/api/me", headers=tokens.employee(TENANT, NIP, "bkd"))).json()
+    monkeypatch.setenv("HADIR_MAP_TILE_URL", "")
+    (tmp_path / "none").mkdir()
+    app, rt2 = await app_for("checkin", tmp_path / "none", dev_keys[1])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://checkin") as c:
+        bare = (await c.get("/app/")).headers["content-security-policy"]
+    await rt.engine.dispose()
+    await rt2.engine.dispose()
+    assert "img-src 'self' data: https://peta.sulselprov.go.id:8443;" in csp
+    assert me["map"]["url"].startswith("https://peta.sulselprov.go.id:8443/")
+    assert "img-src 'self' data:;" in bare

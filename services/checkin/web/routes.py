@@ -35,7 +35,7 @@ from services.checkin.domain.days import as_utc, tenant_zone
 from services.checkin.settings import CheckinSettings
 from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
 from services.checkin.web import today
-from services.checkin.web.schemas import Me, PolicyInForce, UnitCheckin
+from services.checkin.web.schemas import MapTiles, Me, PolicyInForce, UnitCheckin
 from services.contracts.policy import local_date, zone_abbreviation
 from services.contracts.rules.versions import at_capture
 from services.runtime import deps, errors
@@ -66,6 +66,7 @@ async def me(principal: Caller, rt: Runtime) -> Me:
     tz = tenant_zone(zone, versions)
     today = local_date(now, tz)
     version = at_capture(versions, today, now)
+    settings = CheckinSettings.of(rt.settings)
     return Me(
         subject=principal.subject, tenant=tenant, roles=sorted(principal.roles), nip=principal.employee_id,
         known=employee is not None, active=employee.active if employee else None,
@@ -75,6 +76,7 @@ async def me(principal: Caller, rt: Runtime) -> Me:
                              valid_until=version.valid_until,
                              late_submission_limit_hours=version.late_submission_limit_hours)
         if version else None,
+        map=MapTiles(url=settings.map_tile_url, attribution=settings.map_attribution) if settings.tile_origin else None,
     )
 
 
@@ -136,4 +138,9 @@ async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | Non
     return JSONResponse(body, headers=headers)
 
 
-add_static(router, "/app", STATIC, index_headers=lambda _: page_headers())
+def _page_headers(request: Request) -> dict[str, str]:
+    """The page's policy, with the tile server's origin allowed for images (``HADIR_MAP_TILE_URL``)."""
+    return page_headers(img_src=CheckinSettings.of(deps.runtime(request).settings).tile_origin)
+
+
+add_static(router, "/app", STATIC, index_headers=_page_headers)

@@ -29,6 +29,14 @@ class Me(BaseModel):
     zone: str
     today: date
     policy: PolicyInForce | None = None
+    map: MapTiles | None = None
+
+
+class MapTiles(BaseModel):
+    """The deployment's tile server (``HADIR_MAP_TILE_URL``); absent: the page shows no tiles."""
+
+    url: str = Field(description="tile URL template with {z}/{x}/{y}")
+    attribution: str
 
 
 class UnitCheckin(BaseModel):
