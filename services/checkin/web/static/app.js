@@ -1,9 +1,13 @@
-// The check-in page: sign in with a token, capture check-ins into the offline queue,
-// send them, and show today's check-ins with their verdicts.
+// The check-in page: sign in with a token, see today's windows (schedule.js), capture
+// check-ins into the offline queue (a location after the map has shown the fix: map.js),
+// send them, and show today's check-ins with their verdicts in plain words (verdict.js).
 
 import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { FixMap } from "./map.js";
 import { saveExport } from "./mydata.js";
 import { Queue, Sender, newKey } from "./queue.js";
+import { actionLabel, advance, cacheKey, countdown, longDate } from "./schedule.js";
+import { explain } from "./verdict.js";
 
 const TOKEN_KEY = "hadir.token";
 const DEVICE_KEY = "hadir.device";
@@ -11,7 +15,8 @@ const TICK_MS = 2000;
 const REFRESH_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0 };
+const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0,
+  today: null, offset: 0, fix: null, map: null };
 
 // --- token ---------------------------------------------------------------------------
 
@@ -103,10 +108,12 @@ function signIn(token) {
     state.sender = new Sender(state.queue, request, onQueueEvent);
   }
   state.meKey = `hadir.me.v1.${owner}`;
+  state.todayKey = cacheKey(owner);
   try {
     state.me = JSON.parse(localStorage.getItem(state.meKey) || "null"); // last known profile, for offline use
+    state.today = JSON.parse(localStorage.getItem(state.todayKey) || "null"); // last known schedule
   } catch {
-    state.me = null;
+    state.me = state.today = null;
   }
   show($("signin"), false);
   show($("signed-in"), true);
@@ -129,7 +136,8 @@ function signIn(token) {
 function signOut() {
   localStorage.removeItem(TOKEN_KEY);
   if (state.meKey) localStorage.removeItem(state.meKey);
-  state.token = state.claims = state.me = null;
+  if (state.todayKey) localStorage.removeItem(state.todayKey);
+  state.token = state.claims = state.me = state.today = null;
   show($("signed-in"), false);
   show($("signin"), true);
   $("token").value = "";
@@ -147,7 +155,7 @@ async function loadProfile() {
     /* offline: the claims are enough to work */
   }
   renderProfile();
-  await loadToday();
+  await Promise.all([loadToday(), loadSchedule()]);
 }
 
 function authLost() {
@@ -176,8 +184,7 @@ function position(timeoutMs) {
 function showFix(pos) {
   const c = pos.coords;
   const el = $("fix");
-  el.textContent = t("location.fix", { lat: c.latitude.toFixed(5), lon: c.longitude.toFixed(5),
-    accuracy: Math.round(c.accuracy) });
+  el.textContent = t("location.fix", { accuracy: Math.round(c.accuracy) }); // no raw coordinates
   el.dataset.accuracy = String(Math.round(c.accuracy));
   show(el, true);
 }
@@ -196,7 +203,9 @@ async function capture(kind, fields) {
   const sent = !state.queue.items().some((i) => i.key === item.key);
   const rejected = state.queue.rejected().some((i) => i.key === item.key);
   if (!rejected) say(t(sent ? "sent" : "queued", { kind: t(`kind.${kind}`) }), sent ? "ok" : "warn");
-  if (sent) loadToday();
+  state.verdictFor = sent ? body : null;
+  renderSchedule();
+  if (sent) loadProfile();
   return sent;
 }
 
@@ -209,17 +218,48 @@ async function withButton(button, work) {
   }
 }
 
-async function sendLocation() {
+async function locate() {
   say(t("location.locating"));
-  let pos;
   try {
-    pos = await position(20000);
+    const pos = await position(20000);
+    showFix(pos);
+    state.fix = pos;
+    state.map = state.map || new FixMap($("map-card"), $("map-text"));
+    state.map.show({ latitude: pos.coords.latitude, longitude: pos.coords.longitude, accuracy: pos.coords.accuracy },
+      state.me?.map || null);
+    say("");
+    return pos;
   } catch (error) {
     say(error.code === 1 ? t("location.denied") : t("location.unavailable", { error: error.message }), "error");
-    return;
+    return null;
   }
-  showFix(pos);
+}
+
+async function sendLocation() {
+  const pos = await locate();
+  if (pos) await capture("location", { location: locationOf(pos) });
+}
+
+async function confirmLocation() {
+  const pos = state.fix;
+  if (!pos) return;
+  state.fix = null;
+  state.map?.hide();
   await capture("location", { location: locationOf(pos) });
+}
+
+async function dueAction() {
+  const view = state.today && advance(state.today, now(), queuedItems());
+  const kind = view?.due?.kinds[0];
+  if (kind === "location") {
+    if (await locate()) $("confirm-location").focus();
+  } else if (kind === "attendance") {
+    await attend();
+  } else if (kind === "activity_report") {
+    $("activity").focus();
+  } else if (kind === "video_conference") {
+    $("meeting").focus();
+  }
 }
 
 async function attend() {
@@ -242,6 +282,7 @@ function onQueueEvent(event) {
   if (event.type === "rejected" || event.type === "changed") {
     renderQueue();
     renderToday();
+    renderSchedule();
   }
 }
 
@@ -302,6 +343,99 @@ function badges(c) {
   return out;
 }
 
+// --- schedule ------------------------------------------------------------------------------
+
+function now() {
+  return Date.now() + state.offset; // the service's clock, as of the last answer
+}
+
+function queuedItems() {
+  return state.queue ? state.queue.items().map((i) => i.body) : [];
+}
+
+async function loadSchedule() {
+  if (!state.token) return;
+  try {
+    const response = await request("/app/api/today");
+    if (response.status === 401) return authLost();
+    if (response.ok) {
+      state.today = await response.json();
+      state.offset = Date.parse(state.today.now) - Date.now();
+      localStorage.setItem(state.todayKey, JSON.stringify(state.today));
+    }
+  } catch {
+    /* offline: the last known schedule, with time passing on it */
+  }
+  renderSchedule();
+}
+
+function windowName(id) {
+  return state.today?.windows.find((w) => w.id === id)?.name || id;
+}
+
+function stateText(w) {
+  if (w.state === "done") return t(`status.${w.checkin?.status || "pending"}`);
+  if (w.state === "open" && w.late) return t("window.late");
+  if (w.state === "not_required") return t(`window.reason.${w.reason || "non_working_day"}`);
+  return t(`window.${w.state}`);
+}
+
+function renderSchedule() {
+  const today = state.today;
+  show($("schedule"), Boolean(today));
+  if (!today) return;
+  const view = advance(today, now(), queuedItems());
+  $("schedule-zone").textContent = `${today.zone} · ${today.timezone}`;
+  $("schedule-date").textContent = longDate(today) + (today.policy ? ` · SE ${today.policy}` : "");
+  $("schedule-holiday").textContent = today.holiday ? t("schedule.holiday", { name: today.holiday }) : "";
+  show($("schedule-holiday"), Boolean(today.holiday));
+  $("schedule-empty").textContent = today.policy ? "" : t("profile.nopolicy");
+  show($("schedule-empty"), !view.windows.length);
+  $("countdown").textContent = countdown(view, now());
+  const action = $("due-action");
+  show(action, Boolean(view.due));
+  if (view.due) {
+    action.textContent = actionLabel(view.due);
+    action.dataset.window = view.due.id;
+  }
+  const list = $("windows");
+  list.replaceChildren();
+  for (const w of view.windows) {
+    const li = make("li");
+    Object.assign(li.dataset, { window: w.id, state: w.state, late: String(Boolean(w.late)) });
+    if (view.due && w.id === view.due.id) li.setAttribute("aria-current", "time");
+    const head = make("div", "what");
+    head.append(make("span", "name", w.name), make("span", "state", stateText(w)));
+    const when = make("div", "when", `${w.start}–${w.end} ${today.zone}` +
+      (w.deadline !== w.end ? ` · ${t("window.deadline", { deadline: w.deadline })}` : "") +
+      ` · ${w.kinds.map((k) => t(`kind.${k}`)).join(", ")}`);
+    li.append(head, when);
+    if (w.state === "done" && w.checkin && w.checkin.status !== "queued") {
+      const v = explain(w.checkin);
+      const text = [...v.lines, v.next].filter(Boolean).join(" ");
+      if (text) li.append(make("p", `detail ${v.tone}`, text));
+    }
+    list.append(li);
+  }
+  renderVerdict();
+}
+
+/** The verdict of the check-in just sent, in plain words, once it has come back. */
+function renderVerdict() {
+  const el = $("verdict");
+  const sent = state.verdictFor;
+  const c = sent && state.checkins.find((x) => x.kind === sent.kind
+    && Date.parse(x.captured_at) === Date.parse(sent.captured_at));
+  show(el, Boolean(c));
+  if (!c) return;
+  const v = explain(c);
+  el.className = `notice verdict ${v.tone}`.trim();
+  el.dataset.status = c.status;
+  const name = c.window_id ? windowName(c.window_id) : t(`kind.${c.kind}`);
+  el.replaceChildren(make("strong", "", `${name}: ${v.title}`), ...v.lines.map((line) => make("span", "", line)));
+  if (v.next) el.append(make("span", "next", v.next));
+}
+
 function renderToday() {
   if (!state.queue) return;
   $("today-date").textContent = longDay();
@@ -315,18 +449,14 @@ function renderToday() {
     li.dataset.kind = c.kind;
     const head = make("div", "entry-head");
     head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), ...badges(c));
+    const v = explain(c);
     const details = [];
-    if (c.window_id) details.push(t("today.window", { window: c.window_id }));
-    if (c.status === "late" && c.late_minutes) details.push(t("today.late", { minutes: c.late_minutes }));
-    if (c.geofence && c.geofence !== "outside") details.push(t(`geofence.${c.geofence}`));
-    if (c.distance_m !== null && c.distance_m !== undefined) {
-      const distance = Math.round(c.distance_m);
-      details.push(c.place_name ? t("today.distance_place", { distance, place: c.place_name })
-        : t("today.distance", { distance }));
-    }
-    if (c.suspicious) details.push(t("suspicious"));
+    if (c.window_id) details.push(windowName(c.window_id));
+    if (c.status === "late" && c.late_minutes) details.push(v.title);
+    details.push(...v.lines);
     li.append(head);
     if (details.length) li.append(make("p", "muted", details.join(" · ")));
+    if (v.next) li.append(make("p", `detail ${v.tone}`, v.next));
     if (c.review) li.dataset.review = c.review.state;
     if (c.review?.note) li.append(make("p", "review-note", t("review.note", { note: c.review.note })));
     if (c.review?.state === "returned") li.append(make("p", "muted", t("review.again")));
@@ -369,6 +499,7 @@ function renderAll() {
     renderProfile();
     renderQueue();
     renderToday();
+    renderSchedule();
   }
 }
 
@@ -392,7 +523,9 @@ function tick() {
   else renderQueue();
   const waitingVerdict = state.checkins.some((c) => c.status === "pending");
   const stale = Date.now() - state.lastLoad > REFRESH_MS;
-  if (navigator.onLine && stale && (waitingVerdict || (state.me && !state.me.known))) loadProfile();
+  const boundary = state.today && advance(state.today, now(), []).windows
+    .some((w, i) => w.state !== state.today.windows[i].state); // a window opened or closed since the answer
+  if (navigator.onLine && stale && (waitingVerdict || boundary || (state.me && !state.me.known))) loadProfile();
 }
 
 function main() {
@@ -410,6 +543,12 @@ function main() {
   $("refresh").addEventListener("click", loadProfile);
   $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
   $("attend").addEventListener("click", (e) => withButton(e.currentTarget, attend));
+  $("due-action").addEventListener("click", (e) => withButton(e.currentTarget, dueAction));
+  $("confirm-location").addEventListener("click", (e) => withButton(e.currentTarget, confirmLocation));
+  $("cancel-location").addEventListener("click", () => {
+    state.fix = null;
+    state.map?.hide();
+  });
   for (const format of ["json", "csv"]) {
     $(`export-${format}`).addEventListener("click", (e) => withButton(e.currentTarget, () => downloadMyData(format)));
   }
@@ -441,6 +580,7 @@ function main() {
     if (document.visibilityState === "visible") tick();
   });
   setInterval(tick, TICK_MS);
+  setInterval(() => state.token && renderSchedule(), 1000); // the countdown
 
   renderAll();
   const token = tokenFromUrl() || localStorage.getItem(TOKEN_KEY);
