@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.checkin.domain.schedule import Day, Filled, day_schedule
+from services.checkin.domain.schedule import Day, Filled, day_schedule, tally
 from services.contracts.policy import PolicyContent
 from services.contracts.rules.calendar import CalendarDay, TenantCalendar
 
@@ -107,3 +107,14 @@ def test_a_checkin_on_a_day_nothing_is_asked_still_shows_as_done() -> None:
     d = build(at(time(8, 0)), absent=True, checkins=[done])
     attendance = d.windows[0]
     assert attendance.state == "done" and attendance.reason == "absent"
+
+
+def test_a_day_is_tallied_from_the_windows_asked() -> None:
+    late_outside = Filled("a", "location", at(time(8, 40)), "late", "location-1")
+    on_time = Filled("b", "attendance", at(time(7, 10)), "on_time", "attendance")
+    d = build(at(time(12, 45)), checkins=[late_outside, on_time])
+    t = tally(d, {"a": ("late", "outside"), "b": ("on_time", "inside")})
+    # attendance and location-1 filled; location-2 (deadline 12:45) missed; activity, video, location-3 open/upcoming
+    assert (t.asked, t.filled, t.late, t.outside, t.missed, t.open) == (6, 2, 1, 1, 1, 3)
+    wfo = tally(build(at(time(17, 0)), mode="wfo"), {})
+    assert (wfo.asked, wfo.missed) == (1, 1)  # only attendance is asked in the office

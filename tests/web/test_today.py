@@ -140,3 +140,25 @@ async def test_the_tile_server_is_a_setting(tmp_path: Path, dev_keys: tuple[Path
     assert "img-src 'self' data: https://peta.sulselprov.go.id:8443;" in csp
     assert me["map"]["url"].startswith("https://peta.sulselprov.go.id:8443/")
     assert "img-src 'self' data:;" in bare
+
+
+async def test_the_month_has_a_line_per_day_with_what_was_asked_filled_and_missed(
+        client: httpx.AsyncClient, tokens: Tokens) -> None:
+    r = await client.get("/app/api/month", params={"month": "2026-03"}, headers=tokens.employee(TENANT, NIP, "bkd"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["month"], body["zone"], len(body["days"])) == ("2026-03", "WITA", 31)
+    days = {d["date"]: d for d in body["days"]}
+    sunday, monday, holiday = days["2026-03-01"], days[str(MONDAY)], days[str(HOLIDAY)]
+    assert (sunday["asked"], sunday["holiday"]) == (0, None)
+    assert (monday["asked"], monday["filled"], monday["late"], monday["outside"], monday["missed"],
+            monday["open"]) == (3, 1, 1, 1, 2, 0)
+    assert (holiday["asked"], holiday["holiday"]) == (0, "HUT Sulsel")
+    assert days["2026-03-04"]["missed"] == 3
+    december = (await client.get("/app/api/month", params={"month": "2025-12"},
+                                headers=tokens.employee(TENANT, NIP, "bkd"))).json()
+    assert december["days"] == []  # before the first letter: no schedule known
+    for bad in ("2026-13", "0000-01", "2026-3", "x" * 8):
+        assert (await client.get("/app/api/month", params={"month": bad},
+                                 headers=tokens.employee(TENANT, NIP, "bkd"))).status_code == 422, bad
+    assert (await client.get("/app/api/month", headers=tokens.admin(TENANT))).status_code == 403

@@ -100,3 +100,30 @@ def day_schedule(content: PolicyContent, day: date, now: datetime, tz: str, *, c
     upcoming = min((d for d in out if d.state == "upcoming"), key=lambda d: d.bounds.start, default=None)
     return Day(day, holiday(day, calendar, content), out, due.window.id if due else None,
                upcoming.window.id if upcoming else None)
+
+
+@dataclass(frozen=True)
+class DayTally:
+    """One day of the employee's month: how many windows were asked, filled (late among them,
+    outside the geofence among them) and missed; ``open`` counts those not yet settled."""
+
+    day: date
+    holiday: str | None
+    asked: int
+    filled: int
+    late: int
+    outside: int
+    missed: int
+    open: int
+
+
+def tally(d: Day, verdicts: dict[str, tuple[str, str | None]]) -> DayTally:
+    """The day's counts; ``verdicts``: check-in id → (status, geofence)."""
+    asked = [w for w in d.windows if w.reason is None]
+    filled = [w for w in asked if w.state == "done" and w.checkin is not None]
+    seen = [verdicts.get(w.checkin.id, ("pending", None)) for w in filled if w.checkin is not None]
+    return DayTally(d.day, d.holiday.name if d.holiday else None, len(asked), len(filled),
+                    sum(1 for status, _ in seen if status == "late"),
+                    sum(1 for _, geofence in seen if geofence == "outside"),
+                    sum(1 for w in asked if w.state == "missed"),
+                    sum(1 for w in asked if w.state in ("open", "upcoming")))

@@ -97,3 +97,21 @@ class Today(BaseModel):
     windows: list[TodayWindow]
     due: str | None = Field(description="the open window that closes first: the page's main action")
     next: str | None = Field(description="the upcoming window that starts first")
+
+
+class MonthDay(BaseModel):
+    date: date
+    holiday: str | None
+    asked: int = Field(description="windows asked of the employee that day")
+    filled: int
+    late: int = Field(description="of the filled, judged late")
+    outside: int = Field(description="of the filled, outside the geofence")
+    missed: int
+    open: int = Field(description="not settled yet (today: open or upcoming)")
+
+
+class Month(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    timezone: str
+    zone: str
+    days: list[MonthDay]

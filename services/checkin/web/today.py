@@ -1,16 +1,20 @@
 """``GET /app/api/today`` — the caller's day for the check-in page: the windows of the letter in
 force with their local times (WIB/WITA/WIT), where each stands now, the verdict of what is done,
-the one that is due and the next.
+the one that is due and the next. ``GET /app/api/month`` — the caller's month so far, a line per
+day (windows asked, filled, late, outside the geofence, missed).
 
 Guarantee: the caller reads only their own check-ins (tenant and NIP from the token); a verdict
 is told without coordinates (distance and the nearest place's name only). Facts are gathered
-here; :func:`services.checkin.domain.schedule.day_schedule` decides. What the check-in service does
+here; :func:`services.checkin.domain.schedule.day_schedule` (and ``tally``) decides. What the check-in service does
 not know (approved absences, the roster's WFO days) is not applied: such a window shows as asked.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the ``Depends`` objects.
 
-from datetime import UTC, date, datetime
+from calendar import monthrange
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,14 +23,16 @@ from sqlalchemy import select
 
 from services.checkin.api.common import Submitter, day_bounds, forbidden
 from services.checkin.domain.days import as_utc, tenant_zone
-from services.checkin.domain.schedule import DayWindow, Filled, day_schedule
-from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, letters
-from services.checkin.web.schemas import Today, TodayWindow, Verdict
+from services.checkin.domain.schedule import Day, DayWindow, Filled, day_schedule, tally
+from services.checkin.store import Checkin, DirectoryEmployee, DirectoryTenant, PolicyVersion, letters
+from services.checkin.web.schemas import Month, MonthDay, Today, TodayWindow, Verdict
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.contracts.rules.calendar import TenantCalendar
 from services.contracts.rules.versions import at_capture
+from services.runtime.auth import Principal
 from services.runtime.deps import Runtime
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.service import ServiceRuntime
 
 router = APIRouter(tags=["web"], responses=VALIDATION_RESPONSES)
 
@@ -38,6 +44,80 @@ router = APIRouter(tags=["web"], responses=VALIDATION_RESPONSES)
 async def today(principal: Submitter, rt: Runtime,
                 day: Annotated[date | None, Query(alias="date", description="tenant-local day; default today")]
                 = None) -> Today:
+    facts = await _gather(rt, principal, lambda tz, now: (day or local_date(now, tz),) * 2)
+    day = facts.first
+    version = facts.letter(day)
+    base = Today(date=day, timezone=facts.tz, zone=zone_abbreviation(facts.tz), now=facts.now,
+                 policy=version.number if version else None, holiday=None, windows=[], due=None, next=None)
+    schedule = facts.day(day)
+    if schedule is None:
+        return base
+    zone = ZoneInfo(facts.tz)
+    by_id = {r.id: r for r in facts.rows}
+    return base.model_copy(update={
+        "holiday": schedule.holiday.name if schedule.holiday else None, "due": schedule.due, "next": schedule.next,
+        "windows": [_window(d, zone, by_id) for d in schedule.windows]})
+
+
+MonthParam = Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", max_length=7,
+                                         description="YYYY-MM; default this month (tenant-local)")]
+
+
+@router.get("/app/api/month", response_model=Month, summary="My month so far, a line per day",
+            description="Every day of `month` up to today (tenant-local): windows asked of me, filled (late and "
+                        "outside the geofence among them) and missed, and the day's holiday if any.")
+async def month(principal: Submitter, rt: Runtime, month: MonthParam = None) -> Month:
+    def span(tz: str, now: datetime) -> tuple[date, date]:
+        today = local_date(now, tz)
+        first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+        last = first.replace(day=monthrange(first.year, first.month)[1])
+        return first, min(last, today)
+
+    facts = await _gather(rt, principal, span)
+    days: list[MonthDay] = []
+    verdicts = {r.id: (r.status or "pending", r.geofence) for r in facts.rows}
+    day = facts.first
+    while day <= facts.last:
+        schedule = facts.day(day)
+        if schedule is not None:
+            t = tally(schedule, verdicts)
+            days.append(MonthDay(date=day, holiday=t.holiday, asked=t.asked, filled=t.filled, late=t.late,
+                                 outside=t.outside, missed=t.missed, open=t.open))
+        day += timedelta(days=1)
+    return Month(month=facts.first.strftime("%Y-%m"), timezone=facts.tz, zone=zone_abbreviation(facts.tz),
+                 days=days)
+
+
+@dataclass
+class _Facts:
+    """What the check-in service knows of the caller for local days ``first``..``last``."""
+
+    now: datetime
+    tz: str
+    first: date
+    last: date
+    versions: Sequence[PolicyVersion]
+    calendar: TenantCalendar | None
+    active: bool
+    rows: Sequence[Checkin]
+
+    def letter(self, day: date) -> PolicyVersion | None:
+        return at_capture(self.versions, day, min(self.now, day_bounds(day, self.tz)[1]))
+
+    def day(self, day: date) -> Day | None:
+        """The caller's windows on ``day`` under its letter; ``None`` without a known schedule."""
+        version = self.letter(day)
+        if version is None or version.content is None:
+            return None
+        on_day = [r for r in self.rows if local_date(as_utc(r.captured_at), self.tz) == day]
+        return day_schedule(PolicyContent.model_validate(version.content), day, self.now, self.tz,
+                            calendar=self.calendar, active=self.active,
+                            checkins=[Filled(r.id, r.kind, as_utc(r.captured_at), r.status or "pending", r.window_id)
+                                      for r in on_day])
+
+
+async def _gather(rt: ServiceRuntime, principal: Principal,
+                  span: Callable[[str, datetime], tuple[date, date]]) -> _Facts:
     tenant = principal.require_tenant()
     nip = principal.employee_id
     if not nip:
@@ -48,26 +128,16 @@ async def today(principal: Submitter, rt: Runtime,
         record = await session.get(DirectoryTenant, tenant)
         versions = await letters(session, tenant)
         tz = tenant_zone(record.timezone if record else None, versions)
-        day = day or local_date(now, tz)
-        start, end = day_bounds(day, tz)
+        first, last = span(tz, now)
+        start, end = day_bounds(first, tz)[0], day_bounds(last, tz)[1]
         rows = (await session.scalars(select(Checkin).where(
             Checkin.tenant == tenant, Checkin.employee_id == nip, Checkin.captured_at >= start,
-            Checkin.captured_at < end).order_by(Checkin.captured_at).limit(500))).all()
-    version = at_capture(versions, day, min(now, end))
-    content = PolicyContent.model_validate(version.content) if version and version.content else None
-    base = Today(date=day, timezone=tz, zone=zone_abbreviation(tz), now=now,
-                 policy=version.number if version else None, holiday=None, windows=[], due=None, next=None)
-    if content is None:
-        return base
+            Checkin.captured_at < end).order_by(Checkin.captured_at).limit(MAX_ROWS))).all()
     calendar = TenantCalendar.model_validate(record.calendar) if record and record.calendar else None
-    by_id = {r.id: r for r in rows}
-    schedule = day_schedule(
-        content, day, now, tz, calendar=calendar, active=employee.active if employee else True,
-        checkins=[Filled(r.id, r.kind, as_utc(r.captured_at), r.status or "pending", r.window_id) for r in rows])
-    zone = ZoneInfo(tz)
-    return base.model_copy(update={
-        "holiday": schedule.holiday.name if schedule.holiday else None, "due": schedule.due, "next": schedule.next,
-        "windows": [_window(d, zone, by_id) for d in schedule.windows]})
+    return _Facts(now, tz, first, last, versions, calendar, employee.active if employee else True, rows)
+
+
+MAX_ROWS = 5000  # a month of check-ins of one employee is a few hundred
 
 
 def _window(d: DayWindow, zone: ZoneInfo, rows: dict[str, Checkin]) -> TodayWindow:

@@ -2,12 +2,14 @@
 // check-ins into the offline queue (a location after the map has shown the fix: map.js),
 // send them, and show today's check-ins with their verdicts in plain words (verdict.js).
 
-import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { language, setLanguage, t, translate } from "./i18n.js";
 import { FixMap } from "./map.js";
 import { saveExport } from "./mydata.js";
 import { Queue, Sender, newKey } from "./queue.js";
-import { actionLabel, advance, cacheKey, countdown, longDate } from "./schedule.js";
-import { explain } from "./verdict.js";
+import { advance, cacheKey } from "./schedule.js";
+import {
+  clock, formatNip, localDay, make, now, queuedItems, renderSchedule, renderToday, show, useState,
+} from "./views.js";
 
 const TOKEN_KEY = "hadir.token";
 const DEVICE_KEY = "hadir.device";
@@ -43,49 +45,11 @@ async function request(path, init = {}) {
   return fetch(path, { ...init, headers, cache: "no-store" });
 }
 
-// --- formatting ------------------------------------------------------------------------
-
-function zone() {
-  return state.me?.timezone || "Asia/Jakarta";
-}
-
-function localDay(date = new Date()) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: zone(), year: "numeric", month: "2-digit", day: "2-digit" })
-    .format(date);
-}
-
-function clock(iso) {
-  const text = new Intl.DateTimeFormat(locale(), { timeZone: zone(), hour: "2-digit", minute: "2-digit" })
-    .format(new Date(iso));
-  return `${text} ${state.me?.zone || ""}`.trim();
-}
-
-function longDay() {
-  return new Intl.DateTimeFormat(locale(), { timeZone: zone(), weekday: "long", day: "numeric", month: "long",
-    year: "numeric" }).format(new Date());
-}
-
-function formatNip(nip) {
-  return /^\d{18}$/.test(nip || "") ? `${nip.slice(0, 8)} ${nip.slice(8, 14)} ${nip.slice(14, 15)} ${nip.slice(15)}`
-    : nip || "—";
-}
-
-function show(el, visible) {
-  el.hidden = !visible;
-}
-
 function say(text, tone = "") {
   const el = $("message");
   el.textContent = text;
   el.className = `notice ${tone}`.trim();
   show(el, Boolean(text));
-}
-
-function make(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
 }
 
 // --- sign in ---------------------------------------------------------------------------
@@ -330,28 +294,7 @@ async function loadToday() {
   renderToday();
 }
 
-function badge(status) {
-  return make("span", `badge ${status}`, t(`status.${status}`));
-}
-
-function badges(c) {
-  const out = [badge(c.status)];
-  if (c.geofence === "outside") out.push(make("span", "badge outside", t("badge.outside")));
-  if (c.review && c.review.state !== "pending") {
-    out.push(make("span", `badge review-${c.review.state}`, t(`review.${c.review.state}`)));
-  }
-  return out;
-}
-
 // --- schedule ------------------------------------------------------------------------------
-
-function now() {
-  return Date.now() + state.offset; // the service's clock, as of the last answer
-}
-
-function queuedItems() {
-  return state.queue ? state.queue.items().map((i) => i.body) : [];
-}
 
 async function loadSchedule() {
   if (!state.token) return;
@@ -367,107 +310,6 @@ async function loadSchedule() {
     /* offline: the last known schedule, with time passing on it */
   }
   renderSchedule();
-}
-
-function windowName(id) {
-  return state.today?.windows.find((w) => w.id === id)?.name || id;
-}
-
-function stateText(w) {
-  if (w.state === "done") return t(`status.${w.checkin?.status || "pending"}`);
-  if (w.state === "open" && w.late) return t("window.late");
-  if (w.state === "not_required") return t(`window.reason.${w.reason || "non_working_day"}`);
-  return t(`window.${w.state}`);
-}
-
-function renderSchedule() {
-  const today = state.today;
-  show($("schedule"), Boolean(today));
-  if (!today) return;
-  const view = advance(today, now(), queuedItems());
-  $("schedule-zone").textContent = `${today.zone} · ${today.timezone}`;
-  $("schedule-date").textContent = longDate(today) + (today.policy ? ` · SE ${today.policy}` : "");
-  $("schedule-holiday").textContent = today.holiday ? t("schedule.holiday", { name: today.holiday }) : "";
-  show($("schedule-holiday"), Boolean(today.holiday));
-  $("schedule-empty").textContent = today.policy ? "" : t("profile.nopolicy");
-  show($("schedule-empty"), !view.windows.length);
-  $("countdown").textContent = countdown(view, now());
-  const action = $("due-action");
-  show(action, Boolean(view.due));
-  if (view.due) {
-    action.textContent = actionLabel(view.due);
-    action.dataset.window = view.due.id;
-  }
-  const list = $("windows");
-  list.replaceChildren();
-  for (const w of view.windows) {
-    const li = make("li");
-    Object.assign(li.dataset, { window: w.id, state: w.state, late: String(Boolean(w.late)) });
-    if (view.due && w.id === view.due.id) li.setAttribute("aria-current", "time");
-    const head = make("div", "what");
-    head.append(make("span", "name", w.name), make("span", "state", stateText(w)));
-    const when = make("div", "when", `${w.start}–${w.end} ${today.zone}` +
-      (w.deadline !== w.end ? ` · ${t("window.deadline", { deadline: w.deadline })}` : "") +
-      ` · ${w.kinds.map((k) => t(`kind.${k}`)).join(", ")}`);
-    li.append(head, when);
-    if (w.state === "done" && w.checkin && w.checkin.status !== "queued") {
-      const v = explain(w.checkin);
-      const text = [...v.lines, v.next].filter(Boolean).join(" ");
-      if (text) li.append(make("p", `detail ${v.tone}`, text));
-    }
-    list.append(li);
-  }
-  renderVerdict();
-}
-
-/** The verdict of the check-in just sent, in plain words, once it has come back. */
-function renderVerdict() {
-  const el = $("verdict");
-  const sent = state.verdictFor;
-  const c = sent && state.checkins.find((x) => x.kind === sent.kind
-    && Date.parse(x.captured_at) === Date.parse(sent.captured_at));
-  show(el, Boolean(c));
-  if (!c) return;
-  const v = explain(c);
-  el.className = `notice verdict ${v.tone}`.trim();
-  el.dataset.status = c.status;
-  const name = c.window_id ? windowName(c.window_id) : t(`kind.${c.kind}`);
-  el.replaceChildren(make("strong", "", `${name}: ${v.title}`), ...v.lines.map((line) => make("span", "", line)));
-  if (v.next) el.append(make("span", "next", v.next));
-}
-
-function renderToday() {
-  if (!state.queue) return;
-  $("today-date").textContent = longDay();
-  const list = $("today");
-  list.replaceChildren();
-  const queued = state.queue.items().map((i) => ({ ...i.body, status: "queued", id: i.key }));
-  const rows = [...queued, ...state.checkins];
-  for (const c of rows) {
-    const li = make("li", "entry");
-    li.dataset.status = c.status;
-    li.dataset.kind = c.kind;
-    const head = make("div", "entry-head");
-    head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), ...badges(c));
-    const v = explain(c);
-    const details = [];
-    if (c.window_id) details.push(windowName(c.window_id));
-    if (c.status === "late" && c.late_minutes) details.push(v.title);
-    details.push(...v.lines);
-    li.append(head);
-    if (details.length) li.append(make("p", "muted", details.join(" · ")));
-    if (v.next) li.append(make("p", `detail ${v.tone}`, v.next));
-    if (c.review) li.dataset.review = c.review.state;
-    if (c.review?.note) li.append(make("p", "review-note", t("review.note", { note: c.review.note })));
-    if (c.review?.state === "returned") li.append(make("p", "muted", t("review.again")));
-    list.append(li);
-  }
-  show($("today-empty"), rows.length === 0);
-  for (const el of document.querySelectorAll("[data-last]")) {
-    const last = rows.find((c) => c.kind === el.dataset.last);
-    el.replaceChildren();
-    if (last) el.append(make("span", "", `${clock(last.captured_at)} `), ...badges(last));
-  }
 }
 
 function renderProfile() {
@@ -529,6 +371,7 @@ function tick() {
 }
 
 function main() {
+  useState(state);
   show($("insecure"), !window.isSecureContext);
   $("lang").addEventListener("click", () => {
     setLanguage(language() === "id" ? "en" : "id");

@@ -4,7 +4,7 @@
 
 const CACHE = "hadir-checkin-v2";
 const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "schedule.js", "verdict.js",
-  "map.js", "leaflet/leaflet.js", "leaflet/leaflet.css", "icon.svg", "manifest.webmanifest"];
+  "map.js", "views.js", "leaflet/leaflet.js", "leaflet/leaflet.css", "icon.svg", "manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
