@@ -38,8 +38,8 @@ EARTH_M_PER_DEGREE = 6_371_000 * math.pi / 180  # along a meridian
 
 
 class Place:
-    def __init__(self, suite: Suite, tokens: Tokens, tenant: str) -> None:
-        self.suite, self.tokens, self.tenant = suite, tokens, tenant
+    def __init__(self, suite: Suite, tokens: Tokens, tenant: str, day: str) -> None:
+        self.suite, self.tokens, self.tenant, self.day = suite, tokens, tenant, day
 
     def url(self, nip: str) -> str:
         token = self.tokens.employee(self.tenant, nip, "bkd")["Authorization"].removeprefix("Bearer ")
@@ -63,7 +63,7 @@ async def place(web_suite: Suite, tokens: Tokens) -> Place:
             seed.window("laporan", "Laporan sore", end + timedelta(minutes=5), end + timedelta(minutes=20),
                         ["activity_report"]),
         ], geofence_radius_m=200))
-        place = Place(web_suite, tokens, tenant)
+        place = Place(web_suite, tokens, tenant, str(local_now.date()))
 
         async def schedule_known() -> bool:
             for nip in HOME:
@@ -145,6 +145,11 @@ async def test_the_phone_shows_todays_windows_sends_from_the_map_and_reads_the_v
         await expect(done).to_contain_text("Tepat waktu")
         await expect(page.get_by_test_id("countdown")).to_contain_text("Berikutnya: Laporan sore")
         await expect(page.get_by_test_id("due-action")).to_be_hidden()
+        await page.get_by_test_id("month-load").click()
+        today = page.get_by_test_id("month-days").locator(f"li[data-date='{place.day}']")
+        await expect(today).to_have_attribute("data-state", "today")  # Laporan sore is still to come
+        await expect(today).to_contain_text("1/3 terisi")
+        await expect(page.get_by_test_id("month-summary")).to_contain_text("1 dari 3 jendela terisi · 1 terlewat")
         await page.screenshot(path=shots / "schedule-phone-verdict.png", full_page=True)
         await page.get_by_test_id("lang").click()
         await expect(verdict).to_contain_text("Lokasi pagi: On time")

@@ -8,7 +8,7 @@ import { saveExport } from "./mydata.js";
 import { Queue, Sender, newKey } from "./queue.js";
 import { advance, cacheKey } from "./schedule.js";
 import {
-  clock, formatNip, localDay, make, now, queuedItems, renderSchedule, renderToday, show, useState,
+  clock, formatNip, localDay, make, now, queuedItems, renderMonth, renderSchedule, renderToday, show, useState,
 } from "./views.js";
 
 const TOKEN_KEY = "hadir.token";
@@ -345,6 +345,18 @@ function renderAll() {
   }
 }
 
+// --- month -------------------------------------------------------------------------------
+
+async function loadMonth() {
+  try {
+    const response = await request("/app/api/month");
+    if (response.status === 401) return authLost();
+    if (response.ok) renderMonth(await response.json());
+  } catch {
+    say(t("error.network"), "error");
+  }
+}
+
 // --- my data -----------------------------------------------------------------------------
 
 async function downloadMyData(format) {
@@ -386,6 +398,7 @@ function main() {
   $("refresh").addEventListener("click", loadProfile);
   $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
   $("attend").addEventListener("click", (e) => withButton(e.currentTarget, attend));
+  $("month-load").addEventListener("click", (e) => withButton(e.currentTarget, loadMonth));
   $("due-action").addEventListener("click", (e) => withButton(e.currentTarget, dueAction));
   $("confirm-location").addEventListener("click", (e) => withButton(e.currentTarget, confirmLocation));
   $("cancel-location").addEventListener("click", () => {

@@ -173,3 +173,34 @@ export function renderToday() {
     if (last) el.append(make("span", "", `${clock(last.captured_at)} `), ...badges(last));
   }
 }
+
+// --- month -------------------------------------------------------------------------------
+
+function dayState(d) {
+  if (d.asked === 0) return "free";
+  if (d.open) return "today";
+  if (d.missed) return d.filled ? "partial" : "missed";
+  return d.late || d.outside ? "flagged" : "complete";
+}
+
+/** The employee's month so far (GET /app/api/month), newest day first. */
+export function renderMonth(month) {
+  const list = $("month-days");
+  list.replaceChildren();
+  if (!month) return;
+  const totals = month.days.reduce((sum, d) => ({ asked: sum.asked + d.asked, filled: sum.filled + d.filled,
+    missed: sum.missed + d.missed, late: sum.late + d.late, outside: sum.outside + d.outside }),
+  { asked: 0, filled: 0, missed: 0, late: 0, outside: 0 });
+  $("month-summary").textContent = t("month.summary", totals);
+  const format = new Intl.DateTimeFormat(locale(), { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" });
+  for (const d of [...month.days].reverse()) {
+    const li = make("li");
+    const kind = dayState(d);
+    Object.assign(li.dataset, { date: d.date, state: kind });
+    const what = d.asked === 0 ? (d.holiday || t("month.free"))
+      : t("month.day", d) + (d.late ? ` · ${t("month.late", d)}` : "") + (d.outside ? ` · ${t("month.outside", d)}` : "");
+    li.append(make("span", "when", format.format(new Date(`${d.date}T00:00:00Z`))), make("span", "", what),
+      make("span", "state", t(`month.state.${kind}`)));
+    list.append(li);
+  }
+}
