@@ -30,8 +30,8 @@ from tools.zones import now_with_room
 pytestmark = pytest.mark.infra
 
 OPEN_FOR = timedelta(minutes=40)
-NIP_HOME, NIP_AWAY = "198703152010011001", "199002202015032002"
-HOME = {NIP_HOME: (-6.1202, 106.1503), NIP_AWAY: (-6.1100, 106.1600)}
+NIP_HOME, NIP_AWAY, NIP_OFFLINE = "198703152010011001", "199002202015032002", "199105102019031003"
+HOME = {NIP_HOME: (-6.1202, 106.1503), NIP_AWAY: (-6.1100, 106.1600), NIP_OFFLINE: (-6.1150, 106.1550)}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 EARTH_M_PER_DEGREE = 6_371_000 * math.pi / 180  # along a meridian
@@ -80,13 +80,14 @@ async def place(web_suite: Suite, tokens: Tokens) -> Place:
 
 
 async def open_page(browser: Browser, place: Place, nip: str, *, viewport: dict[str, int], north_m: float,
-                    blocked: list[str]) -> tuple[BrowserContext, Page]:
+                    blocked: list[str], service_workers: str = "block") -> tuple[BrowserContext, Page]:
     """The page for ``nip`` standing ``north_m`` north of home; requests off this machine (the
     map's tiles) are aborted and listed in ``blocked``."""
     lat, lon = HOME[nip]
     context = await browser.new_context(
         viewport=viewport, device_scale_factor=2 if viewport == PHONE else 1, is_mobile=viewport == PHONE,
-        has_touch=viewport == PHONE, locale="id-ID", service_workers="block", permissions=["geolocation"],
+        has_touch=viewport == PHONE, locale="id-ID", service_workers=service_workers,  # type: ignore[arg-type]
+        permissions=["geolocation"],
         geolocation={"latitude": lat + north_m / EARTH_M_PER_DEGREE, "longitude": lon, "accuracy": 12})
 
     async def offline_world(route: Route) -> None:
@@ -135,7 +136,7 @@ async def test_the_phone_shows_todays_windows_sends_from_the_map_and_reads_the_v
         await send_from_the_map(page, blocked)
         await page.screenshot(path=shots / "schedule-phone-map.png", full_page=True)
         await page.get_by_test_id("confirm-location").click()
-        await expect(page.get_by_test_id("message")).to_contain_text("terkirim")
+        await expect(page.get_by_test_id("message")).to_contain_text("terkirim", timeout=30_000)
         verdict = page.get_by_test_id("verdict")
         await expect(verdict).to_have_attribute("data-status", "on_time", timeout=40_000)
         await expect(verdict).to_contain_text("Lokasi pagi: Tepat waktu")
@@ -173,5 +174,46 @@ async def test_far_from_home_the_desktop_page_says_how_far_and_what_to_do(
         await expect(verdict).to_contain_text("Kirim ulang dari Rumah atau ajukan keterangan kepada atasan.")
         assert "106.16" not in await verdict.inner_text()  # no raw coordinates
         await page.screenshot(path=shots / "schedule-desktop-verdict.png")
+    finally:
+        await context.close()
+
+
+async def test_offline_the_cached_schedule_still_leads_and_the_queue_fills_the_window(
+        place: Place, browser: Browser, shots: Path) -> None:
+    blocked: list[str] = []
+    context, page = await open_page(browser, place, NIP_OFFLINE, viewport=PHONE, north_m=20, blocked=blocked,
+                                    service_workers="allow")
+    try:
+        await the_open_window_is_highlighted(page)
+        assert await page.evaluate("""async () => {
+            const sw = navigator.serviceWorker;
+            await sw.ready;
+            if (!sw.controller) await new Promise((resolve) => sw.addEventListener("controllerchange", resolve));
+            return sw.controller !== null;
+        }""")
+        service = place.suite["checkin"].url
+
+        async def down(route: Route) -> None:
+            await route.abort("internetdisconnected")
+
+        await context.route(f"{service}/**", down)  # nothing of the service is reachable
+        await context.set_offline(True)
+        await page.reload()
+        await expect(page.get_by_test_id("network")).to_have_text("Luring")
+        await the_open_window_is_highlighted(page)  # from the last answer kept on the phone
+        await send_from_the_map(page, blocked)
+        await page.get_by_test_id("confirm-location").click()
+        await expect(page.get_by_test_id("message")).to_contain_text("antrean", timeout=30_000)
+        filled = page.get_by_test_id("windows").locator("li[data-window=lokasi]")
+        await expect(filled).to_have_attribute("data-state", "done")
+        await expect(filled).to_contain_text("Di antrean")
+        await expect(page.get_by_test_id("countdown")).to_contain_text("Berikutnya: Laporan sore")
+        await page.screenshot(path=shots / "schedule-phone-offline.png", full_page=True)
+
+        await context.unroute(f"{service}/**", down)
+        await context.set_offline(False)
+        await expect(page.get_by_test_id("queue-count")).to_have_text("0", timeout=15_000)
+        await page.locator("#refresh").click()
+        await expect(filled).to_contain_text("Tepat waktu", timeout=40_000)
     finally:
         await context.close()
