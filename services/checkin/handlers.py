@@ -40,7 +40,8 @@ async def on_directory_updated(session: AsyncSession, batch: Sequence[Decoded]) 
         if event.tenant is not None:
             t = event.tenant
             tenants[tenant] = {"id": tenant, "timezone": t.timezone,
-                               "retention": retention.stored(t.retention)}
+                               "retention": retention.stored(t.retention),
+                               "calendar": t.calendar.model_dump(mode="json") if t.calendar else None}
         if event.employee is not None:
             e = event.employee
             employees[(tenant, e.nip)] = {"tenant": tenant, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
@@ -49,6 +50,9 @@ async def on_directory_updated(session: AsyncSession, batch: Sequence[Decoded]) 
     await sql.upsert(session, DirectoryTenant, list(tenants.values()), keys=["id"])
     await sql.upsert(session, DirectoryEmployee, list(employees.values()), keys=["tenant", "nip"])
     await read_models_changed(session)
+
+
+SCHEDULE_FIELDS = {"windows", "working_days", "holidays", "geofence_radius_m"}  # what the page's schedule needs
 
 
 async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> None:
@@ -63,7 +67,8 @@ async def on_policy_updated(session: AsyncSession, batch: Sequence[Decoded]) -> 
             "valid_from": event.valid_from, "valid_until": event.valid_until,
             "effective_at": event.effective_at or d.envelope.time, "timezone": event.timezone,
             "late_submission_limit_hours": event.content.late_submission_limit_hours,
-            "window_names": {w.id: w.name for w in event.content.windows}}
+            "window_names": {w.id: w.name for w in event.content.windows},
+            "content": event.content.model_dump(mode="json", include=SCHEDULE_FIELDS)}
     await sql.upsert(session, PolicyVersion, list(versions.values()), keys=["tenant", "policy_id", "version"])
     await read_models_changed(session)
 

@@ -89,6 +89,7 @@ class DirectoryTenant(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     retention: Mapped[dict | None] = mapped_column(JSON)  # RetentionPeriods; NULL: the defaults
+    calendar: Mapped[dict | None] = mapped_column(JSON)  # TenantCalendar; NULL: the national calendar
 
 
 class PolicyVersion(Base):
@@ -107,6 +108,9 @@ class PolicyVersion(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     late_submission_limit_hours: Mapped[int] = mapped_column(Integer)
     window_names: Mapped[dict | None] = mapped_column(JSON)  # window id → its name in the letter
+    # The letter's schedule (windows, working days, holidays: PolicyContent's own JSON) for the
+    # employee's page; NULL for a version received before it was kept.
+    content: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Review(Base):

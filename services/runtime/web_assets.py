@@ -19,9 +19,10 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".webmanifest": "application/manifest+json",
     ".json": "application/json",
+    ".png": "image/png",
 }
 
-SHARED = Path(__file__).parent / "web_static"  # served by every page, e.g. lang.js
+SHARED = Path(__file__).parent / "web_static"  # served by every page, e.g. lang.js, leaflet/leaflet.js
 
 BASE_HEADERS = {
     "Cache-Control": "no-cache",  # revalidate every time: a deployment shows at once
@@ -30,8 +31,11 @@ BASE_HEADERS = {
 }
 
 
-def page_headers(connect_src: str = "'self'") -> dict[str, str]:
-    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+def page_headers(connect_src: str = "'self'", img_src: str = "") -> dict[str, str]:
+    """``img_src``: origins added to ``img-src`` (a map's tile server)."""
+    images = f"'self' data: {img_src}".strip()
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+           f"img-src {images}; "
            f"connect-src {connect_src}; worker-src 'self'; manifest-src 'self'; "
            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
     return {**BASE_HEADERS, "Content-Security-Policy": csp}
@@ -40,8 +44,11 @@ def page_headers(connect_src: str = "'self'") -> dict[str, str]:
 def add_static(router: APIRouter, prefix: str, folder: Path, *,
                index_headers: Callable[[Request], dict[str, str]]) -> None:
     """``{prefix}/`` → index.html (headers made per request), ``{prefix}/<file>`` → the
-    folder's files and the shared ones (the folder's win), ``{prefix}`` → redirect."""
-    files = {p.name: p for d in (SHARED, folder) for p in d.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
+    folder's files and the shared ones (the folder's win; the shared folder's subfolders by
+    their path, e.g. ``leaflet/leaflet.js``), ``{prefix}`` → redirect."""
+    files = {p.relative_to(SHARED).as_posix(): p for p in sorted(SHARED.rglob("*"))
+             if p.is_file() and p.suffix in MEDIA_TYPES}
+    files |= {p.name: p for p in folder.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
     index = files["index.html"]
 
     @router.get(prefix, include_in_schema=False)
@@ -52,7 +59,7 @@ def add_static(router: APIRouter, prefix: str, folder: Path, *,
     async def page(request: Request) -> FileResponse:
         return FileResponse(index, media_type=MEDIA_TYPES[".html"], headers=index_headers(request))
 
-    @router.get(prefix + "/{name}", include_in_schema=False)
+    @router.get(prefix + "/{name:path}", include_in_schema=False)
     async def asset(name: str) -> FileResponse:
         path = files.get(name)
         if path is None:

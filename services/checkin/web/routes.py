@@ -7,6 +7,7 @@
 - ``GET /app/api/me`` — who the bearer token is according to this service's read
   models: name and unit from the directory, the tenant's zone and local date, the
   circular letter in force and its late-submission limit.
+- ``GET /app/api/today`` — the caller's windows today (:mod:`.today`).
 - ``GET /app/api/unit-checkins`` — a day's check-ins of a unit (unit head: their own;
   tenant admin: one unit or all) with verdicts, distances to the geofence, the nearest
   place's name and the employees' names, but no coordinates. The reporting dashboard's geofence panel reads it from the
@@ -33,7 +34,8 @@ from services.checkin.api.common import day_bounds
 from services.checkin.domain.days import as_utc, tenant_zone
 from services.checkin.settings import CheckinSettings
 from services.checkin.store import Checkin, DirectoryEmployee, directory_zone, letters
-from services.checkin.web.schemas import Me, PolicyInForce, UnitCheckin
+from services.checkin.web import today
+from services.checkin.web.schemas import MapTiles, Me, PolicyInForce, UnitCheckin
 from services.contracts.policy import local_date, zone_abbreviation
 from services.contracts.rules.versions import at_capture
 from services.runtime import deps, errors
@@ -44,6 +46,7 @@ from services.runtime.web_assets import add_static, page_headers
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(tags=["web"])
+router.include_router(today.router)
 
 
 @router.get("/", include_in_schema=False)
@@ -66,6 +69,7 @@ async def me(principal: Caller, rt: Runtime) -> Me:
     tz = tenant_zone(zone, versions)
     today = local_date(now, tz)
     version = at_capture(versions, today, now)
+    settings = CheckinSettings.of(rt.settings)
     return Me(
         subject=principal.subject, tenant=tenant, roles=sorted(principal.roles), nip=principal.employee_id,
         known=employee is not None, active=employee.active if employee else None,
@@ -75,6 +79,7 @@ async def me(principal: Caller, rt: Runtime) -> Me:
                              valid_until=version.valid_until,
                              late_submission_limit_hours=version.late_submission_limit_hours)
         if version else None,
+        map=MapTiles(url=settings.map_tile_url, attribution=settings.map_attribution) if settings.tile_origin else None,
     )
 
 
@@ -139,4 +144,9 @@ async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | Non
     return JSONResponse(body, headers=headers)
 
 
-add_static(router, "/app", STATIC, index_headers=lambda _: page_headers())
+def _page_headers(request: Request) -> dict[str, str]:
+    """The page's policy, with the tile server's origin allowed for images (``HADIR_MAP_TILE_URL``)."""
+    return page_headers(img_src=CheckinSettings.of(deps.runtime(request).settings).tile_origin)
+
+
+add_static(router, "/app", STATIC, index_headers=_page_headers)

@@ -1,9 +1,15 @@
-// The check-in page: sign in with a token, capture check-ins into the offline queue,
-// send them, and show today's check-ins with their verdicts.
+// The check-in page: sign in with a token, see today's windows (schedule.js), capture
+// check-ins into the offline queue (a location after the map has shown the fix: map.js),
+// send them, and show today's check-ins with their verdicts in plain words (verdict.js).
 
-import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { language, setLanguage, t, translate } from "./i18n.js";
+import { FixMap } from "./map.js";
 import { saveExport } from "./mydata.js";
 import { Queue, Sender, newKey } from "./queue.js";
+import { advance, cacheKey } from "./schedule.js";
+import {
+  clock, formatNip, localDay, make, now, queuedItems, renderMonth, renderSchedule, renderToday, show, useState,
+} from "./views.js";
 
 const TOKEN_KEY = "hadir.token";
 const DEVICE_KEY = "hadir.device";
@@ -11,7 +17,8 @@ const TICK_MS = 2000;
 const REFRESH_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0 };
+const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0,
+  today: null, offset: 0, fix: null, map: null };
 
 // --- token ---------------------------------------------------------------------------
 
@@ -38,49 +45,11 @@ async function request(path, init = {}) {
   return fetch(path, { ...init, headers, cache: "no-store" });
 }
 
-// --- formatting ------------------------------------------------------------------------
-
-function zone() {
-  return state.me?.timezone || "Asia/Jakarta";
-}
-
-function localDay(date = new Date()) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: zone(), year: "numeric", month: "2-digit", day: "2-digit" })
-    .format(date);
-}
-
-function clock(iso) {
-  const text = new Intl.DateTimeFormat(locale(), { timeZone: zone(), hour: "2-digit", minute: "2-digit" })
-    .format(new Date(iso));
-  return `${text} ${state.me?.zone || ""}`.trim();
-}
-
-function longDay() {
-  return new Intl.DateTimeFormat(locale(), { timeZone: zone(), weekday: "long", day: "numeric", month: "long",
-    year: "numeric" }).format(new Date());
-}
-
-function formatNip(nip) {
-  return /^\d{18}$/.test(nip || "") ? `${nip.slice(0, 8)} ${nip.slice(8, 14)} ${nip.slice(14, 15)} ${nip.slice(15)}`
-    : nip || "—";
-}
-
-function show(el, visible) {
-  el.hidden = !visible;
-}
-
 function say(text, tone = "") {
   const el = $("message");
   el.textContent = text;
   el.className = `notice ${tone}`.trim();
   show(el, Boolean(text));
-}
-
-function make(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
 }
 
 // --- sign in ---------------------------------------------------------------------------
@@ -103,10 +72,12 @@ function signIn(token) {
     state.sender = new Sender(state.queue, request, onQueueEvent);
   }
   state.meKey = `hadir.me.v1.${owner}`;
+  state.todayKey = cacheKey(owner);
   try {
     state.me = JSON.parse(localStorage.getItem(state.meKey) || "null"); // last known profile, for offline use
+    state.today = JSON.parse(localStorage.getItem(state.todayKey) || "null"); // last known schedule
   } catch {
-    state.me = null;
+    state.me = state.today = null;
   }
   show($("signin"), false);
   show($("signed-in"), true);
@@ -129,7 +100,8 @@ function signIn(token) {
 function signOut() {
   localStorage.removeItem(TOKEN_KEY);
   if (state.meKey) localStorage.removeItem(state.meKey);
-  state.token = state.claims = state.me = null;
+  if (state.todayKey) localStorage.removeItem(state.todayKey);
+  state.token = state.claims = state.me = state.today = null;
   show($("signed-in"), false);
   show($("signin"), true);
   $("token").value = "";
@@ -147,7 +119,7 @@ async function loadProfile() {
     /* offline: the claims are enough to work */
   }
   renderProfile();
-  await loadToday();
+  await Promise.all([loadToday(), loadSchedule()]);
 }
 
 function authLost() {
@@ -176,8 +148,7 @@ function position(timeoutMs) {
 function showFix(pos) {
   const c = pos.coords;
   const el = $("fix");
-  el.textContent = t("location.fix", { lat: c.latitude.toFixed(5), lon: c.longitude.toFixed(5),
-    accuracy: Math.round(c.accuracy) });
+  el.textContent = t("location.fix", { accuracy: Math.round(c.accuracy) }); // no raw coordinates
   el.dataset.accuracy = String(Math.round(c.accuracy));
   show(el, true);
 }
@@ -196,7 +167,9 @@ async function capture(kind, fields) {
   const sent = !state.queue.items().some((i) => i.key === item.key);
   const rejected = state.queue.rejected().some((i) => i.key === item.key);
   if (!rejected) say(t(sent ? "sent" : "queued", { kind: t(`kind.${kind}`) }), sent ? "ok" : "warn");
-  if (sent) loadToday();
+  state.verdictFor = sent ? body : null;
+  renderSchedule();
+  if (sent) loadProfile();
   return sent;
 }
 
@@ -209,17 +182,48 @@ async function withButton(button, work) {
   }
 }
 
-async function sendLocation() {
+async function locate() {
   say(t("location.locating"));
-  let pos;
   try {
-    pos = await position(20000);
+    const pos = await position(20000);
+    showFix(pos);
+    state.fix = pos;
+    state.map = state.map || new FixMap($("map-card"), $("map-text"));
+    state.map.show({ latitude: pos.coords.latitude, longitude: pos.coords.longitude, accuracy: pos.coords.accuracy },
+      state.me?.map || null);
+    say("");
+    return pos;
   } catch (error) {
     say(error.code === 1 ? t("location.denied") : t("location.unavailable", { error: error.message }), "error");
-    return;
+    return null;
   }
-  showFix(pos);
+}
+
+async function sendLocation() {
+  const pos = await locate();
+  if (pos) await capture("location", { location: locationOf(pos) });
+}
+
+async function confirmLocation() {
+  const pos = state.fix;
+  if (!pos) return;
+  state.fix = null;
+  state.map?.hide();
   await capture("location", { location: locationOf(pos) });
+}
+
+async function dueAction() {
+  const view = state.today && advance(state.today, now(), queuedItems());
+  const kind = view?.due?.kinds[0];
+  if (kind === "location") {
+    if (await locate()) $("confirm-location").focus();
+  } else if (kind === "attendance") {
+    await attend();
+  } else if (kind === "activity_report") {
+    $("activity").focus();
+  } else if (kind === "video_conference") {
+    $("meeting").focus();
+  }
 }
 
 async function attend() {
@@ -242,6 +246,7 @@ function onQueueEvent(event) {
   if (event.type === "rejected" || event.type === "changed") {
     renderQueue();
     renderToday();
+    renderSchedule();
   }
 }
 
@@ -289,55 +294,22 @@ async function loadToday() {
   renderToday();
 }
 
-function badge(status) {
-  return make("span", `badge ${status}`, t(`status.${status}`));
-}
+// --- schedule ------------------------------------------------------------------------------
 
-function badges(c) {
-  const out = [badge(c.status)];
-  if (c.geofence === "outside") out.push(make("span", "badge outside", t("badge.outside")));
-  if (c.review && c.review.state !== "pending") {
-    out.push(make("span", `badge review-${c.review.state}`, t(`review.${c.review.state}`)));
-  }
-  return out;
-}
-
-function renderToday() {
-  if (!state.queue) return;
-  $("today-date").textContent = longDay();
-  const list = $("today");
-  list.replaceChildren();
-  const queued = state.queue.items().map((i) => ({ ...i.body, status: "queued", id: i.key }));
-  const rows = [...queued, ...state.checkins];
-  for (const c of rows) {
-    const li = make("li", "entry");
-    li.dataset.status = c.status;
-    li.dataset.kind = c.kind;
-    const head = make("div", "entry-head");
-    head.append(make("span", "time", clock(c.captured_at)), make("span", "kind", t(`kind.${c.kind}`)), ...badges(c));
-    const details = [];
-    if (c.window_id) details.push(t("today.window", { window: c.window_id }));
-    if (c.status === "late" && c.late_minutes) details.push(t("today.late", { minutes: c.late_minutes }));
-    if (c.geofence && c.geofence !== "outside") details.push(t(`geofence.${c.geofence}`));
-    if (c.distance_m !== null && c.distance_m !== undefined) {
-      const distance = Math.round(c.distance_m);
-      details.push(c.place_name ? t("today.distance_place", { distance, place: c.place_name })
-        : t("today.distance", { distance }));
+async function loadSchedule() {
+  if (!state.token) return;
+  try {
+    const response = await request("/app/api/today");
+    if (response.status === 401) return authLost();
+    if (response.ok) {
+      state.today = await response.json();
+      state.offset = Date.parse(state.today.now) - Date.now();
+      localStorage.setItem(state.todayKey, JSON.stringify(state.today));
     }
-    if (c.suspicious) details.push(t("suspicious"));
-    li.append(head);
-    if (details.length) li.append(make("p", "muted", details.join(" · ")));
-    if (c.review) li.dataset.review = c.review.state;
-    if (c.review?.note) li.append(make("p", "review-note", t("review.note", { note: c.review.note })));
-    if (c.review?.state === "returned") li.append(make("p", "muted", t("review.again")));
-    list.append(li);
+  } catch {
+    /* offline: the last known schedule, with time passing on it */
   }
-  show($("today-empty"), rows.length === 0);
-  for (const el of document.querySelectorAll("[data-last]")) {
-    const last = rows.find((c) => c.kind === el.dataset.last);
-    el.replaceChildren();
-    if (last) el.append(make("span", "", `${clock(last.captured_at)} `), ...badges(last));
-  }
+  renderSchedule();
 }
 
 function renderProfile() {
@@ -369,6 +341,19 @@ function renderAll() {
     renderProfile();
     renderQueue();
     renderToday();
+    renderSchedule();
+  }
+}
+
+// --- month -------------------------------------------------------------------------------
+
+async function loadMonth() {
+  try {
+    const response = await request("/app/api/month");
+    if (response.status === 401) return authLost();
+    if (response.ok) renderMonth(await response.json());
+  } catch {
+    say(t("error.network"), "error");
   }
 }
 
@@ -392,10 +377,13 @@ function tick() {
   else renderQueue();
   const waitingVerdict = state.checkins.some((c) => c.status === "pending");
   const stale = Date.now() - state.lastLoad > REFRESH_MS;
-  if (navigator.onLine && stale && (waitingVerdict || (state.me && !state.me.known))) loadProfile();
+  const boundary = state.today && advance(state.today, now(), []).windows
+    .some((w, i) => w.state !== state.today.windows[i].state); // a window opened or closed since the answer
+  if (navigator.onLine && stale && (waitingVerdict || boundary || (state.me && !state.me.known))) loadProfile();
 }
 
 function main() {
+  useState(state);
   show($("insecure"), !window.isSecureContext);
   $("lang").addEventListener("click", () => {
     setLanguage(language() === "id" ? "en" : "id");
@@ -410,6 +398,13 @@ function main() {
   $("refresh").addEventListener("click", loadProfile);
   $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
   $("attend").addEventListener("click", (e) => withButton(e.currentTarget, attend));
+  $("month-load").addEventListener("click", (e) => withButton(e.currentTarget, loadMonth));
+  $("due-action").addEventListener("click", (e) => withButton(e.currentTarget, dueAction));
+  $("confirm-location").addEventListener("click", (e) => withButton(e.currentTarget, confirmLocation));
+  $("cancel-location").addEventListener("click", () => {
+    state.fix = null;
+    state.map?.hide();
+  });
   for (const format of ["json", "csv"]) {
     $(`export-${format}`).addEventListener("click", (e) => withButton(e.currentTarget, () => downloadMyData(format)));
   }
@@ -441,6 +436,7 @@ function main() {
     if (document.visibilityState === "visible") tick();
   });
   setInterval(tick, TICK_MS);
+  setInterval(() => state.token && renderSchedule(), 1000); // the countdown
 
   renderAll();
   const token = tokenFromUrl() || localStorage.getItem(TOKEN_KEY);

@@ -2,8 +2,9 @@
 // opens without a connection too (its offline queue then keeps the check-ins). API calls
 // (/v1/…, /app/api/…) are never cached or answered from here.
 
-const CACHE = "hadir-checkin-v1";
-const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "icon.svg", "manifest.webmanifest"];
+const CACHE = "hadir-checkin-v2";
+const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "schedule.js", "verdict.js",
+  "map.js", "views.js", "leaflet/leaflet.js", "leaflet/leaflet.css", "icon.svg", "manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
