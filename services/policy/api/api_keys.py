@@ -44,7 +44,9 @@ async def create_key(rt: Runtime, body: ApiKeyIn, principal: Admin) -> ApiKeyCre
 
 
 @router.get("/api-keys", response_model=ApiKeyPage,
-            summary="Kunci API instansi / the tenant's API keys (no secrets), by id, a page at a time")
+            summary="Kunci API instansi / the tenant's API keys (no secrets), by id, a page at a time",
+            description="Every key of the caller's tenant with its description, scopes, creation and revocation "
+                        "time; never the secret nor its hash. Pass `next_after` as `after` for the next page.")
 async def list_keys(rt: Runtime, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                     after: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
                                                        description="`next_after` of the previous page")] = None,
@@ -58,6 +60,8 @@ async def list_keys(rt: Runtime, principal: Admin, limit: Annotated[int, Query(g
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Cabut kunci API / revoke an API key (from the next request on, on every service)",
+               description="The key is marked revoked in the shared key file; every service refuses it from its "
+                           "next request. Revoking a revoked key answers 204 again.",
                responses={404: {"description": "no such key in the caller's tenant"}})
 async def revoke_key(rt: Runtime, key_id: KeyId, principal: Admin) -> Response:
     tenant = principal.require_tenant()

@@ -29,6 +29,9 @@ Operator = Annotated[Principal, Depends(role("platform_admin"))]
 
 @router.post("/tenants", response_model=PlatformTenantCreated, status_code=status.HTTP_201_CREATED,
              summary="Daftarkan instansi / create a tenant (platform operator)",
+             description="Validates the tenant's id, name, kind and zone, creates it and publishes it to every "
+                         "service as `PUT /v1/tenant` does; with `admin_key`, also creates the tenant's first "
+                         "tenant-admin API key (shown once).",
              responses={409: {"description": "a tenant with this id exists"}})
 async def create_tenant(rt: Runtime, body: PlatformTenantIn, principal: Operator) -> PlatformTenantCreated:
     async with rt.sessions() as session, session.begin():
