@@ -32,9 +32,11 @@ from services.reporting.app import build as build_reporting
 from services.reporting.settings import ReportingSettings
 from services.runtime import telemetry, tracing
 from services.runtime.settings import Settings
+from tests.notify.receivers import MailServer
 from tests.support.tokens import Tokens
 from tests.support.waiting import eventually
 from tools import seed
+from tools.ports import free_port
 from tools.seed import Seeder
 from tools.zones import now_with_room
 
@@ -63,6 +65,8 @@ async def traced(module_kafka: str, module_databases: dict[str, str],
     common = dict(kafka_bootstrap_servers=module_kafka, jwt_jwks_file=dev_keys[1], outbox_poll_seconds=0.2,
                   log_level="WARNING")
     telemetry.install(provider)
+    mail = MailServer(free_port())
+    mail.start()
     try:
         apps = {
             "checkin": build_checkin(Settings(service="checkin", database_url=module_databases["checkin"], **common)),
@@ -74,7 +78,8 @@ async def traced(module_kafka: str, module_databases: dict[str, str],
             "notify": build_notify(NotifyServiceSettings(
                 service="notify", database_url=module_databases["notify"], **common,
                 notify=NotifySettings(secret_keys=Fernet.generate_key().decode(), delivery_poll_seconds=0.2,
-                                      quiet_hours_start=time(0), quiet_hours_end=time(0)))),
+                                      quiet_hours_start=time(0), quiet_hours_end=time(0),
+                                      smtp_host="127.0.0.1", smtp_port=mail.port))),  # a channel to deliver on
         }
         async with AsyncExitStack() as stack:
             clients = {}
@@ -84,6 +89,7 @@ async def traced(module_kafka: str, module_databases: dict[str, str],
                     transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test", timeout=60))
             yield Traced(exporter, clients, Tokens(dev_keys[0]))
     finally:
+        mail.stop()
         telemetry.install(None)
 
 
