@@ -34,7 +34,7 @@ from services.runtime.deps import Runtime
 from services.runtime.errors import VALIDATION_RESPONSES
 from services.runtime.service import ServiceRuntime
 
-router = APIRouter(tags=["web"], responses=VALIDATION_RESPONSES)
+router = APIRouter(responses=VALIDATION_RESPONSES)  # tagged "web" by the page router that includes it
 
 
 @router.get("/app/api/today", response_model=Today, summary="My windows today and where each stands",
