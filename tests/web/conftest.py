@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import infra, suites
+from tools import oidc as provider_tool
 from tools.suite import Suite
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +35,38 @@ def web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tup
     with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
                         ports=ports, env=env) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def oidc_users() -> dict[str, dict[str, object]] | None:
+    """The OIDC provider's users (login → ID-token claims; the tenant defaults to the provider's
+    ``tenant``). A test module overrides this fixture to match the people it seeds; None keeps the
+    provider's default users (tools/oidc/server.mjs)."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def oidc_web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tuple[Path, Path],
+                   artifacts_dir: Path, oidc_users: dict[str, dict[str, object]] | None,
+                   ) -> Iterator[tuple[Suite, provider_tool.Provider]]:
+    """The four services signing people in through the real OIDC provider (tools/oidc): its client
+    redirects to the check-in page (``/app/``) and the dashboard (``/dashboard/``); the services
+    trust its keys (discovery + JWKS) besides the development keys the tests seed with. Roles come
+    from ``realm_access.roles`` as Keycloak sends them."""
+    lack = provider_tool.missing()
+    if lack:
+        pytest.fail(f"the OIDC test provider needs {lack} (.ci/setup installs it)", pytrace=False)
+    base = infra.free_port_block(18421, span=4)
+    ports = {name: base + i for i, name in enumerate(suites.SERVICES)}
+    pages = [f"http://127.0.0.1:{ports['checkin']}/app/", f"http://127.0.0.1:{ports['reporting']}/dashboard/"]
+    logs = artifacts_dir / "web" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with provider_tool.started(pages, log_path=logs / "oidc-provider-suite.log", users=oidc_users) as provider:
+        env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}",
+               "HADIR_OIDC_ISSUER": provider.issuer, "HADIR_OIDC_ROLES_CLAIM": "realm_access.roles"}
+        with suites.started(module_kafka, module_databases, dev_keys, logs, first_port=base, ports=ports,
+                            env=env) as started:
+            yield started, provider
 
 
 @pytest.fixture(scope="module")
