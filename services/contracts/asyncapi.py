@@ -69,8 +69,8 @@ PARTICIPANTS: tuple[Participant, ...] = (
     Participant(
         "reporting", "hadir-reporting-projections",
         sends=(ReportDueSoon, ReportOverdue),
-        receives=(DirectoryUpdatedV2, PolicyUpdated, RosterPublished, CheckinEvaluated, CheckinsEvaluatedMark,
-                  AbsenceUpdated, CorrectionUpdated, CheckinReviewed),
+        receives=(DirectoryUpdatedV2, DirectoryContact, PolicyUpdated, RosterPublished, CheckinEvaluated,
+                  CheckinsEvaluatedMark, AbsenceUpdated, CorrectionUpdated, CheckinReviewed),
     ),
     Participant(
         "notify", "hadir-notify-main",
@@ -144,7 +144,8 @@ Events of Hadir, the work-from-home policy suite of Indonesian regional governme
   (new optional fields, new enum values); ignore fields you do not know and tolerate unknown enum values.
   A breaking change gets new `.v2` topics: `directory.updated.v2` replaces the deprecated
   `directory.updated.v1` (no home coordinates, no contact details; those go to `directory.contacts.v1`,
-  for notification channels only). See docs/integration.md, *Migrating to directory.updated.v2*.
+  for notification channels and the dashboard's contact links only). See docs/integration.md,
+  *Migrating to directory.updated.v2*.
 * **Compacted topics** (`directory.updated.*`, `directory.contacts.v1`) keep the latest record per key. A
   **tombstone** — the CloudEvents headers of the key's type and a null value — means what the topic held
   under the key was removed (retention): delete your copy.

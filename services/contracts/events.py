@@ -85,9 +85,9 @@ class DirectoryUpdated(Event):
     """A tenant, unit or employee was created or changed (full record, not a diff).
 
     Deprecated: it carries every employee's home coordinates and contact details to every consumer.
-    Use ``directory.updated.v2`` (no places, no contacts) and, for notification channels only,
-    ``directory.contacts.v1``; policy publishes v1 only while ``HADIR_PUBLISH_DIRECTORY_V1`` is on
-    (docs/integration.md, *Migrating to directory.updated.v2*)."""
+    Use ``directory.updated.v2`` (no places, no contacts) and, for notification channels and the
+    dashboard's contact links only, ``directory.contacts.v1``; policy publishes v1 only while
+    ``HADIR_PUBLISH_DIRECTORY_V1`` is on (docs/integration.md, *Migrating to directory.updated.v2*)."""
 
     TYPE = "hadir.directory.updated.v1"
     TOPIC = topics.DIRECTORY_UPDATED
@@ -134,8 +134,10 @@ class DirectoryUpdatedV2(Event):
 
 
 class DirectoryContact(Event):
-    """How to reach one employee (for notification channels only). Compacted, keyed by employee; a
-    tombstone (no value) under the key means the details were removed (retention: docs/privacy.md)."""
+    """How to reach one employee: for notification channels, and for the dashboard's contact links
+    (reporting keeps the phone alone, shown only to the employee's unit head and the tenant admin).
+    Compacted, keyed by employee; a tombstone (no value) under the key means the details were removed
+    (retention: docs/privacy.md)."""
 
     TYPE = "hadir.directory.contact.v1"
     TOPIC = topics.DIRECTORY_CONTACTS

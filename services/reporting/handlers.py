@@ -12,6 +12,11 @@ stays true); on time always beats late. :mod:`.window_lock` keeps a verdict from
 slipping between the closure's read and its write. The decisions of heads and the
 BKD (``absence.updated``, ``correction.updated``, ``checkin.reviewed``) are kept by
 :mod:`.decisions`, which re-decides the closed rows they concern.
+
+Phone numbers come from ``directory.contacts.v1`` (compacted, keyed by employee), for the
+dashboard's contact links alone (:mod:`.web.missing_now`): only the phone is kept (no e-mail),
+and a record without one, or a tombstone under the employee's key (retention removed the details
+in policy, or the employee left), deletes the row.
 """
 
 from __future__ import annotations
@@ -19,18 +24,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import tuple_
+from sqlalchemy import delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.base import Event
 from services.contracts.decisions import AbsenceUpdated, CheckinReviewed, CorrectionUpdated
 from services.contracts.envelope import Envelope
-from services.contracts.events import CheckinEvaluated, DirectoryUpdatedV2, PolicyUpdated, RosterPublished
+from services.contracts.events import (
+    CheckinEvaluated,
+    DirectoryContact,
+    DirectoryUpdatedV2,
+    PolicyUpdated,
+    RosterPublished,
+)
 from services.contracts.marks import CheckinsEvaluatedMark
 from services.contracts.rules import retention
 from services.reporting import decisions
 from services.reporting.domain import ledger
 from services.reporting.store import (
+    Contact,
     Employee,
     EvaluatedMark,
     Evaluation,
@@ -42,7 +53,7 @@ from services.reporting.store import (
 )
 from services.reporting.window_lock import lock_windows
 from services.runtime import rosters, sql
-from services.runtime.consumer import Batched, Decoded, Handler
+from services.runtime.consumer import Batched, Decoded, Handler, HandlerKey, Removed
 from services.runtime.service import ServiceRuntime
 
 
@@ -64,6 +75,23 @@ async def on_directory(session: AsyncSession, envelope: Envelope, event: Directo
         await session.merge(Employee(tenant=tenant, nip=e.nip, name=e.name, unit_id=e.unit_id, active=e.active,
                                      is_teacher=e.is_teacher, is_front_line=e.is_front_line,
                                      is_unit_head=e.is_unit_head))
+
+
+async def on_contact(session: AsyncSession, envelope: Envelope, event: DirectoryContact) -> None:
+    """An employee's contact details: the phone kept for the dashboard's links; none, nothing kept."""
+    if event.phone and event.phone.strip():
+        await session.merge(Contact(tenant=envelope.tenant, nip=event.nip, phone=event.phone.strip()))
+    else:
+        await _forget_contact(session, envelope.tenant, event.nip)
+
+
+async def on_contact_removed(session: AsyncSession, envelope: Envelope, _: Removed) -> None:
+    """A tombstone under ``<tenant>/<nip>``: the details were removed in policy; reporting forgets them."""
+    await _forget_contact(session, envelope.tenant, envelope.subject)
+
+
+async def _forget_contact(session: AsyncSession, tenant: str, nip: str) -> None:
+    await session.execute(delete(Contact).where(Contact.tenant == tenant, Contact.nip == nip))
 
 
 async def on_policy(session: AsyncSession, envelope: Envelope, event: PolicyUpdated) -> None:
@@ -117,10 +145,12 @@ async def on_mark(session: AsyncSession, envelope: Envelope, mark: CheckinsEvalu
         ("partition", "source_partition"), keep_newer="accepted_until")
 
 
-def subscriptions(rt: ServiceRuntime) -> dict[type[Event], Handler | Batched]:
+def subscriptions(rt: ServiceRuntime) -> dict[HandlerKey, Handler | Batched]:
     """The events reporting consumes and the handler of each."""
     return {
         DirectoryUpdatedV2: on_directory,
+        DirectoryContact: on_contact,
+        Removed(DirectoryContact): on_contact_removed,
         PolicyUpdated: on_policy,
         RosterPublished: on_roster,
         CheckinEvaluated: Batched(on_evaluated),

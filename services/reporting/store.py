@@ -1,7 +1,8 @@
 """Tables of the reporting service: read models built from events, and what it decided.
 
 Read models (from other services' events): ``tenants``, ``units``, ``employees``,
-``policy_versions``, ``roster_days`` (with ``roster_chunks``), ``evaluations``.
+``contacts`` (phone numbers for the dashboard's contact links), ``policy_versions``,
+``roster_days`` (with ``roster_chunks``), ``evaluations``.
 
 Decisions (this service's own facts):
 
@@ -77,6 +78,19 @@ class Employee(Base):
     is_teacher: Mapped[bool] = mapped_column(Boolean, default=False)
     is_front_line: Mapped[bool] = mapped_column(Boolean, default=False)
     is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Contact(Base):
+    """An employee's phone number (``directory.contacts.v1``; its tombstone or a record without a
+    phone deletes the row): only for the dashboard's WhatsApp and telephone links, shown to the
+    employee's unit head and the tenant admin (docs/privacy.md). No e-mail: the dashboard has no
+    mailto link."""
+
+    __tablename__ = "contacts"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
 
 
 class PolicyVersion(Base):

@@ -3,6 +3,7 @@ access): ``GET /v1/me/export?format=json|csv``, for the employee the token names
 is an employee too).
 
 Sections, one per table this service keys by employee: ``profile`` (the directory entry),
+``contacts`` (the phone number the dashboard's WhatsApp and telephone links use),
 ``rosters`` (work mode per day), ``evaluations`` (the verdicts it counted), ``ledger`` (each
 expected check-in of a closed window: on time, late, missing, overdue), ``monthly_scores`` and
 ``verifications`` (the days they signed off as unit head), ``absences``, ``corrections`` and
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.store import (
     Absence,
+    Contact,
     Correction,
     Employee,
     Evaluation,
@@ -48,16 +50,16 @@ from services.runtime.self_export import SelfExport, row_record
 
 router = APIRouter(prefix="/v1", tags=["self-service"])
 
-SECTIONS = ("profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "absences",
+SECTIONS = ("profile", "contacts", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "absences",
             "corrections", "reviews", "month_comments", "sample_marks")
 
 
 @router.get("/me/export", summary="Unduh data saya / download my data (reports)", responses=self_export.RESPONSES)
 async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery = "json") -> Response:
-    """The caller's own data held by the reporting service (UU PDP 27/2022, the right of access): profile, rosters,
-    evaluations, the ledger of expected check-ins, monthly scores, sign-offs, absences, corrections and reviews as
-    applied (no reasons), month-end comments and sample marks; no coordinates. `format=json` (one document) or `csv`
-    (one row per field: section, record, field, value). Any token with a NIP."""
+    """The caller's own data held by the reporting service (UU PDP 27/2022, the right of access): profile, phone
+    number, rosters, evaluations, the ledger of expected check-ins, monthly scores, sign-offs, absences, corrections
+    and reviews as applied (no reasons), month-end comments and sample marks; no coordinates. `format=json` (one
+    document) or `csv` (one row per field: section, record, field, value). Any token with a NIP."""
     tenant, nip = me.tenant, me.nip
     async with rt.sessions() as session:
         known = await session.get(Tenant, tenant)
@@ -71,6 +73,7 @@ async def export(me: DataSubject, rt: Runtime, format: self_export.FormatQuery =
 # name → (table, the columns to order by); each keyed by (tenant, NIP).
 _TABLES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "profile": (Employee, ()),
+    "contacts": (Contact, ()),
     "rosters": (RosterDay, (RosterDay.day,)),
     "evaluations": (Evaluation, (Evaluation.captured_at, Evaluation.checkin_id)),
     "ledger": (Expectation, (Expectation.day, Expectation.deadline, Expectation.window_id)),
