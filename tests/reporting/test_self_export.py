@@ -22,6 +22,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.contracts.events import DirectoryContact
 from services.contracts.policy import Sector
 from services.reporting import api, web
 from tests.reporting.conftest import OVERDUE, K, apply, at, nip, outbox_events, roster, seed, verdict
@@ -32,7 +33,7 @@ TENANT = "pandeglang"
 HEAD, CLERK = nip(71), nip(72)
 ELSEWHERE = "lebak"
 FOREIGN = verdict(CLERK, "lokasi", "on_time", captured=at(8, 30, 0, LAST), day=LAST)  # in ELSEWHERE
-SECTIONS = ["profile", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "absences",
+SECTIONS = ["profile", "contacts", "rosters", "evaluations", "ledger", "monthly_scores", "verifications", "absences",
             "corrections", "reviews", "month_comments", "sample_marks"]
 UNUSED = {"absences", "corrections", "reviews"}  # no decision on anyone's days here
 
@@ -44,9 +45,12 @@ HEAD_GETS = {
     "/v1/reports/monthly": 200, "/v1/reports/monthly/export": 200, "/v1/reports/score-weights": 200,
     "/v1/reports/verifications": 200, "/v1/reports/audit": 403, "/v1/reports/national": 403,
     "/v1/me/export": 200, "/dashboard/api/context": 200, "/dashboard/api/trend": 200,
+    "/dashboard/api/missing-now": 200,
     "/v1/reports/monthly/{month}/units/{unit_id}/summary": 200, "/v1/reports/monthly/{month}/closings": 403,
     "/v1/reports/sampling": 403, "/v1/reports/daily/{date}/sample": 403,
 }
+PHONES = {HEAD: "081211110071", CLERK: "081222220072"}
+PHONE_ELSEWHERE = "081233330072"  # the clerk's NIP in the other tenant
 PATH = {"{date}": str(LAST), "{month}": "2026-03", "{unit_id}": "bkd"}
 
 
@@ -55,14 +59,15 @@ async def month_end(reporting: Any) -> httpx.AsyncClient:
     rt, scheduler = reporting.rt, reporting.scheduler
     await seed(rt, TENANT, employees=[(HEAD, "bkd"), (CLERK, "bkd")], sectors={"bkd": Sector.NON_ESSENTIAL},
                effective_at=at(0, 0, 0, LAST - timedelta(days=1)))
-    await apply(rt, TENANT, roster("bkd", {HEAD: "wfh", CLERK: "wfh"}, day=LAST))
+    await apply(rt, TENANT, roster("bkd", {HEAD: "wfh", CLERK: "wfh"}, day=LAST),
+                *(DirectoryContact(nip=n, email=f"{n}@{TENANT}.go.id", phone=p) for n, p in PHONES.items()))
     await apply(rt, TENANT,
                 verdict(HEAD, "apel", "on_time", captured=at(7, 5, 0, LAST), kind=K.ATTENDANCE, day=LAST),
                 verdict(CLERK, "lokasi", "late", captured=at(9, 20, 0, LAST), late_minutes=20, day=LAST,
                         geofence="outside", suspicious=True))
     await seed(rt, ELSEWHERE, employees=[(CLERK, "bkd")], sectors={"bkd": Sector.NON_ESSENTIAL},
                effective_at=at(0, 0, 0, LAST - timedelta(days=1)))  # the same NIP in another tenant
-    await apply(rt, ELSEWHERE, FOREIGN)
+    await apply(rt, ELSEWHERE, FOREIGN, DirectoryContact(nip=CLERK, phone=PHONE_ELSEWHERE))
     for moment in (at(7, 40, 0, LAST), at(7, 45, 11, LAST), at(9, 8, 0, LAST), at(9, 15, 11, LAST)):
         await scheduler.scan(moment)  # reminders, then the overdue closures; the month closes after the last
     notices = {(subject, p["window_id"]) for subject, p in await outbox_events(rt, OVERDUE)}
@@ -119,6 +124,8 @@ async def test_each_export_holds_every_section_of_its_employee_and_nothing_of_an
         assert str(FOREIGN.checkin_id) not in exports[who].text and ELSEWHERE not in exports[who].text
         sections = export["sections"]
         assert [p["nip"] for p in sections["profile"]] == [who]
+        assert [(c["nip"], c["phone"]) for c in sections["contacts"]] == [(who, PHONES[who])], "the phone alone"
+        assert PHONES[other] not in exports[who].text and PHONE_ELSEWHERE not in exports[who].text
         assert [(r["day"], r["mode"]) for r in sections["rosters"]] == [(str(LAST), "wfh")]
         assert {r["nip"] for r in sections["ledger"]} == {who} and len(sections["ledger"]) >= 2
         assert [(s["nip"], s["month"]) for s in sections["monthly_scores"]] == [(who, "2026-03-01")]
