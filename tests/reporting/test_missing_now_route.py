@@ -13,7 +13,7 @@ handlers (directory, contacts, letter, verdicts, an absence).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,9 @@ def letter(local_now: datetime, *, open_now: bool) -> PolicyContent:
     thirty (15 minutes' grace); or, when not ``open_now``, one that opens in twenty minutes."""
     start = (local_now - timedelta(minutes=10)) if open_now else (local_now + timedelta(minutes=20))
     end = start + timedelta(minutes=40 if open_now else 10)
-    clock = (lambda t: time(t.hour, t.minute, t.second))
     return PolicyContent(working_days=[1, 2, 3, 4, 5, 6, 7], windows=[
-        Window(id="apel", name="Apel siang", start=clock(start), end=clock(end), grace_minutes=15,
+        Window(id="apel", name="Apel siang", start=start.time().replace(microsecond=0),
+               end=end.time().replace(microsecond=0), grace_minutes=15,
                kinds=[CheckinKind.ATTENDANCE])])
 
 
