@@ -5,6 +5,7 @@
 
 import { geofenceDial, officeBar, trendChart } from "./charts.js";
 import { language, locale, setLanguage, t, translate } from "./i18n.js";
+import { loadMissingNow } from "./missing_now.js";
 
 const TOKEN_KEY = "hadir.dashboard.token";
 const REFRESH_MS = 30000;
@@ -173,7 +174,8 @@ async function load() {
       }
       if (!unit || !isAdmin()) state.units = state.report.units.map((u) => ({ id: u.unit_id, name: u.name }));
       renderReport();
-      await Promise.all([loadMissing(unit), loadTrend(unit), loadGeofence(unit)]);
+      await Promise.all([loadMissing(unit), loadTrend(unit), loadGeofence(unit),
+        loadMissingNow(getJson, isAdmin() ? unit : "")]);
       document.body.dataset.loadedAt = new Date().toISOString();
     } finally {
       state.loading = null;
