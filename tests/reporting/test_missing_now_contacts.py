@@ -20,11 +20,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 
+from services.contracts import topics
 from services.contracts.base import Event
 from services.contracts.envelope import TOMBSTONE, Envelope
 from services.contracts.events import DirectoryContact
 from services.reporting.app import build
 from services.reporting.store import Contact
+from services.runtime.kafka import ensure_topics
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import load_settings
 from tests.reporting.conftest import nip
@@ -56,7 +58,10 @@ class Bus:
 
 @pytest.fixture
 async def service(pg_url: str, kafka_bootstrap: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[ServiceRuntime]:
-    """Reporting in process, under a service name (so a consumer group) of its own."""
+    """Reporting in process, under a service name (so a consumer group) of its own, its topics made
+    first (as a deployment makes them: a consumer subscribed to a topic not there yet would see it only
+    at its next metadata refresh)."""
+    await ensure_topics(kafka_bootstrap, topics.ALL, 3, 1)
     settings = load_settings(f"reporting-test-{uuid.uuid4().hex[:8]}", 0, database_url=pg_url,
                              kafka_bootstrap_servers=kafka_bootstrap, jwt_jwks_file=dev_keys[1], log_level="WARNING")
     app, rt = build(settings)
