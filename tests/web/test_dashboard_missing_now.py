@@ -222,26 +222,38 @@ async def test_a_unit_head_sees_their_unit_and_a_complete_unit_says_so(
 async def test_no_open_window_and_a_failure_are_said_in_the_panel(
         world: World, browser: Browser, shots: Path) -> None:
     page = await dashboard(browser, world, world.admin(), PHONE)
-    answers = [
-        {"status": 200, "body": {"date": "2026-03-10", "timezone": world.tz, "zone": "WIB", "window": None,
-                                 "total": 0, "rows": []}},
-        {"status": 503, "body": {"detail": [{"loc": [], "msg": "Basis data tidak dapat dihubungi", "type": "x"}]}},
-    ]
+    answers = {
+        "closed": (200, {"date": "2026-03-10", "timezone": world.tz, "zone": "WIB", "window": None, "total": 0,
+                         "rows": []}),
+        "down": (503, {"detail": [{"loc": [], "msg": "Basis data tidak dapat dihubungi", "type": "x"}]}),
+    }
+    now = {"answer": "closed"}  # what the endpoint answers from now on (the page also refreshes by itself)
 
-    async def answer(route: Route) -> None:  # each refresh the next answer; the last one from then on
-        reply = answers.pop(0) if len(answers) > 1 else answers[0]
-        await route.fulfill(status=reply["status"], content_type="application/json", body=json.dumps(reply["body"]))
+    async def answer(route: Route) -> None:
+        status, body = answers[now["answer"]]
+        await route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
+
+    state = page.get_by_test_id("missing-now-state")
+
+    async def refreshed_to(text: str) -> None:
+        """Click "Muat ulang" and wait for that load to finish, until the panel says ``text``: a click
+        during a load joins it, and that load may have asked before the answer changed (once at most)."""
+        for _ in range(3):
+            await page.wait_for_function("() => !!document.body.dataset.loadedAt")
+            before = await page.evaluate("() => document.body.dataset.loadedAt")
+            await page.get_by_test_id("refresh").click()
+            await page.wait_for_function("b => document.body.dataset.loadedAt !== b", arg=before)
+            if await state.text_content() == text:
+                break
+        await expect(state).to_have_text(text)
 
     try:
         await expect(rows(page)).to_have_count(3)  # the real answer first
         await page.route("**/dashboard/api/missing-now*", answer)
-        await page.get_by_test_id("refresh").click()
-        state = page.get_by_test_id("missing-now-state")
-        await expect(state).to_have_text("Tidak ada jendela yang terbuka sekarang.")
+        await refreshed_to("Tidak ada jendela yang terbuka sekarang.")
         await expect(rows(page)).to_have_count(0)
-        await page.get_by_test_id("refresh").click()
-        await expect(state).to_have_text(
-            "Daftar belum check-in tidak dapat dimuat: Basis data tidak dapat dihubungi")
+        now["answer"] = "down"
+        await refreshed_to("Daftar belum check-in tidak dapat dimuat: Basis data tidak dapat dihubungi")
         await expect(state).to_have_attribute("role", "alert")
         await expect(page.get_by_test_id(PANEL)).to_be_visible()
         await page.get_by_test_id(PANEL).scroll_into_view_if_needed()
