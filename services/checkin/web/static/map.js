@@ -43,6 +43,7 @@ export class FixMap {
     if (!this.map) this.create(tiles);
     for (const layer of this.layers) layer.remove();
     const at = [fix.latitude, fix.longitude];
+    this.map.setView(at, ZOOM); // a view first: Leaflet draws layers on a map that has one
     const circles = (places?.list || []).map((p) => window.L.circle([p.latitude, p.longitude], {
       radius: p.radius_m, color: "#1b7f3b", weight: 2, fillColor: "#2ea55a", fillOpacity: 0.12,
       className: "allowed-place",
@@ -56,11 +57,9 @@ export class FixMap {
     ].map((layer) => layer.addTo(this.map));
     this.map.invalidateSize();
     if (circles.length) {
-      const bounds = window.L.latLngBounds([at]);
-      for (const c of circles) bounds.extend(c.getBounds());
+      const bounds = window.L.latLngBounds([at, at]);
+      for (const p of places.list) bounds.extend(window.L.latLng(p.latitude, p.longitude).toBounds(p.radius_m * 2));
       this.map.fitBounds(bounds, { padding: [24, 24], maxZoom: ZOOM });
-    } else {
-      this.map.setView(at, ZOOM);
     }
     this.container.dataset.map = "leaflet";
     this.container.dataset.places = String(circles.length);
