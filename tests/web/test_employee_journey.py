@@ -5,7 +5,8 @@ highlighted, the map shows their allowed place's circle and the phone's fix befo
 (the places read from the policy service across origins), and the verdict comes back with its
 reason and next step once policy has evaluated the check-in. Phone (390×844) at home, desktop
 (1366×900) 7.8 km from home. An employee on approved leave today is told plainly that no
-check-in is needed; when the places cannot be read, the map says so in words.
+check-in is needed; when the places cannot be read, the map says so in words; a check-in that
+waited in the queue goes out with a token renewed at the provider, not the one it was made with.
 
 The letter's windows are built around the moment the tenant is made (:func:`tools.zones.now_with_room`
 picks WIB, WITA or WIT so that the three windows fit in the local day, whatever the hour):
@@ -62,7 +63,8 @@ HOME = Person("pegawai", "198703152010011001", "Siti Rahmawati", (-6.1202, 106.1
 AWAY = Person("jauh", "199002202015032002", "Dewi Lestari", (-6.1100, 106.1600))
 LEAVE = Person("cuti", "199105102019031003", "Agus Pratama", (-6.1150, 106.1550))
 BLIND = Person("buta", "199304042018012007", "Rina Wulandari", (-6.1130, 106.1580))
-PEOPLE = (HOME, AWAY, LEAVE, BLIND)
+QUEUED = Person("antre", "199406062019032008", "Wahyu Hidayat", (-6.1160, 106.1510))
+PEOPLE = (HOME, AWAY, LEAVE, BLIND, QUEUED)
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +272,51 @@ async def test_when_the_places_cannot_be_read_the_map_says_so(day: Day, browser:
         await page.screenshot(path=shots / "employee-phone-places-unreadable.png", full_page=True)
     finally:
         await context.close()
+
+
+async def test_a_queued_check_in_goes_out_with_a_renewed_token(day: Day, browser: Browser, tokens: Tokens,
+                                                                http: httpx.AsyncClient) -> None:
+    context, page, _ = await open_signed_in(browser, day, QUEUED, viewport=PHONE, north_m=20)
+    key = f"oidc.user:{day.provider.issuer}:{day.provider.client_id}"
+    batches: list[str] = []  # the Authorization header of every batch the page tried to send
+    down = True
+
+    async def checkin_api(route: Route) -> None:
+        batches.append(route.request.headers.get("authorization", ""))
+        if down:
+            await route.abort("internetdisconnected")
+        else:
+            await route.continue_()
+
+    try:
+        await context.route("**/v1/checkins/batch", checkin_api)
+        await page.get_by_test_id("send-location").click()
+        await expect(page.get_by_test_id("queue-count")).to_have_text("1")
+        first = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}')).access_token")
+        assert batches and all(b == f"Bearer {first}" for b in batches), "tried at once, with the token of then"
+        # Later: the token is about to expire (inside signin.js's renewal margin) when the connection returns.
+        await page.evaluate(f"""() => {{
+            const user = JSON.parse(localStorage.getItem('{key}'));
+            user.expires_at = Math.floor(Date.now() / 1000) + 30;
+            localStorage.setItem('{key}', JSON.stringify(user));
+        }}""")
+        await page.reload()  # signing in again renews the token, then tries the queue (still unreachable)
+
+        async def renewed() -> str | None:
+            token = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}')).access_token")
+            return token if token != first else None
+
+        fresh = await eventually(renewed, timeout=WAIT / 1000, what="the token renewed with the refresh token")
+        down = False  # the connection returns
+        await expect(page.get_by_test_id("queue-count")).to_have_text("0", timeout=WAIT)
+        assert batches[-1] == f"Bearer {fresh}", "the queued check-in went out with the renewed token"
+    finally:
+        await context.close()
+
+    async def stored() -> bool:
+        r = await http.get(
+            f"{day.suite['checkin'].url}/v1/checkins/mine", params={"date": day.date},
+            headers=tokens.employee(TENANT, QUEUED.nip, UNIT))
+        return r.status_code == 200 and [c["kind"] for c in r.json()] == ["location"]
+
+    await eventually(stored, timeout=15, what="the queued check-in stored once")
