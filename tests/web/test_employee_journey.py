@@ -5,8 +5,9 @@ highlighted, the map shows their allowed place's circle and the phone's fix befo
 (the places read from the policy service across origins), and the verdict comes back with its
 reason and next step once policy has evaluated the check-in. Phone (390×844) at home, desktop
 (1366×900) 7.8 km from home. An employee on approved leave today is told plainly that no
-check-in is needed; when the places cannot be read, the map says so in words; a check-in that
-waited in the queue goes out with a token renewed at the provider, not the one it was made with.
+check-in is needed, and so is one whose letter does not work today's weekday; when the places
+cannot be read, the map says so in words; a check-in that waited in the queue goes out with a
+token renewed at the provider, not the one it was made with.
 
 The letter's windows are built around the moment the tenant is made (:func:`tools.zones.now_with_room`
 picks WIB, WITA or WIT so that the three windows fit in the local day, whatever the hour):
@@ -42,6 +43,7 @@ from tools.zones import now_with_room
 pytestmark = pytest.mark.infra
 
 TENANT = f"jalan-{uuid.uuid4().hex[:8]}"
+TENANT_OFF = f"libur-{uuid.uuid4().hex[:8]}"  # its letter does not work today's weekday
 UNIT = "bkd"
 OPEN_FOR = timedelta(minutes=40)
 PHONE = {"width": 390, "height": 844}
@@ -65,13 +67,14 @@ LEAVE = Person("cuti", "199105102019031003", "Agus Pratama", (-6.1150, 106.1550)
 BLIND = Person("buta", "199304042018012007", "Rina Wulandari", (-6.1130, 106.1580))
 QUEUED = Person("antre", "199406062019032008", "Wahyu Hidayat", (-6.1160, 106.1510))
 PEOPLE = (HOME, AWAY, LEAVE, BLIND, QUEUED)
+OFF = Person("libur", "198512122010012004", "Yanti Susanti", (-6.1250, 106.1450))
 
 
 @pytest.fixture(scope="module")
 def oidc_users() -> dict[str, dict[str, object]]:
     """The provider's users are the people seeded below: same tenant, NIP and unit."""
-    return {p.login: {"name": p.name, "nip": p.nip, "unit": UNIT, "tenant": TENANT,
-                      "realm_access": {"roles": ["employee", "offline_access"]}} for p in PEOPLE}
+    return {p.login: {"name": p.name, "nip": p.nip, "unit": UNIT, "tenant": TENANT_OFF if p is OFF else TENANT,
+                      "realm_access": {"roles": ["employee", "offline_access"]}} for p in (*PEOPLE, OFF)}
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,30 @@ async def day(oidc_web_suite: tuple[Suite, provider_tool.Provider], tokens: Toke
             return True
 
         await eventually(schedule_known, timeout=30, what="the check-in service knows the people and the letter")
+    return Day(suite, provider, str(local_now.date()))
+
+
+@pytest.fixture(scope="module")
+async def day_off(oidc_web_suite: tuple[Suite, provider_tool.Provider], tokens: Tokens) -> Day:
+    """A second tenant whose letter works every weekday but today's."""
+    suite, provider = oidc_web_suite
+    tz, local_now = now_with_room(timedelta(minutes=30))
+    async with httpx.AsyncClient(timeout=10) as http:
+        seeder = Seeder(http, suite["policy"].url, tokens.admin(TENANT_OFF))
+        await seeder.directory(name="Pemerintah Kabupaten Uji Libur", timezone=tz, units={UNIT: seed.unit("BKD")},
+                               employees={OFF.nip: {"name": OFF.name, "unit_id": UNIT,
+                                                    "places": [seed.home(OFF.home)]}})
+        start, end = seed.opened_now(local_now, timedelta(minutes=20))
+        await seeder.letter(seed.letter("800/17-BKD/2026", "Uji hari libur", local_now.date(),
+                                        [seed.window("lokasi", "Lokasi pagi", start, end, ["location"])],
+                                        working_days=[d for d in seed.EVERY_DAY if d != local_now.isoweekday()]))
+
+        async def known() -> bool:
+            r = await http.get(f"{suite['checkin'].url}/app/api/today",
+                               headers=tokens.employee(TENANT_OFF, OFF.nip, UNIT))
+            return r.status_code == 200 and [w["state"] for w in r.json()["windows"]] == ["not_required"]
+
+        await eventually(known, timeout=30, what="the check-in service knows the letter of the day off")
     return Day(suite, provider, str(local_now.date()))
 
 
@@ -250,6 +277,29 @@ async def test_on_approved_leave_the_page_says_no_check_in_is_needed(
         await page.screenshot(path=shots / "employee-phone-leave.png", full_page=True)
         await page.get_by_test_id("lang").click()
         await expect(leave).to_have_text("Today you are on leave (approved) — no check-in needed.")
+        # Signing out ends the session at the provider too and leaves nothing of theirs on the phone.
+        await page.get_by_role("button", name="Sign out").click()
+        await page.wait_for_url(lambda url: url.startswith(f"{day.provider.issuer}/session/end"))
+        await page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own confirmation
+        await expect(page.get_by_test_id("signin-provider")).to_be_visible(timeout=WAIT)
+        kept = await page.evaluate("Object.keys(localStorage).filter((k) => /^(oidc\\.user|hadir\\.(me|today|policy))/"
+                                   ".test(k))")
+        assert kept == [], kept
+    finally:
+        await context.close()
+
+
+async def test_on_a_non_working_day_the_page_says_no_check_in_is_needed(
+        day_off: Day, browser: Browser, shots: Path) -> None:
+    context, page, _ = await open_signed_in(browser, day_off, OFF, viewport=PHONE, north_m=0)
+    try:
+        said = page.get_by_test_id("schedule-holiday")
+        await expect(said).to_have_text("Hari ini bukan hari kerja — tidak perlu check-in.", timeout=WAIT)
+        await expect(page.get_by_test_id("windows").locator("li[data-state=not_required]")).to_have_count(1)
+        await expect(page.get_by_test_id("due-action")).to_be_hidden()
+        await page.screenshot(path=shots / "employee-phone-day-off.png", full_page=True)
+        await page.get_by_test_id("lang").click()
+        await expect(said).to_have_text("Today is not a working day — no check-in needed.")
     finally:
         await context.close()
 
