@@ -15,10 +15,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 
 from tests.support import infra, suites
 from tools import oidc as provider_tool
 from tools.suite import Suite
+
+# Playwright's expect() waits 5 s by default; the suites share a machine whose load makes a page's first answers
+# take longer than that now and then. A bounded wait still: a page that never shows the text fails.
+expect.set_options(timeout=20_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -98,14 +98,8 @@ async def day(oidc_web_suite: tuple[Suite, provider_tool.Provider], tokens: Toke
         await seeder.directory(name="Pemerintah Provinsi Uji Pegawai", timezone=tz, units={UNIT: seed.unit("BKD")},
                                employees={p.nip: {"name": p.name, "unit_id": UNIT, "places": [seed.home(p.home)]}
                                           for p in PEOPLE})
-        start, end = seed.opened_now(local_now, OPEN_FOR)
-        await seeder.letter(seed.letter("800/16-BKD/2026", "Uji perjalanan pegawai", local_now.date(), [
-            seed.window("apel", "Apel pagi", local_now - timedelta(minutes=19), local_now - timedelta(minutes=15),
-                        ["attendance"]),
-            seed.window("lokasi", "Lokasi pagi", start, end, ["location"]),
-            seed.window("laporan", "Laporan sore", end + timedelta(minutes=5), end + timedelta(minutes=20),
-                        ["activity_report"]),
-        ], geofence_radius_m=200))
+        await seeder.letter(seed.letter("800/16-BKD/2026", "Uji perjalanan pegawai", local_now.date(),
+                                        seed.day_around_now(local_now, OPEN_FOR), geofence_radius_m=200))
         # LEAVE asks for a day of cuti today; the BKD approves it (each step it is asked for).
         asked = await seeder.call("POST", "/v1/me/absences", expect=(201,),
                                   headers=tokens.employee(TENANT, LEAVE.nip, UNIT),
