@@ -91,6 +91,19 @@ def opened_now(local_now: datetime, closes_in: timedelta, opened: timedelta = ti
     return (local_now - opened).time().replace(microsecond=0), (local_now + closes_in).replace(microsecond=0)
 
 
+def day_around_now(local_now: datetime, open_for: timedelta) -> list[dict[str, Any]]:
+    """Three windows around ``local_now``: *Apel pagi* (attendance) closed a quarter of an hour ago,
+    *Lokasi pagi* (location) opened ten minutes ago and closes ``open_for`` from now, *Laporan sore*
+    (activity report) opens five minutes after it. Needs 20 minutes of the day behind ``local_now``
+    and ``open_for`` + 20 minutes ahead (:func:`tools.zones.now_with_room`)."""
+    start, end = opened_now(local_now, open_for)
+    return [window("apel", "Apel pagi", local_now - timedelta(minutes=19), local_now - timedelta(minutes=15),
+                   ["attendance"]),
+            window("lokasi", "Lokasi pagi", start, end, ["location"]),
+            window("laporan", "Laporan sore", end + timedelta(minutes=5), end + timedelta(minutes=20),
+                   ["activity_report"])]
+
+
 def letter(number: str, title: str, valid_from: object, windows: Sequence[Mapping[str, Any]], *,
            signatory: str = "Sekda", legal_basis: Sequence[str] | None = None, **content: Any) -> dict[str, Any]:
     """A circular letter valid from ``valid_from`` whose content has ``windows``, runs every day

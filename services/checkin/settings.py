@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
 from services.runtime.settings import Settings
+
+POLICY_PORT = 8002
 
 
 class CheckinSettings(Settings):
-    web_allowed_origins: str = "*"  # HADIR_WEB_ALLOWED_ORIGINS: origins of the web app's API, comma-separated
     # HADIR_MAP_TILE_URL / HADIR_MAP_ATTRIBUTION: the check-in page's map tiles ({z}/{x}/{y}); empty: no map
     # tiles (the page says where the phone is in words); the tile server's origin is added to the page's img-src.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "© OpenStreetMap contributors"
+    # HADIR_POLICY_PUBLIC_URL: where browsers reach the policy service (the page reads the employee's places and
+    # absences there, services.runtime.page_cors); empty: this host on port 8002. Added to the page's connect-src.
+    policy_public_url: str = Field(default="", max_length=500)
 
-    @property
-    def allowed_origins(self) -> set[str]:
-        return {o.strip().rstrip("/") for o in self.web_allowed_origins.split(",") if o.strip()}
+    def policy_url(self, scheme: str, host: str | None) -> str:
+        """Where the browser that asked ``host`` reaches the policy service (no trailing slash)."""
+        configured = self.policy_public_url.strip().rstrip("/")
+        return configured or f"{scheme}://{host or '127.0.0.1'}:{POLICY_PORT}"
 
     @property
     def tile_origin(self) -> str:

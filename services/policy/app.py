@@ -13,6 +13,7 @@ from services.policy.marks import EvaluatedMarks
 from services.policy.roster_jobs import RosterJobWorker
 from services.policy.scheduler import LetterScheduler
 from services.policy.settings import PolicySettings
+from services.runtime import page_cors
 from services.runtime.retention import schedule as schedule_retention
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
@@ -47,4 +48,5 @@ def build(settings: Settings | None = None, *,
     app.state.roster_jobs = roster_jobs
     for router in api.ROUTERS:
         app.include_router(router)
+    page_cors.install(app, settings, "/v1/me/places", "/v1/me/absences")  # read by the check-in page
     return app, rt

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     oidc_refetch_cooldown_seconds: float = Field(
         default=10.0, ge=0, description="an unknown key id refetches the provider's keys at most this often")
     oidc_timeout_seconds: float = Field(default=5.0, gt=0, le=60, description="timeout of discovery and JWKS fetches")
+    web_allowed_origins: str = Field(
+        default="", max_length=2000,
+        description="origins of Hadir's own pages allowed to read the self endpoints cross-origin (page_cors), "
+                    "comma-separated; empty: pages on this service's own host (any port); * : any origin")
     api_keys_file: Path | None = None  # see apikeys.default_path
     # Requests (services.runtime.body_limit, services.runtime.gate): a larger body for a few routes is
     # the service's own (ServiceRuntime.body_limits); a per-second rate of 0 turns that limit off.

@@ -15,10 +15,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 
 from tests.support import infra, suites
 from tools import oidc as provider_tool
 from tools.suite import Suite
+
+# Playwright's expect() waits 5 s by default; the suites share a machine whose load makes a page's first answers
+# take longer than that now and then. A bounded wait still: a page that never shows the text fails.
+expect.set_options(timeout=20_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,7 +36,8 @@ def web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tup
               artifacts_dir: Path) -> Iterator[Suite]:
     base = infra.free_port_block(18401, span=4)
     ports = {name: base + i for i, name in enumerate(suites.SERVICES)}
-    env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}"}
+    env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}",
+           "HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}"}
     with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
                         ports=ports, env=env) as started:
         yield started
@@ -63,6 +69,7 @@ def oidc_web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys
     logs.mkdir(parents=True, exist_ok=True)
     with provider_tool.started(pages, log_path=logs / "oidc-provider-suite.log", users=oidc_users) as provider:
         env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}",
+               "HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}",
                "HADIR_OIDC_ISSUER": provider.issuer, "HADIR_OIDC_ROLES_CLAIM": "realm_access.roles"}
         with suites.started(module_kafka, module_databases, dev_keys, logs, first_port=base, ports=ports,
                             env=env) as started:

@@ -100,11 +100,11 @@ async def test_me_tells_the_page_who_the_token_is(checkin, tokens: Tokens) -> No
 
 async def test_unit_checkins_answer_cors_and_keep_heads_to_their_unit(checkin, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
     client, _ = checkin
-    origin = {"Origin": "http://127.0.0.1:8004"}
+    origin = {"Origin": "http://checkin:8004"}  # a page on the service's own host (the default allows it)
     preflight = await client.options("/app/api/unit-checkins", headers={
         **origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
     assert preflight.status_code == 204
-    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert preflight.headers["access-control-allow-origin"] == "http://checkin:8004"
     assert "Authorization" in preflight.headers["access-control-allow-headers"]
     assert "access-control-allow-credentials" not in preflight.headers
 
@@ -114,11 +114,14 @@ async def test_unit_checkins_answer_cors_and_keep_heads_to_their_unit(checkin, t
         (NIP, "Siti Rahmawati", "inside", 35.0, 9)]
     assert "latitude" not in rows[0], "coordinates of homes stay in the check-in service"
     refused = await client.get("/app/api/unit-checkins", params={"unit_id": "dinkes"}, headers={**head, **origin})
-    assert refused.status_code == 403 and refused.headers["access-control-allow-origin"] == "*"
+    assert refused.status_code == 403 and refused.headers["access-control-allow-origin"] == "http://checkin:8004"
     employee = await client.get("/app/api/unit-checkins", headers={**tokens.employee(TENANT, NIP, "bkd"), **origin})
     assert employee.status_code == 403
     unauthenticated = await client.get("/app/api/unit-checkins", headers=origin)
-    assert unauthenticated.status_code == 401 and unauthenticated.headers["access-control-allow-origin"] == "*"
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["access-control-allow-origin"] == "http://checkin:8004"
+    foreign = await client.get("/app/api/unit-checkins", headers={**head, "Origin": "https://elsewhere.example"})
+    assert foreign.status_code == 200 and "access-control-allow-origin" not in foreign.headers
 
     admin = (await client.get("/app/api/unit-checkins", headers=tokens.admin(TENANT))).json()
     assert sorted(r["employee_id"] for r in admin) == sorted([NIP, OTHER])

@@ -55,14 +55,8 @@ async def place(web_suite: Suite, tokens: Tokens) -> Place:
         await seeder.directory(name="Pemerintah Provinsi Uji Jadwal", timezone=tz, units={"bkd": seed.unit("BKD")},
                                employees={nip: {"name": f"Pegawai {nip[-4:]}", "unit_id": "bkd",
                                                 "places": [seed.home(point)]} for nip, point in HOME.items()})
-        start, end = seed.opened_now(local_now, OPEN_FOR)
-        await seeder.letter(seed.letter("800/12-BKD/2026", "Uji jadwal", local_now.date(), [
-            seed.window("apel", "Apel pagi", local_now - timedelta(minutes=19), local_now - timedelta(minutes=15),
-                        ["attendance"]),
-            seed.window("lokasi", "Lokasi pagi", start, end, ["location"]),
-            seed.window("laporan", "Laporan sore", end + timedelta(minutes=5), end + timedelta(minutes=20),
-                        ["activity_report"]),
-        ], geofence_radius_m=200))
+        await seeder.letter(seed.letter("800/12-BKD/2026", "Uji jadwal", local_now.date(),
+                                        seed.day_around_now(local_now, OPEN_FOR), geofence_radius_m=200))
         place = Place(web_suite, tokens, tenant, str(local_now.date()))
 
         async def schedule_known() -> bool:

@@ -2,4 +2,6 @@
 
 from services.checkin.web.routes import router
 
-__all__ = ["router"]
+CROSS_ORIGIN = ("/app/api/unit-checkins",)  # read by the reporting dashboard from the browser (page_cors)
+
+__all__ = ["CROSS_ORIGIN", "router"]

@@ -1,9 +1,12 @@
 """Web routes of the check-in service.
 
 - ``/app/`` — the employees' check-in page (plain HTML, CSS and ES modules from
-  ``static/``; ``/`` redirects to it). It talks to this service only: the check-in
-  API (``/v1/checkins``, ``/v1/checkins/batch``, ``/v1/checkins/mine``, the caller's
-  download ``/v1/me/export``) and the two JSON endpoints below.
+  ``static/``; ``/`` redirects to it). It signs in through the identity provider
+  (``signin.js``, :mod:`services.runtime.signin`) and talks to this service (the check-in
+  API ``/v1/checkins``, ``/v1/checkins/batch``, ``/v1/checkins/mine``, the caller's
+  download ``/v1/me/export``, and the JSON endpoints below) and reads two of the caller's
+  own lists from the policy service (``/v1/me/places``, ``/v1/me/absences``; where:
+  ``HADIR_POLICY_PUBLIC_URL``, default this host on port 8002; both in the page's CSP).
 - ``GET /app/api/me`` — who the bearer token is according to this service's read
   models: name and unit from the directory, the tenant's zone and local date, the
   circular letter in force and its late-submission limit.
@@ -11,9 +14,7 @@
 - ``GET /app/api/unit-checkins`` — a day's check-ins of a unit (unit head: their own;
   tenant admin: one unit or all) with verdicts, distances to the geofence, the nearest
   place's name and the employees' names, but no coordinates. The reporting dashboard's geofence panel reads it from the
-  browser, so it answers CORS: bearer tokens only, never cookies, hence
-  ``HADIR_WEB_ALLOWED_ORIGINS`` (comma-separated, default ``*``) gives a foreign page
-  nothing it could not do with the token and curl.
+  browser, so it answers CORS (:mod:`services.runtime.page_cors`, ``HADIR_WEB_ALLOWED_ORIGINS``).
 
 The router is a module-level object; routes reach the runtime and the caller through
 :mod:`services.runtime.deps`.
@@ -25,9 +26,9 @@ The router is a module-level object; routes reach the runtime and the caller thr
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
 from services.checkin.api.common import day_bounds
@@ -38,9 +39,8 @@ from services.checkin.web import today
 from services.checkin.web.schemas import MapTiles, Me, PolicyInForce, UnitCheckin
 from services.contracts.policy import local_date, zone_abbreviation
 from services.contracts.rules.versions import at_capture
-from services.runtime import deps, errors
+from services.runtime import deps, errors, signin
 from services.runtime.deps import Caller, Runtime
-from services.runtime.service import ServiceRuntime
 from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -55,7 +55,7 @@ async def root() -> Response:
 
 
 @router.get("/app/api/me", response_model=Me, summary="Who the token is (for the check-in page)")
-async def me(principal: Caller, rt: Runtime) -> Me:
+async def me(request: Request, principal: Caller, rt: Runtime) -> Me:
     """What the check-in page shows about the caller: name and unit from the directory, the tenant's zone and local
     date, the circular letter in force and how late a check-in may still be sent. Any authenticated caller of a
     tenant."""
@@ -77,54 +77,30 @@ async def me(principal: Caller, rt: Runtime) -> Me:
         timezone=tz, zone=zone_abbreviation(tz), today=today,
         policy=PolicyInForce(number=version.number, version=version.version, valid_from=version.valid_from,
                              valid_until=version.valid_until,
-                             late_submission_limit_hours=version.late_submission_limit_hours)
+                             late_submission_limit_hours=version.late_submission_limit_hours,
+                             geofence_radius_m=(version.content or {}).get("geofence_radius_m"))
         if version else None,
         map=MapTiles(url=settings.map_tile_url, attribution=settings.map_attribution) if settings.tile_origin else None,
+        policy_url=settings.policy_url(request.url.scheme, request.url.hostname),
     )
-
-
-def cors(request: Request, rt: ServiceRuntime) -> dict[str, str]:
-    """CORS headers for the request's origin (``HADIR_WEB_ALLOWED_ORIGINS``); none for a foreign one."""
-    origins = CheckinSettings.of(rt.settings).allowed_origins
-    origin = request.headers.get("origin", "").rstrip("/")
-    if "*" in origins:
-        allowed = "*"
-    elif origin in origins:
-        allowed = origin
-    else:
-        return {}
-    return {"Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Methods": "GET, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization", "Access-Control-Max-Age": "600", "Vary": "Origin"}
-
-
-@router.options("/app/api/unit-checkins", include_in_schema=False)
-async def unit_checkins_preflight(request: Request, rt: Runtime) -> Response:
-    return Response(status_code=status.HTTP_204_NO_CONTENT, headers=cors(request, rt))
 
 
 @router.get("/app/api/unit-checkins", response_model=list[UnitCheckin], dependencies=deps.SCHEMES,
             summary="A day's check-ins of a unit with verdicts (for the reporting dashboard; CORS)",
             responses={401: {"description": "no or invalid token"}, 403: {"description": "not your unit"}})
-async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
+async def unit_checkins(principal: Caller, rt: Runtime, day: Annotated[date | None, Query(alias="date")] = None,
                         unit_id: Annotated[str | None, Query(max_length=100)] = None,
-                        limit: Annotated[int, Query(ge=1, le=5000)] = 2000) -> Response:
+                        limit: Annotated[int, Query(ge=1, le=5000)] = 2000) -> list[UnitCheckin]:
     """A day's check-ins of a unit (unit head: their own; tenant admin: one unit or all) with verdicts, distance to
     the geofence, the nearest place's name and employees' names, never coordinates. `date` defaults to today in the
-    tenant's zone. Answers CORS for the dashboard (bearer tokens only)."""
-    headers = cors(request, rt)
-    try:
-        # Called here, not declared: a refusal must carry the CORS headers too.
-        principal = await deps.current_principal(request)
-        tenant = principal.require_tenant()
-        if principal.has("tenant_admin"):
-            unit = unit_id
-        elif principal.has("unit_head") and principal.unit_id and unit_id in (None, principal.unit_id):
-            unit = principal.unit_id
-        else:
-            raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
-    except HTTPException as exc:
-        return JSONResponse(errors.http_error_body(exc.status_code, exc.detail), status_code=exc.status_code,
-                            headers={**headers, **(exc.headers or {})})
+    tenant's zone. Answers CORS for the dashboard (bearer tokens only; :mod:`services.runtime.page_cors`)."""
+    tenant = principal.require_tenant()
+    if principal.has("tenant_admin"):
+        unit = unit_id
+    elif principal.has("unit_head") and principal.unit_id and unit_id in (None, principal.unit_id):
+        unit = principal.unit_id
+    else:
+        raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
     async with rt.sessions() as session:
         tz = tenant_zone(await directory_zone(session, tenant), ())  # the directory's zone only
         start, end = day_bounds(day or local_date(datetime.now(UTC), tz), tz)
@@ -135,18 +111,21 @@ async def unit_checkins(request: Request, rt: Runtime, day: Annotated[date | Non
         if unit:
             query = query.where(Checkin.unit_id == unit)
         rows = (await session.execute(query.order_by(Checkin.captured_at).limit(limit))).all()
-    body = [UnitCheckin(
+    return [UnitCheckin(
         id=c.id, employee_id=c.employee_id, name=name, unit_id=c.unit_id, kind=c.kind,
         captured_at=as_utc(c.captured_at), status=c.status or "pending", window_id=c.window_id,
         late_minutes=c.late_minutes, geofence=c.geofence, distance_m=c.distance_m, place_name=c.place_name,
         accuracy_m=((c.payload or {}).get("location") or {}).get("accuracy_m"), suspicious=c.suspicious,
-    ).model_dump(mode="json") for c, name in rows]
-    return JSONResponse(body, headers=headers)
+    ) for c, name in rows]
 
 
 def _page_headers(request: Request) -> dict[str, str]:
-    """The page's policy, with the tile server's origin allowed for images (``HADIR_MAP_TILE_URL``)."""
-    return page_headers(img_src=CheckinSettings.of(deps.runtime(request).settings).tile_origin)
+    """The page's policy: the tile server's origin allowed for images (``HADIR_MAP_TILE_URL``); the identity
+    provider (sign-in) and the policy service (the caller's places and absences) for connections."""
+    settings = CheckinSettings.of(deps.runtime(request).settings)
+    policy = urlsplit(settings.policy_url(request.url.scheme, request.url.hostname))
+    return page_headers(signin.connect_src(request, f"{policy.scheme}://{policy.netloc}"),
+                        img_src=settings.tile_origin)
 
 
 add_static(router, "/app", STATIC, index_headers=_page_headers)

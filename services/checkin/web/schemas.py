@@ -14,6 +14,8 @@ class PolicyInForce(BaseModel):
     valid_from: date
     valid_until: date | None
     late_submission_limit_hours: int
+    geofence_radius_m: float | None = Field(default=None, description="the allowed places' radius unless a place "
+                                            "has its own (metres)")
 
 
 class Me(BaseModel):
@@ -30,6 +32,8 @@ class Me(BaseModel):
     today: date
     policy: PolicyInForce | None = None
     map: MapTiles | None = None
+    policy_url: str = Field(description="where this browser reaches the policy service (HADIR_POLICY_PUBLIC_URL): "
+                                        "the page reads the caller's places and absences there")
 
 
 class MapTiles(BaseModel):

@@ -24,6 +24,7 @@ const RENEW_MARGIN_SECONDS = 60;
 let cfg = null;
 let manager = null;
 let current = null;
+let renewing = null;
 
 function configUrl() {
   // /auth/config sits at the service's root, whatever folder the page is served from.
@@ -159,16 +160,22 @@ export async function token() {
   if (!current) return null;
   const left = (current.expiresAt || Infinity) - Date.now() / 1000;
   if (current.via === "oidc" && left < RENEW_MARGIN_SECONDS) {
-    try {
-      current = fromUser(await manager.signinSilent());
-    } catch {
-      // Offline, or the session ended at the provider: the token serves while it lasts.
-      if (left <= 0) current = null;
-    }
+    // One renewal at a time: calls made meanwhile wait for it (a refresh token is used once).
+    renewing = renewing || renew().finally(() => { renewing = null; });
+    await renewing;
   } else if (left <= 0) {
     current = null;
   }
   return current ? current.token : null;
+}
+
+async function renew() {
+  try {
+    current = fromUser(await manager.signinSilent());
+  } catch {
+    // Offline, or the session ended at the provider: the token serves while it lasts.
+    if (current && (current.expiresAt || Infinity) <= Date.now() / 1000) current = null;
+  }
 }
 
 /** Signs out here and, for a provider's session, at the provider too. */

@@ -1,36 +1,33 @@
-// The check-in page: sign in with a token, see today's windows (schedule.js), capture
-// check-ins into the offline queue (a location after the map has shown the fix: map.js),
-// send them, and show today's check-ins with their verdicts in plain words (verdict.js).
+// The check-in page: sign in through the identity provider (signin.js; a pasted token only
+// when the service offers the development login), see today's windows (schedule.js) and
+// whether today is excused (an approved absence, policy.js), capture check-ins into the offline
+// queue (a location after the map has shown the allowed places and the fix: map.js), send them
+// — every request with a fresh token from signin.token(), queued ones too — and show today's
+// check-ins with their verdicts in plain words (verdict.js).
 
 import { language, setLanguage, t, translate } from "./i18n.js";
 import { FixMap } from "./map.js";
 import { saveExport } from "./mydata.js";
+import { PolicyReads } from "./policy.js";
 import { Queue, Sender, newKey } from "./queue.js";
 import { advance, cacheKey } from "./schedule.js";
+import * as signin from "./signin.js";
 import {
   clock, formatNip, localDay, make, now, queuedItems, renderMonth, renderSchedule, renderToday, show, useState,
 } from "./views.js";
 
-const TOKEN_KEY = "hadir.token";
 const DEVICE_KEY = "hadir.device";
 const TICK_MS = 2000;
 const REFRESH_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0,
-  today: null, offset: 0, fix: null, map: null };
+const state = { signedIn: false, claims: null, me: null, queue: null, sender: null, checkins: [], lastLoad: 0,
+  today: null, offset: 0, fix: null, map: null, reads: null, places: null, absence: null };
 
-// --- token ---------------------------------------------------------------------------
-
-function decodeClaims(token) {
-  const part = token.split(".")[1];
-  if (!part) throw new Error("not a JWT");
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
-}
+// --- requests ----------------------------------------------------------------------------
 
 function tokenFromUrl() {
+  // Development login by link (?token=…): taken out of the address at once.
   const url = new URL(location.href);
   const token = url.searchParams.get("token");
   if (token) {
@@ -40,8 +37,11 @@ function tokenFromUrl() {
   return token;
 }
 
+/** fetch with the current token (renewed by signin.js when about to expire); 401 when signed out. */
 async function request(path, init = {}) {
-  const headers = { ...(init.headers || {}), Authorization: `Bearer ${state.token}` };
+  const token = await signin.token();
+  if (!token) return new Response(null, { status: 401 });
+  const headers = { ...(init.headers || {}), Authorization: `Bearer ${token}` };
   return fetch(path, { ...init, headers, cache: "no-store" });
 }
 
@@ -54,23 +54,16 @@ function say(text, tone = "") {
 
 // --- sign in ---------------------------------------------------------------------------
 
-function signIn(token) {
-  token = token.trim().replace(/^Bearer\s+/i, "");
-  let claims;
-  try {
-    claims = decodeClaims(token);
-  } catch {
-    return fail("signin.invalid");
-  }
-  if (claims.exp && claims.exp * 1000 < Date.now()) return fail("signin.expired");
-  state.token = token;
+function enter(session) {
+  const claims = session.claims || {};
+  state.signedIn = true;
   state.claims = claims;
-  localStorage.setItem(TOKEN_KEY, token);
   const owner = `${claims.tenant || "-"}.${claims.nip || claims.sub}`;
   if (!state.queue || state.queue.itemsKey !== `hadir.queue.v1.${owner}`) {
     state.queue = new Queue(owner);
     state.sender = new Sender(state.queue, request, onQueueEvent);
   }
+  state.reads = new PolicyReads(owner, request);
   state.meKey = `hadir.me.v1.${owner}`;
   state.todayKey = cacheKey(owner);
   try {
@@ -85,26 +78,40 @@ function signIn(token) {
   renderQueue();
   loadProfile();
   state.sender.flush({ force: true }).catch(console.error);
-  return true;
-
-  function fail(key) {
-    const el = $("signin-error");
-    el.textContent = t(key);
-    show(el, true);
-    show($("signin"), true);
-    show($("signed-in"), false);
-    return false;
-  }
 }
 
-function signOut() {
-  localStorage.removeItem(TOKEN_KEY);
-  if (state.meKey) localStorage.removeItem(state.meKey);
-  if (state.todayKey) localStorage.removeItem(state.todayKey);
-  state.token = state.claims = state.me = state.today = null;
+function showSignIn(errorKey) {
+  const conf = signin.config() || {};
   show($("signed-in"), false);
+  show($("person"), false);
   show($("signin"), true);
+  show($("signin-provider"), Boolean(conf.issuer));
+  show($("signin-none"), !conf.issuer);
+  show($("signin-dev"), Boolean(conf.dev_login));
+  const error = $("signin-error");
+  error.textContent = errorKey ? t(errorKey) : "";
+  show(error, Boolean(errorKey));
+}
+
+function signInWithToken(token) {
+  let session = null;
+  try {
+    session = signin.signInWithToken(token);
+  } catch {
+    session = null;
+  }
+  if (session) enter(session);
+  else showSignIn("signin.invalid");
+}
+
+async function signOut() {
+  for (const key of [state.meKey, state.todayKey]) if (key) localStorage.removeItem(key);
+  state.reads?.forget();
+  state.signedIn = false;
+  state.claims = state.me = state.today = state.places = state.absence = null;
   $("token").value = "";
+  showSignIn();
+  await signin.signOut(); // at the provider too (it redirects back here)
 }
 
 async function loadProfile() {
@@ -119,7 +126,15 @@ async function loadProfile() {
     /* offline: the claims are enough to work */
   }
   renderProfile();
-  await Promise.all([loadToday(), loadSchedule()]);
+  await Promise.all([loadToday(), loadSchedule(), loadPolicyReads()]);
+}
+
+async function loadPolicyReads() {
+  if (!state.reads || !state.me) return;
+  const day = state.me.today || localDay();
+  [state.places, state.absence] = await Promise.all([state.reads.places(state.me, day),
+    state.reads.absence(state.me, day)]);
+  renderSchedule();
 }
 
 function authLost() {
@@ -188,9 +203,9 @@ async function locate() {
     const pos = await position(20000);
     showFix(pos);
     state.fix = pos;
-    state.map = state.map || new FixMap($("map-card"), $("map-text"));
+    state.map = state.map || new FixMap($("map-card"), $("map-text"), $("map-places"));
     state.map.show({ latitude: pos.coords.latitude, longitude: pos.coords.longitude, accuracy: pos.coords.accuracy },
-      state.me?.map || null);
+      state.me?.map || null, state.places);
     say("");
     return pos;
   } catch (error) {
@@ -282,7 +297,7 @@ function renderQueue() {
 // --- today -----------------------------------------------------------------------------
 
 async function loadToday() {
-  if (!state.token) return;
+  if (!state.signedIn) return;
   state.lastLoad = Date.now();
   try {
     const response = await request(`/v1/checkins/mine?date=${localDay()}&limit=200`);
@@ -297,7 +312,7 @@ async function loadToday() {
 // --- schedule ------------------------------------------------------------------------------
 
 async function loadSchedule() {
-  if (!state.token) return;
+  if (!state.signedIn) return;
   try {
     const response = await request("/app/api/today");
     if (response.status === 401) return authLost();
@@ -315,8 +330,12 @@ async function loadSchedule() {
 function renderProfile() {
   const claims = state.claims || {};
   const me = state.me;
-  $("who").textContent = me?.name || claims.name || claims.sub || "";
+  const name = me?.name || claims.name || "";
+  $("who").textContent = name;
   $("nip").textContent = formatNip(me?.nip || claims.nip);
+  $("person-name").textContent = name;
+  $("person-nip").textContent = me?.nip || claims.nip ? `${t("profile.nip")} ${formatNip(me?.nip || claims.nip)}` : "";
+  show($("person"), Boolean(name || claims.nip));
   const unit = me?.unit_id || claims.unit;
   $("unit").textContent = unit ? t("profile.unit", { unit }) : "";
   $("policy").textContent = me ? (me.policy ? t("profile.policy", me.policy) : t("profile.nopolicy")) : "";
@@ -337,7 +356,7 @@ function renderAll() {
   translate();
   $("lang").textContent = language() === "id" ? "EN" : "ID";
   renderNetwork();
-  if (state.token) {
+  if (state.signedIn) {
     renderProfile();
     renderQueue();
     renderToday();
@@ -382,7 +401,7 @@ function tick() {
   if (navigator.onLine && stale && (waitingVerdict || boundary || (state.me && !state.me.known))) loadProfile();
 }
 
-function main() {
+async function main() {
   useState(state);
   show($("insecure"), !window.isSecureContext);
   $("lang").addEventListener("click", () => {
@@ -391,9 +410,14 @@ function main() {
   });
   $("signin-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    signIn($("token").value);
+    signInWithToken($("token").value);
   });
-  $("signout").addEventListener("click", signOut);
+  $("signin-provider").addEventListener("click", () => signin.signIn().catch((error) => {
+    const el = $("signin-error");
+    el.textContent = t("signin.failed", { detail: error.message });
+    show(el, true);
+  }));
+  $("signout").addEventListener("click", () => signOut().catch(console.error));
   $("queue-send").addEventListener("click", () => state.sender?.flush({ force: true }).catch(console.error));
   $("refresh").addEventListener("click", loadProfile);
   $("send-location").addEventListener("click", (e) => withButton(e.currentTarget, sendLocation));
@@ -436,14 +460,20 @@ function main() {
     if (document.visibilityState === "visible") tick();
   });
   setInterval(tick, TICK_MS);
-  setInterval(() => state.token && renderSchedule(), 1000); // the countdown
+  setInterval(() => state.signedIn && renderSchedule(), 1000); // the countdown
 
   renderAll();
-  const token = tokenFromUrl() || localStorage.getItem(TOKEN_KEY);
-  if (!token || !signIn(token)) show($("signin"), true);
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
   }
+  const linked = tokenFromUrl();
+  const session = await signin.start();
+  if (linked && signin.config()?.dev_login) return signInWithToken(linked);
+  if (session) enter(session);
+  else showSignIn();
 }
 
-main();
+main().catch((error) => {
+  console.error(error);
+  showSignIn();
+});

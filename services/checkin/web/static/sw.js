@@ -1,10 +1,11 @@
-// Service worker of the check-in page: the page's own files, network first, so the page
-// opens without a connection too (its offline queue then keeps the check-ins). API calls
+// Service worker of the check-in page: the page's own files (sign-in's signin.js and the OIDC
+// client among them), network first, so the page opens without a connection too (its offline queue then keeps the check-ins). API calls
 // (/v1/…, /app/api/…) are never cached or answered from here.
 
-const CACHE = "hadir-checkin-v2";
+const CACHE = "hadir-checkin-v3";
 const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "schedule.js", "verdict.js",
-  "map.js", "views.js", "leaflet/leaflet.js", "leaflet/leaflet.css", "icon.svg", "manifest.webmanifest"];
+  "map.js", "views.js", "policy.js", "signin.js", "oidc-client-ts.min.js", "leaflet/leaflet.js", "leaflet/leaflet.css",
+  "icon.svg", "manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -23,7 +24,7 @@ self.addEventListener("fetch", (event) => {
       || url.pathname.startsWith(`${scope.pathname}api/`)) {
     return;
   }
-  const shell = url.search ? new Request(url.origin + url.pathname) : event.request; // ?token=… → the page
+  const shell = url.search ? new Request(url.origin + url.pathname) : event.request; // ?code=… → the page
   event.respondWith(
     fetch(event.request)
       .then((response) => {

@@ -3,7 +3,7 @@
 // check-in just sent, and the list of today's check-ins — verdicts in plain words (verdict.js).
 // app.js owns the state and hands it over once (useState).
 
-import { locale, t } from "./i18n.js";
+import { language, locale, t } from "./i18n.js";
 import { actionLabel, advance, countdown, longDate } from "./schedule.js";
 import { explain } from "./verdict.js";
 
@@ -91,13 +91,19 @@ export function renderSchedule() {
   const view = advance(today, now(), queuedItems());
   $("schedule-zone").textContent = `${today.zone} · ${today.timezone}`;
   $("schedule-date").textContent = longDate(today) + (today.policy ? ` · SE ${today.policy}` : "");
-  $("schedule-holiday").textContent = today.holiday ? t("schedule.holiday", { name: today.holiday }) : "";
-  show($("schedule-holiday"), Boolean(today.holiday));
+  const nonWorking = !today.holiday && view.windows.length > 0
+    && view.windows.every((w) => w.state === "not_required" && w.reason === "non_working_day");
+  const dayOff = today.holiday ? t("schedule.holiday", { name: today.holiday })
+    : nonWorking ? t("schedule.nonworking") : "";
+  $("schedule-holiday").textContent = dayOff;
+  show($("schedule-holiday"), Boolean(dayOff));
+  const excused = renderAbsence(today);
   $("schedule-empty").textContent = today.policy ? "" : t("profile.nopolicy");
   show($("schedule-empty"), !view.windows.length);
-  $("countdown").textContent = countdown(view, now());
+  $("countdown").textContent = excused ? "" : countdown(view, now());
+  show($("countdown"), !excused);
   const action = $("due-action");
-  show(action, Boolean(view.due));
+  show(action, Boolean(view.due) && !excused);
   if (view.due) {
     action.textContent = actionLabel(view.due);
     action.dataset.window = view.due.id;
@@ -122,6 +128,23 @@ export function renderSchedule() {
     list.append(li);
   }
   renderVerdict();
+}
+
+/** "Hari ini Anda cuti (disetujui) — tidak perlu check-in" when an approved absence covers the
+ * schedule's day (read from the policy service by policy.js); true then. */
+function renderAbsence(today) {
+  const read = state.absence;
+  const absence = read?.state === "ok" && read.absence && read.absence.start <= today.date ? read.absence : null;
+  const el = $("schedule-absence");
+  if (absence) {
+    const kind = (language() === "id" ? absence.kind_name?.id : absence.kind_name?.en) || absence.kind;
+    el.textContent = t("schedule.absent", { kind: kind.toLowerCase() });
+    el.dataset.kind = absence.kind;
+  }
+  show(el, Boolean(absence));
+  show($("schedule-absence-unknown"), read?.state === "failed");
+  $("schedule-absence-unknown").textContent = read?.state === "failed" ? t("schedule.absent.unknown") : "";
+  return Boolean(absence);
 }
 
 /** The verdict of the check-in just sent, in plain words, once it has come back. */
