@@ -36,7 +36,8 @@ HEAD_GETS = {
     "/v1/reviews": 200,  # their unit's activity reports and video conferences, to review
     "/v1/reviews/{checkin_id}": 200,
 }
-OPERATIONS = {"/asyncapi.json", "/healthz", "/readyz", "/auth/config"}  # no personal data (the event schemas name fields)
+# No personal data (the event schemas name fields, no values).
+OPERATIONS = {"/asyncapi.json", "/healthz", "/readyz", "/auth/config"}
 
 
 def leaks(body: str) -> list[str]:
