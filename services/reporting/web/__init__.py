@@ -1,6 +1,15 @@
-"""The dashboard of unit heads and the personnel agency, served by the reporting service
-(see :mod:`.routes`)."""
+"""The dashboard of unit heads and the personnel agency, served by the reporting service:
+the page and its context and trend (:mod:`.routes`), the day with units worst first and the
+lists behind the tiles (:mod:`.day`, built by :mod:`.board`), the day's check-ins without
+coordinates (:mod:`.checkins`)."""
 
-from services.reporting.web.routes import router
+from fastapi import APIRouter
+
+from services.reporting.web import checkins, day, routes
+
+router = APIRouter()
+for part in (routes.router, day.router, checkins.router):
+    router.include_router(part)
+router.include_router(routes.page)  # last: its catch-all route serves the page's files
 
 __all__ = ["router"]
