@@ -24,7 +24,8 @@ export async function call(url, init = {}) {
     let detail = `HTTP ${response.status}`;
     try {
       const body = await response.json();
-      detail = typeof body.detail === "string" ? body.detail : (body.detail || []).map((e) => e.msg).join("; ");
+      const said = typeof body.detail === "string" ? body.detail : (body.detail || []).map((e) => e.msg).join("; ");
+      detail = said || detail;
     } catch { /* not JSON */ }
     throw new HttpError(response.status, detail);
   }
