@@ -48,12 +48,13 @@ async function load() {
       state.date = state.date || who.ctx?.today || localToday();
       $("date").value = state.date;
       const unit = isAdmin() ? state.unit : ownUnit();
-      say("");
       try {
         const board = await getJson(`/dashboard/api/day?${query({ date: state.date, unit_id: scopeUnit() })}`);
         state.report = board.report;
         state.attention = board.attention;
         ok("units-panel");
+        ok("missing-panel");
+        if ($("message").classList.contains("error")) say(""); // an earlier failure is over
       } catch (error) {
         if (error.status === 401) say(t("error.auth"), "error");
         else say(t("error.load", { detail: error.message }), "error");

@@ -49,8 +49,9 @@ export function draw(container, row, radius) {
     const colour = COLORS[row.geofence] || COLORS.not_checked;
     const centre = [0, 0];
     if (r) L.circle(centre, { radius: r, color: COLORS.place, weight: 2, fillOpacity: 0.15 }).addTo(map);
+    const place = r ? t("map.place", { place: placeName(row), radius: Math.round(r) }) : placeName(row);
     L.circleMarker(centre, { radius: 5, color: "#fff", weight: 2, fillColor: COLORS.place, fillOpacity: 1 })
-      .bindTooltip(r ? t("map.place", { place: placeName(row), radius: Math.round(r) }) : placeName(row), { permanent: true, direction: "left", className: "map-tip" }).addTo(map);
+      .bindTooltip(place, { permanent: true, direction: "left", className: "map-tip" }).addTo(map);
     L.circle(centre, { radius: distance, color: colour, weight: 1, dashArray: "4 6", fill: false }).addTo(map);
     const at = [0, distance]; // east by convention: only the distance is known
     L.polyline([centre, at], { color: colour, weight: 1.5, dashArray: "2 4" }).addTo(map);
