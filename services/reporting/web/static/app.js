@@ -47,9 +47,9 @@ async function load() {
     try {
       state.date = state.date || who.ctx?.today || localToday();
       $("date").value = state.date;
-      const unit = isAdmin() ? state.unit : ownUnit();
+      const unit = scopeUnit(); // "" for a head: the server answers for their own unit
       try {
-        const board = await getJson(`/dashboard/api/day?${query({ date: state.date, unit_id: scopeUnit() })}`);
+        const board = await getJson(`/dashboard/api/day?${query({ date: state.date, unit_id: unit })}`);
         state.report = board.report;
         state.attention = board.attention;
         ok("units-panel");
@@ -64,7 +64,7 @@ async function load() {
       }
       if (!state.unit || !isAdmin()) state.units = state.report.units.map((u) => ({ id: u.unit_id, name: u.name }));
       renderReport();
-      await Promise.all([loadTrend(unit), loadCheckins(state.date, scopeUnit())]);
+      await Promise.all([loadTrend(unit), loadCheckins(state.date, unit)]);
       document.body.dataset.loadedAt = new Date().toISOString();
     } finally {
       state.loading = null;
@@ -73,10 +73,10 @@ async function load() {
   return state.loading;
 }
 
-async function loadTrend() {
+async function loadTrend(unit) {
   const month = state.date.slice(0, 7);
   try {
-    const trend = await getJson(`/dashboard/api/trend?${query({ month, unit_id: scopeUnit() })}`);
+    const trend = await getJson(`/dashboard/api/trend?${query({ month, unit_id: unit })}`);
     ok("trend-panel");
     renderTrend(trend.days, month);
   } catch (error) {
