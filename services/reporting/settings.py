@@ -27,4 +27,3 @@ class ReportingSettings(Settings):
     reporting_metrics_seconds: float = Field(default=15.0, gt=0, description="how often the gauges are recomputed")
     reporting_score_weights: dict[str, Any] | None = Field(
         default=None, description="default discipline-score weights (JSON object)")
-    checkin_public_url: str = Field(default="", description="where browsers reach the check-in service")

@@ -46,6 +46,7 @@ HEAD_GETS = {
     "/v1/reports/verifications": 200, "/v1/reports/audit": 403, "/v1/reports/national": 403,
     "/v1/me/export": 200, "/dashboard/api/context": 200, "/dashboard/api/trend": 200,
     "/dashboard/api/missing-now": 200,
+    "/dashboard/api/day": 200, "/dashboard/api/checkins": 200,  # distances and place names, no coordinates
     "/v1/reports/monthly/{month}/units/{unit_id}/summary": 200, "/v1/reports/monthly/{month}/closings": 403,
     "/v1/reports/sampling": 403, "/v1/reports/daily/{date}/sample": 403,
 }

@@ -36,8 +36,7 @@ def web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys: tup
               artifacts_dir: Path) -> Iterator[Suite]:
     base = infra.free_port_block(18401, span=4)
     ports = {name: base + i for i, name in enumerate(suites.SERVICES)}
-    env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}",
-           "HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}"}
+    env = {"HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}"}
     with suites.started(module_kafka, module_databases, dev_keys, artifacts_dir / "web" / "logs", first_port=base,
                         ports=ports, env=env) as started:
         yield started
@@ -68,8 +67,7 @@ def oidc_web_suite(module_kafka: str, module_databases: dict[str, str], dev_keys
     logs = artifacts_dir / "web" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with provider_tool.started(pages, log_path=logs / "oidc-provider-suite.log", users=oidc_users) as provider:
-        env = {"HADIR_CHECKIN_PUBLIC_URL": f"http://127.0.0.1:{ports['checkin']}",
-               "HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}",
+        env = {"HADIR_POLICY_PUBLIC_URL": f"http://127.0.0.1:{ports['policy']}",
                "HADIR_OIDC_ISSUER": provider.issuer, "HADIR_OIDC_ROLES_CLAIM": "realm_access.roles"}
         with suites.started(module_kafka, module_databases, dev_keys, logs, first_port=base, ports=ports,
                             env=env) as started:

@@ -145,7 +145,6 @@ async def test_allowed_origins_can_be_restricted(tmp_path: Path, dev_keys: tuple
 @pytest.fixture
 async def reporting(tmp_path: Path, dev_keys: tuple[Path, Path],
                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("HADIR_CHECKIN_PUBLIC_URL", "http://127.0.0.1:18001/")
     app, rt = await app_for("reporting", tmp_path, dev_keys[1])
     today = datetime.now(UTC).date()
     async with rt.sessions() as session, session.begin():
@@ -166,12 +165,13 @@ async def reporting(tmp_path: Path, dev_keys: tuple[Path, Path],
     await rt.engine.dispose()
 
 
-async def test_the_dashboard_is_served_with_the_checkin_service_allowed(reporting: httpx.AsyncClient) -> None:
+async def test_the_dashboard_is_served_talking_to_its_own_service_only(reporting: httpx.AsyncClient) -> None:
     assert (await reporting.get("/")).headers["location"] == "/dashboard/"
     page = await reporting.get("/dashboard/")
     assert page.status_code == 200
-    assert "connect-src 'self' http://127.0.0.1:18001;" in page.headers["content-security-policy"]
-    for name in ("app.js", "charts.js", "i18n.js", "style.css", "icon.svg"):
+    assert "connect-src 'self';" in page.headers["content-security-policy"]  # no provider configured here
+    for name in ("app.js", "api.js", "session.js", "checkins.js", "headmap.js", "charts.js", "i18n.js", "style.css",
+                 "icon.svg", "signin.js", "leaflet/leaflet.js", "leaflet/leaflet.css"):
         assert (await reporting.get(f"/dashboard/{name}")).status_code == 200, name
     assert (await reporting.get("/dashboard/routes.py")).status_code == 404
 
@@ -181,7 +181,7 @@ async def test_context_and_trend_follow_the_readers_scope(reporting: httpx.Async
     r = await reporting.get("/dashboard/api/context", headers=admin)
     assert r.status_code == 200, r.text
     context = r.json()
-    assert context["checkin_url"] == "http://127.0.0.1:18001"
+    assert "checkin_url" not in context
     assert (context["geofence_radius_m"], context["policy_number"], context["zone"]) == (150, "800/258-BKD/2022",
                                                                                            "WIB")
     assert context["sector_quotas"] == {"critical": 100, "essential": 50, "non_essential": 25}

@@ -1,14 +1,14 @@
 """Web routes of the reporting service.
 
 - ``/dashboard/`` — the dashboard of unit heads and the personnel agency (plain HTML,
-  CSS and ES modules from ``static/``; ``/`` redirects to it). It reads the reporting
-  API (``/v1/reports/daily``, ``/overdue``, ``/verifications``, the exports) and the
-  two JSON endpoints below; its geofence panel reads the check-in service's
-  ``/app/api/unit-checkins`` from the browser (``HADIR_CHECKIN_PUBLIC_URL``, default
-  this host on port 8001). No service calls another: only the browser does.
+  CSS and ES modules from ``static/``; ``/`` redirects to it), signing people in through the
+  shared ``signin.js`` (its CSP allows this service and the OIDC provider, nothing else). Every
+  call of the page goes to this service (same origin): the reporting API (``/v1/reports/…``)
+  and the ``/dashboard/api/…`` endpoints: the context and trend below, the day
+  (:mod:`.day`) and the day's check-ins (:mod:`.checkins`).
 - ``GET /dashboard/api/context`` — what the page needs besides the reports: the
-  tenant's zone and local date, the letter's geofence radius and quotas, where the
-  check-in service is.
+  caller's name, roles and unit (with its name) as the server understood the token, the
+  tenant's zone and local date, the letter's geofence radius and quotas.
 - ``GET /dashboard/api/trend`` — a month of the ledger per day (closed windows only:
   expected, on time, late, missing, outside the geofence, suspicious).
 """
@@ -18,23 +18,20 @@
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, Field
 
 from services.contracts.policy import PolicyContent, local_date, zone_abbreviation
 from services.reporting import queries
+from services.reporting.api.deps import Reader, scope, tenant_of
 from services.reporting.domain.daily import Counts
-from services.reporting.settings import ReportingSettings
-from services.reporting.store import Tenant
-from services.runtime import errors
-from services.runtime.auth import Principal
-from services.runtime.deps import Runtime, role, runtime
+from services.reporting.store import Employee, Unit
+from services.runtime import signin
+from services.runtime.deps import Runtime
 from services.runtime.web_assets import add_static, page_headers
 
 STATIC = Path(__file__).parent / "static"
-CHECKIN_PORT = 8001
 MONTH = r"^(19|2[0-9])\d{2}-(0[1-9]|1[0-2])$"
 
 
@@ -46,8 +43,9 @@ class Context(BaseModel):
     today: date
     date: date
     roles: list[str]
+    name: str | None = Field(default=None, description="the caller's name, when the directory knows their NIP")
     unit_id: str | None
-    checkin_url: str
+    unit_name: str | None = Field(default=None, description="the name of the caller's unit (unit heads)")
     policy_number: str | None = None
     geofence_radius_m: float | None = None
     sector_quotas: dict[str, int] = {}
@@ -65,31 +63,6 @@ class Trend(BaseModel):
     days: list[TrendDay]
 
 
-def checkin_url(request: Request) -> str:
-    """Where browsers reach the check-in service: ``HADIR_CHECKIN_PUBLIC_URL``, else this host on 8001."""
-    configured = ReportingSettings.of(runtime(request).settings).checkin_public_url.strip().rstrip("/")
-    if configured:
-        return configured
-    host = request.url.hostname or "127.0.0.1"
-    return f"{request.url.scheme}://{host}:{CHECKIN_PORT}"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _scope(principal: Principal, unit_id: str | None) -> str | None:
-    """Tenant admins see every unit; a unit head only their own (as the reports API does)."""
-    if principal.has("tenant_admin"):
-        return unit_id
-    if not principal.unit_id or (unit_id and unit_id != principal.unit_id):
-        raise errors.forbidden("not_your_unit", loc=["query", "unit_id"])
-    return principal.unit_id
-
-
-Reader = Annotated[Principal, Depends(role("tenant_admin", "unit_head"))]
-
 router = APIRouter(tags=["web"])
 
 
@@ -99,23 +72,23 @@ async def root() -> Response:
 
 
 @router.get("/dashboard/api/context", response_model=Context, summary="What the dashboard needs to start")
-async def context(rt: Runtime, request: Request, principal: Reader,
+async def context(rt: Runtime, principal: Reader,
                   day: Annotated[date | None, Query(alias="date")] = None) -> Context:
-    """What the dashboard needs to start: the tenant, its zone, today, the caller's roles and unit, the letter in
-    force for `date` (default today) with its geofence radius and sector quotas, and the check-in service's URL.
-    Tenant admin or unit head."""
-    unit = _scope(principal, None)
+    """What the dashboard needs to start: the tenant, its zone, today, the caller's roles, name and unit (with its
+    name) as the server understood the token, the letter in force for `date` (default today) with its geofence radius
+    and sector quotas. Tenant admin or unit head."""
+    unit = scope(principal, None)
     async with rt.sessions() as session:
-        tenant = await session.get(Tenant, principal.require_tenant())
-        if tenant is None:
-            raise errors.not_found(errors.text("tenant"))
+        tenant = await tenant_of(session, principal)
         today = local_date(datetime.now(UTC), tenant.timezone)
         version = await queries.policy_for_day(session, tenant.id, day or today)
+        own = await session.get(Unit, (tenant.id, unit)) if unit else None
+        person = await session.get(Employee, (tenant.id, principal.employee_id)) if principal.employee_id else None
     content = PolicyContent.model_validate(version.content) if version is not None else None
     return Context(
         tenant=tenant.id, tenant_name=tenant.name, timezone=tenant.timezone,
         zone=zone_abbreviation(tenant.timezone), today=today, date=day or today, roles=sorted(principal.roles),
-        unit_id=unit, checkin_url=checkin_url(request),
+        name=person.name if person else None, unit_id=unit, unit_name=own.name if own else None,
         policy_number=version.number if version else None,
         geofence_radius_m=content.geofence_radius_m if content else None,
         sector_quotas={str(k): v for k, v in content.sector_quotas.items()} if content else {},
@@ -128,7 +101,7 @@ async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(patt
     """For `month` (YYYY-MM), per day: the ledger of closed windows counted by status, outside geofence and
     suspicious, as the daily report counts them. Tenant admin: the whole tenant or one `unit_id`; unit head: their
     own unit only (403 for another)."""
-    unit = _scope(principal, unit_id)
+    unit = scope(principal, unit_id)
     year, number = map(int, month.split("-"))
     first = date(year, number, 1)
     after = date(year + number // 12, number % 12 + 1, 1)
@@ -141,7 +114,9 @@ async def trend(rt: Runtime, principal: Reader, month: Annotated[str, Query(patt
 
 
 def _page_headers(request: Request) -> dict[str, str]:
-    return page_headers(f"'self' {_origin(checkin_url(request))}")
+    """This service and the OIDC provider: every call of the page is same-origin."""
+    return page_headers(signin.connect_src(request))
 
 
-add_static(router, "/dashboard", STATIC, index_headers=_page_headers)
+page = APIRouter()  # included last (services/reporting/web/__init__.py): its catch-all serves the page's files
+add_static(page, "/dashboard", STATIC, index_headers=_page_headers)
