@@ -23,13 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.policy import local_date
 from services.reporting import queries
+from services.reporting.api.deps import Reader, scope, tenant_of
 from services.reporting.domain.expectations import expected_for_window, place
 from services.reporting.domain.ledger import build_rows
 from services.reporting.domain.missing_now import MissingNow, build, open_window, pending
 from services.reporting.domain.windows import day_windows
 from services.reporting.store import Contact, Tenant
-from services.reporting.web.routes import Reader, _scope
-from services.runtime import errors
 from services.runtime.deps import Runtime
 
 DEFAULT_ROWS, MAX_ROWS = 500, 2000  # a province at a window's opening has tens of thousands not in yet
@@ -48,12 +47,9 @@ async def missing_now(rt: Runtime, principal: Reader,
     mobile numbers) and `tel_url` (tel:+62…) from the phone number the directory has (null: none). No window open:
     `window` null and no rows. Tenant admin: the whole tenant or one `unit_id`; unit head: their own unit only (403
     for another)."""
-    unit = _scope(principal, unit_id)
+    unit = scope(principal, unit_id)
     async with rt.sessions() as session:
-        tenant = await session.get(Tenant, principal.require_tenant())
-        if tenant is None:
-            raise errors.not_found(errors.text("tenant"))
-        return await gather(session, tenant, unit, datetime.now(UTC), limit)
+        return await gather(session, await tenant_of(session, principal), unit, datetime.now(UTC), limit)
 
 
 async def gather(session: AsyncSession, tenant: Tenant, unit_id: str | None, now: datetime,
