@@ -12,7 +12,6 @@ from services.checkin.marks import ReceivedMarks
 from services.checkin.schemas import MAX_BATCH_BYTES
 from services.checkin.settings import CheckinSettings
 from services.checkin.submission import Acceptance
-from services.runtime import page_cors
 from services.runtime.retention import schedule as schedule_retention
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import Settings, load_settings
@@ -33,5 +32,4 @@ def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     for router in api.ROUTERS:
         app.include_router(router)
     app.include_router(web.router)
-    page_cors.install(app, settings, *web.CROSS_ORIGIN)
     return app, rt

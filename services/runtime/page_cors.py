@@ -1,8 +1,8 @@
 """Cross-origin reads by Hadir's own pages: the one place a service answers CORS.
 
 A page served by one service reads a few endpoints of another from the browser (the check-in
-page reads policy's ``/v1/me/places`` and ``/v1/me/absences``; the dashboard reads the check-in
-service's ``/app/api/unit-checkins``). :func:`install` names those paths; for them, and only them,
+page reads policy's ``/v1/me/places`` and ``/v1/me/absences``; the dashboard reads only its own
+service). :func:`install` names those paths; for them, and only them,
 the service answers the preflight (``OPTIONS``) itself and adds the CORS headers to every answer
 — refusals (401, 403, 422) too, so the page can tell "not allowed" from "unreachable".
 

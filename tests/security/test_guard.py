@@ -118,11 +118,12 @@ async def test_a_401_does_not_echo_the_reason_of_the_token_library(
 async def test_a_get_with_refused_credentials_is_answered_by_its_route(
         tmp_path: Path, dev_keys: tuple[Path, Path]) -> None:
     """A GET reads no body: its route refuses it, with the headers it adds (the CORS of the
-    dashboard's cross-origin call), and a static file stays a static file."""
+    check-in page's cross-origin read of policy), and a static file stays a static file."""
+    async with client(build("policy", tmp_path / "policy", jwt_jwks_file=dev_keys[1])) as http:
+        reply = await http.get("/v1/me/places", headers={"Authorization": "Bearer x.y.z",
+                                                         "Origin": "http://svc:8001"})
+        assert reply.status_code == 401 and reply.headers["Access-Control-Allow-Origin"] == "http://svc:8001"
     async with client(checkin(tmp_path, dev_keys)) as http:
-        reply = await http.get("/app/api/unit-checkins", headers={"Authorization": "Bearer x.y.z",
-                                                                  "Origin": "http://dashboard.example"})
-        assert reply.status_code == 401 and reply.headers["Access-Control-Allow-Origin"] == "*"
         page = await http.get("/app/", headers={"Authorization": "Bearer x.y.z"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
 

@@ -98,50 +98,6 @@ async def test_me_tells_the_page_who_the_token_is(checkin, tokens: Tokens) -> No
     assert (await client.get("/app/api/me")).status_code == 401
 
 
-async def test_unit_checkins_answer_cors_and_keep_heads_to_their_unit(checkin, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
-    client, _ = checkin
-    origin = {"Origin": "http://checkin:8004"}  # a page on the service's own host (the default allows it)
-    preflight = await client.options("/app/api/unit-checkins", headers={
-        **origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
-    assert preflight.status_code == 204
-    assert preflight.headers["access-control-allow-origin"] == "http://checkin:8004"
-    assert "Authorization" in preflight.headers["access-control-allow-headers"]
-    assert "access-control-allow-credentials" not in preflight.headers
-
-    head = tokens.headers(tenant=TENANT, roles=["unit_head"], unit="bkd", subject="head")
-    rows = (await client.get("/app/api/unit-checkins", headers={**head, **origin})).json()
-    assert [(r["employee_id"], r["name"], r["geofence"], r["distance_m"], r["accuracy_m"]) for r in rows] == [
-        (NIP, "Siti Rahmawati", "inside", 35.0, 9)]
-    assert "latitude" not in rows[0], "coordinates of homes stay in the check-in service"
-    refused = await client.get("/app/api/unit-checkins", params={"unit_id": "dinkes"}, headers={**head, **origin})
-    assert refused.status_code == 403 and refused.headers["access-control-allow-origin"] == "http://checkin:8004"
-    employee = await client.get("/app/api/unit-checkins", headers={**tokens.employee(TENANT, NIP, "bkd"), **origin})
-    assert employee.status_code == 403
-    unauthenticated = await client.get("/app/api/unit-checkins", headers=origin)
-    assert unauthenticated.status_code == 401
-    assert unauthenticated.headers["access-control-allow-origin"] == "http://checkin:8004"
-    foreign = await client.get("/app/api/unit-checkins", headers={**head, "Origin": "https://elsewhere.example"})
-    assert foreign.status_code == 200 and "access-control-allow-origin" not in foreign.headers
-
-    admin = (await client.get("/app/api/unit-checkins", headers=tokens.admin(TENANT))).json()
-    assert sorted(r["employee_id"] for r in admin) == sorted([NIP, OTHER])
-    yesterday = (datetime.now(UTC) - timedelta(days=2)).date()
-    assert (await client.get("/app/api/unit-checkins", params={"date": str(yesterday)},
-                             headers=tokens.admin(TENANT))).json() == []
-
-
-async def test_allowed_origins_can_be_restricted(tmp_path: Path, dev_keys: tuple[Path, Path],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HADIR_WEB_ALLOWED_ORIGINS", "https://dasbor.example.go.id")
-    app, rt = await app_for("checkin", tmp_path, dev_keys[1])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://checkin") as client:
-        ok = await client.options("/app/api/unit-checkins", headers={"Origin": "https://dasbor.example.go.id"})
-        other = await client.options("/app/api/unit-checkins", headers={"Origin": "https://elsewhere.example"})
-    await rt.engine.dispose()
-    assert ok.headers["access-control-allow-origin"] == "https://dasbor.example.go.id"
-    assert "access-control-allow-origin" not in other.headers
-
-
 @pytest.fixture
 async def reporting(tmp_path: Path, dev_keys: tuple[Path, Path],
                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:

@@ -2,6 +2,4 @@
 
 from services.checkin.web.routes import router
 
-CROSS_ORIGIN = ("/app/api/unit-checkins",)  # read by the reporting dashboard from the browser (page_cors)
-
-__all__ = ["CROSS_ORIGIN", "router"]
+__all__ = ["router"]

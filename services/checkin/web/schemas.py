@@ -43,23 +43,6 @@ class MapTiles(BaseModel):
     attribution: str
 
 
-class UnitCheckin(BaseModel):
-    id: str
-    employee_id: str
-    name: str | None
-    unit_id: str | None
-    kind: str
-    captured_at: datetime
-    status: str
-    window_id: str | None
-    late_minutes: int | None
-    geofence: str | None
-    distance_m: float | None
-    place_name: str | None = None
-    accuracy_m: float | None
-    suspicious: bool | None
-
-
 class Verdict(BaseModel):
     """What the employee is told of one of their check-ins: no coordinates, the nearest place by name."""
 
