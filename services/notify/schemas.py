@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 from services.notify.domain import webhooks
 from services.notify.domain.addresses import UnsafeTarget, check_url
 from services.notify.store import utc
+from services.runtime.pages import NEXT_AFTER
 
 # --- the delivery log --------------------------------------------------------------
 
@@ -50,6 +51,13 @@ class NotificationOut(_Out):
     provider_ref: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class NotificationPage(BaseModel):
+    """A page of the delivery log (:mod:`services.runtime.pages`)."""
+
+    items: list[NotificationOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
 
 
 class AttemptOut(_Out):

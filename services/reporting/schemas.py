@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting.domain.scoring import Weights
+from services.runtime.pages import NEXT_AFTER
 
 
 class OverdueOut(BaseModel):
@@ -67,6 +68,13 @@ class AuditOut(BaseModel):
     action: str
     target: str
     details: dict
+
+
+class AuditPage(BaseModel):
+    """A page of the audit trail (:mod:`services.runtime.pages`)."""
+
+    items: list[AuditOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
 
 
 class WeightsOut(BaseModel):

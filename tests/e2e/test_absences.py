@@ -204,7 +204,7 @@ async def test_an_approved_sick_leave_excuses_and_a_rejected_one_changes_nothing
 
         # Notify: SAKIT heard only of the decision; escalations (to the head and the BKD) are TOLAK's.
         async def notices(**params: str) -> list[dict]:
-            return (await http.get(f"{notify}/v1/notifications", headers=admin, params=params)).json()
+            return (await http.get(f"{notify}/v1/notifications", headers=admin, params=params)).json()["items"]
 
         async def escalated() -> list | None:
             found = await notices(kind="escalation") + await notices(kind="escalation_bkd")

@@ -115,7 +115,7 @@ async def test_reads_are_logged_heads_see_no_coordinates_and_a_self_export_holds
 
     # Both miss the activity report: overdue, and notify sends each a notice.
     async def noticed() -> list[dict[str, Any]] | None:
-        sent = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()
+        sent = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()["items"]
         return sent if {n["recipient"] for n in sent} >= {NIP_A, NIP_B} else None  # (the letter's are skipped too)
 
     await eventually(noticed, timeout=(report_end.astimezone(UTC) - datetime.now(UTC)).total_seconds() + 40,

@@ -98,7 +98,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     assert (closed["closed"], closed["on_time"], closed["missing"]) == (True, 1, 1)
 
     async def notifications() -> list | None:
-        rows = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()
+        rows = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()["items"]
         return rows or None
 
     # (the letter's announcement is recorded for each employee too: skipped, no channel configured)

@@ -136,7 +136,7 @@ async def test_verification_chain_is_audited_and_visible_to_the_agency(day) -> N
     assert {u["unit_id"]: u["verified"] for u in overview["units"]} == {"bkd": True, "bpkad": False, "dinkes": False}
     report = (await client.get("/v1/reports/daily", headers=tokens.admin(TENANT), params={"date": str(DAY)})).json()
     assert report["units_verified"] == 1
-    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()
+    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()["items"]
     assert [(a["action"], a["actor"], a["target"]) for a in audit] == [
         ("verifikasi_laporan_harian", "kabid-bkd", f"unit:bkd/{DAY}")]
 
