@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from services.contracts.policy import CheckinKind
 from services.runtime.errors import FieldError, explain_pattern
+from services.runtime.pages import NEXT_AFTER
 
 __all__ = ["FieldError"]
 
@@ -224,4 +225,11 @@ class ReviewDetail(ReviewItem):
 
 class ReviewPage(BaseModel):
     items: list[ReviewItem]
-    next_after: str | None = Field(description="send as `after` for the next page; null on the last")
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
+class CheckinPage(BaseModel):
+    """A page of check-ins, newest first (:mod:`services.runtime.pages`)."""
+
+    items: list[CheckinOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)

@@ -67,7 +67,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     checkin_id = accepted.json()["id"]
 
     async def evaluated() -> dict | None:
-        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()
+        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()["items"]
         row = next((c for c in rows if c["id"] == checkin_id), None)
         return row if row and row["status"] != "pending" else None
 

@@ -103,7 +103,7 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
             seen = {}
             for nip, unit in set(ids.values()):
                 rows = (await http.get(f"{checkin}/v1/checkins/mine",
-                                       headers=tokens.employee(tenant, nip, unit))).json()
+                                       headers=tokens.employee(tenant, nip, unit))).json()["items"]
                 seen |= {(nip, r["kind"]): r for r in rows if r["id"] in ids and r["status"] != "pending"}
             return seen if len(seen) == len(ids) else None
 

@@ -101,7 +101,7 @@ class Tenant:
     async def mine(self, http: httpx.AsyncClient, nip: str) -> list[dict]:
         r = await http.get(f"{self.checkin}/v1/checkins/mine", headers=self.employee(nip))
         assert r.status_code == 200, r.text
-        return r.json()
+        return r.json()["items"]
 
     async def check_in_at_home(self, http: httpx.AsyncClient, nip: str) -> None:
         lat, lon = HOME[nip]

@@ -40,6 +40,7 @@ from services.contracts.policy import local_date
 from services.runtime import errors, outbox, pages
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
+from services.runtime.pages import After, Limit
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 
@@ -68,8 +69,8 @@ async def list_reviews(
     unit_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     kind: Annotated[Literal["activity_report", "video_conference"] | None, Query()] = None,
     status: Annotated[ReviewState | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = pages.DEFAULT_LIMIT,
+    after: After = None,
 ) -> ReviewPage:
     tenant = principal.require_tenant()
     unit = _unit(principal, unit_id)
