@@ -23,6 +23,13 @@ class OverdueOut(BaseModel):
     deadline: datetime
 
 
+class OverduePage(BaseModel):
+    """A page of a day's overdue check-ins (:mod:`services.runtime.pages`)."""
+
+    items: list[OverdueOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
 class VerifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -194,3 +201,10 @@ class DailyRowOut(BaseModel):
     original_late_minutes: int | None
     original_outside_geofence: bool | None
     corrected_at: datetime | None
+
+
+class DailyRowPage(BaseModel):
+    """A page of the daily report's rows (:mod:`services.runtime.pages`)."""
+
+    items: list[DailyRowOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)

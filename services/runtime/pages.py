@@ -7,16 +7,20 @@ cursor back as ``after``, until ``next_after`` is null. The cursor is opaque to 
 Logs (newest first) are ordered by ``(time, id)`` descending (:func:`newest_first`): the cursor is
 the time and id of a page's last row, ``<ISO 8601 UTC>~<id>``, and the next page holds the rows
 strictly before it, so rows added meanwhile (newer) never shift a page and none is skipped or
-repeated. Directories (ordered by a key, :func:`in_key_order`) use the last row's key. One row more
-than the page is read to know whether there is a next page. A cursor that is no cursor is a 422
-naming ``after``.
+repeated. Directories (ordered by a key, :func:`in_key_order`) use the last row's key; a day's
+report rows, built whole in memory and sorted by a composite key (:func:`of_sorted`), the last
+row's key encoded (base64url JSON). One row more than the page is read to know whether there is a
+next page. A cursor that is no cursor is a 422 naming ``after``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import Query
@@ -83,3 +87,32 @@ async def in_key_order(session: AsyncSession, query: Select[Any], key: Any, afte
     if len(rows) <= limit:
         return rows, None
     return rows[:limit], str(getattr(rows[limit - 1], key.key))
+
+
+T = TypeVar("T")
+
+
+def key_cursor(key: Sequence[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def parse_key(after: str) -> tuple[str, ...]:
+    """The composite key in ``after``; a 422 naming ``after`` when it is no cursor."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
+    except (binascii.Error, ValueError):
+        raise bad_cursor() from None
+    if not isinstance(key, list) or not all(isinstance(part, str) for part in key):
+        raise bad_cursor()
+    return tuple(key)
+
+
+def of_sorted(rows: Sequence[T], key: Callable[[T], tuple[str, ...]], after: str | None,
+              limit: int) -> tuple[list[T], str | None]:
+    """One page of ``rows`` (sorted by ``key``, unique), those after ``after``, and the next page's
+    cursor (None on the last page)."""
+    start = parse_key(after) if after is not None else None
+    chosen = [r for r in rows if start is None or key(r) > start][:limit + 1]
+    if len(chosen) <= limit:
+        return chosen, None
+    return chosen[:limit], key_cursor(key(chosen[limit - 1]))

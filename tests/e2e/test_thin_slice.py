@@ -87,7 +87,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     # After the deadline (+1 s settle), B — and only B — is overdue, once.
     async def overdue_rows() -> list | None:
         rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                               params={"date": str(local_now.date())})).json()
+                               params={"date": str(local_now.date())})).json()["items"]
         return rows or None
 
     wait = (deadline - datetime.now(UTC)).total_seconds() + 30

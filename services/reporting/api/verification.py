@@ -14,10 +14,11 @@ other 409; returning needs a note): :mod:`services.reporting.verification`,
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Response, status
 
+from services.contracts.policy import local_date
 from services.reporting import queries, verification
-from services.reporting.api.deps import Admin, Head, Reader, UnitPath, scope, tenant_of
+from services.reporting.api.deps import Admin, DayQ, Head, Reader, UnitPath, scope, tenant_of
 from services.reporting.domain import sign_off as rules
 from services.reporting.schemas import AuditOut, AuditPage, ReviewIn, VerificationOut, VerificationOverview, VerifyIn
 from services.reporting.store import SignOffReview, Unit, Verification
@@ -85,13 +86,14 @@ async def review(rt: Runtime, body: ReviewIn, principal: Admin, unit_id: UnitPat
 
 @router.get("/verifications", response_model=VerificationOverview,
             summary="Status verifikasi unit / which units have verified")
-async def verifications(rt: Runtime, principal: Reader,
-                        day: Annotated[date, Query(alias="date")]) -> VerificationOverview:
-    """For `date` (required): every active unit, signed off or not, by whom, and the BKD's decision. Tenant admin:
-    every unit; unit head: their own."""
+async def verifications(rt: Runtime, principal: Reader, day: DayQ = None) -> VerificationOverview:
+    """For `date` (YYYY-MM-DD, the tenant's local day; default: today in the tenant's zone): every active unit,
+    signed off or not, by whom, and the BKD's decision. Tenant admin: every unit; unit head: their own."""
     tenant_id = principal.require_tenant()
     unit = scope(principal, None)
     async with rt.sessions() as session:
+        if day is None:
+            day = local_date(datetime.now(UTC), (await tenant_of(session, principal)).timezone)
         units = await queries.units(session, tenant_id)
         done = await queries.verifications(session, tenant_id, day)
         decided = await verification.reviews(session, tenant_id, day)
