@@ -22,8 +22,8 @@ from services.contracts.policy import local_date
 from services.contracts.rules.versions import for_day
 from services.policy import letters
 from services.policy.domain import letters as rules
+from services.policy.letter_schemas import LETTER_EXAMPLE, ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.letters import Draft
-from services.policy.schemas import LETTER_EXAMPLE, ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors
 from services.runtime.auth import Principal
