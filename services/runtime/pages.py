@@ -55,11 +55,14 @@ def parse(after: str, key_type: type = UUID) -> tuple[datetime, Any]:
     at_text, _, key_text = after.partition(SEPARATOR)
     try:
         at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError(at_text)
+        at = at.astimezone(UTC)  # (a time UTC cannot hold, e.g. 0001-01-01 east of Greenwich: no cursor)
         key: Any = int(key_text) if key_type is int else UUID(key_text)
-    except ValueError:
+        if key_type is int and not 0 <= key < 2**63:
+            raise ValueError(key_text)
+    except (ValueError, OverflowError):
         raise bad_cursor() from None
-    if at.tzinfo is None:
-        raise bad_cursor()
     return at, (str(key) if key_type is str else key)
 
 

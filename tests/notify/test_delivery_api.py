@@ -61,7 +61,8 @@ async def test_the_delivery_log_is_read_a_page_at_a_time_by_cursor(
     assert sizes == [2, 2, 1]
     assert [r["id"] for r in seen] == [r["id"] for r in everything]  # the same order as one page, none twice
     assert [r["created_at"] for r in seen] == sorted((r["created_at"] for r in seen), reverse=True)
-    for bad in ("7", "2026-12-01T00:00:00~not-an-id", "2026-12-01T00:00:00~" + everything[0]["id"]):  # (naive)
+    for bad in ("7", "2026-12-01T00:00:00+00:00~not-an-id", "2026-12-01T00:00:00~" + everything[0]["id"],  # naive
+                "0001-01-01T00:00:00+14:00~" + everything[0]["id"]):  # before what UTC can hold
         refused = await notify.http.get("/v1/notifications", headers=admin, params={"after": bad})
         assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "after"], refused.text
     assert (await notify.http.get("/v1/notifications", headers=admin, params={"offset": 2})).json()["items"] == (

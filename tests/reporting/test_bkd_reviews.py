@@ -331,8 +331,9 @@ async def test_the_bkd_accepts_or_returns_a_sign_off_and_a_returned_day_is_signe
         sizes.append(len(page["items"]))
         params = {"limit": 4, "after": page["next_after"]} if page["next_after"] else {}
     assert sizes == [4, 2]
-    not_a_cursor = await client.get("/v1/reports/audit", headers=admin, params={"after": "2026-03-10T00:00:00+00:00~x"})
-    assert not_a_cursor.status_code == 422 and not_a_cursor.json()["detail"][0]["loc"] == ["query", "after"]
+    for bad in ("2026-03-10T00:00:00+00:00~x", f"2026-03-10T00:00:00+00:00~{2**64}"):  # no id; none a column holds
+        not_a_cursor = await client.get("/v1/reports/audit", headers=admin, params={"after": bad})
+        assert not_a_cursor.status_code == 422 and not_a_cursor.json()["detail"][0]["loc"] == ["query", "after"]
     assert audit == [("terima_verifikasi", f"unit:dinkes/{DAY}"),
                      ("verifikasi_ulang_laporan_harian", f"unit:dinkes/{DAY}"),
                      ("kembalikan_verifikasi", f"unit:dinkes/{DAY}"), ("terima_verifikasi", f"unit:bkd/{DAY}"),

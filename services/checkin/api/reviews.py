@@ -65,7 +65,8 @@ REFUSED: dict[int | str, dict[str, Any]] = {
             responses={403: {"description": "a unit head asking for another unit"}})
 async def list_reviews(
     principal: Reviewer, rt: Runtime,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[date | None, Query(alias="date", description="a day (YYYY-MM-DD) in the tenant's zone; "
+                                                                "default: today there")] = None,
     unit_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     kind: Annotated[Literal["activity_report", "video_conference"] | None, Query()] = None,
     status: Annotated[ReviewState | None, Query()] = None,

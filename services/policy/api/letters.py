@@ -116,7 +116,9 @@ async def list_policies(rt: Runtime, principal: Reader) -> list[PolicyVersionOut
             description="With everything known now, versions scheduled for a future day included.",
             responses={404: {"description": "no letter covers that day"}})
 async def in_force(rt: Runtime, principal: Reader,
-                   day: Annotated[date | None, Query(alias="date")] = None) -> PolicyVersionOut:
+                   day: Annotated[date | None, Query(alias="date", description="a day (YYYY-MM-DD) in the tenant's "
+                                                                          "zone; default: today there")] = None,
+                   ) -> PolicyVersionOut:
     tenant = principal.require_tenant()
     now = datetime.now(UTC)
     async with rt.sessions() as session:
