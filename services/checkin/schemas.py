@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.contracts.policy import CheckinKind
@@ -33,13 +33,13 @@ _REQUIRED_BY_KIND = {
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
 
-CHECKIN_EXAMPLES: list[dict[str, Any]] = [
+CHECKIN_EXAMPLES: list[JsonValue] = [
     {"kind": "location", "captured_at": "2026-12-07T08:05:00+07:00", "device_id": "android-3f9c2a",
      "location": {"latitude": -6.1202, "longitude": 106.1503, "accuracy_m": 12.5}},
     {"kind": "activity_report", "captured_at": "2026-12-07T14:40:00+07:00",
      "activity_text": "Menyusun rekapitulasi cuti pegawai bulan November"}]
-BATCH_EXAMPLE = [{**checkin, "idempotency_key": f"0193a1e2-7c4d-7b7e-9f00-3c2a1d5e6f7{n}"}
-                 for n, checkin in enumerate(CHECKIN_EXAMPLES)]
+BATCH_EXAMPLE: list[JsonValue] = [{**checkin, "idempotency_key": f"0193a1e2-7c4d-7b7e-9f00-3c2a1d5e6f7{n}"}
+                                   for n, checkin in enumerate(CHECKIN_EXAMPLES) if isinstance(checkin, dict)]
 
 
 class _In(BaseModel):
