@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.contracts.policy import CheckinKind
 from services.runtime.errors import FieldError, explain_pattern
+from services.runtime.pages import NEXT_AFTER
 
 __all__ = ["FieldError"]
 
@@ -32,15 +33,27 @@ _REQUIRED_BY_KIND = {
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
 
+CHECKIN_EXAMPLES: list[JsonValue] = [
+    {"kind": "location", "captured_at": "2026-12-07T08:05:00+07:00", "device_id": "android-3f9c2a",
+     "location": {"latitude": -6.1202, "longitude": 106.1503, "accuracy_m": 12.5}},
+    {"kind": "activity_report", "captured_at": "2026-12-07T14:40:00+07:00",
+     "activity_text": "Menyusun rekapitulasi cuti pegawai bulan November"}]
+BATCH_EXAMPLE: list[JsonValue] = [{**checkin, "idempotency_key": f"0193a1e2-7c4d-7b7e-9f00-3c2a1d5e6f7{n}"}
+                                   for n, checkin in enumerate(CHECKIN_EXAMPLES) if isinstance(checkin, dict)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class LocationIn(_In):
-    latitude: float = Field(ge=-90, le=90, description="WGS84 degrees")
-    longitude: float = Field(ge=-180, le=180, description="WGS84 degrees")
-    accuracy_m: float = Field(ge=0, le=100_000, description="reported accuracy in metres")
-    mock_location: bool = Field(default=False, description="the device's mock-location flag")
+    """The phone's fix when the check-in was captured."""
+
+    latitude: float = Field(ge=-90, le=90, description="WGS84 degrees", examples=[-6.1202])
+    longitude: float = Field(ge=-180, le=180, description="WGS84 degrees", examples=[106.1503])
+    accuracy_m: float = Field(ge=0, le=100_000, description="reported accuracy in metres (the radius of the fix)",
+                              examples=[12.5])
+    mock_location: bool = Field(default=False, description="the device's mock-location flag", examples=[False])
 
 
 class CheckinIn(_In):
@@ -50,16 +63,28 @@ class CheckinIn(_In):
     ``meeting_ref`` for ``video_conference``; an attendance check-in may carry a location.
     """
 
-    kind: CheckinKind
-    captured_at: AwareDatetime = Field(description="device time with its UTC offset")
-    device_id: Text | None = Field(default=None, min_length=1, max_length=200)
-    location: LocationIn | None = Field(default=None, validate_default=True)
+    model_config = ConfigDict(json_schema_extra={"examples": CHECKIN_EXAMPLES})
+
+    kind: CheckinKind = Field(description="`attendance`, `location`, `activity_report` or `video_conference`: "
+                                          "what the window open now asks for", examples=["location"])
+    captured_at: AwareDatetime = Field(description="device time with its UTC offset (when it was captured, also "
+                                                   "when sent later from offline)",
+                                       examples=["2026-12-07T08:05:00+07:00"])
+    device_id: Text | None = Field(default=None, min_length=1, max_length=200, examples=["android-3f9c2a"],
+                                   description="a stable id of the phone or browser")
+    location: LocationIn | None = Field(default=None, validate_default=True,
+                                        description="required for `location`; an attendance may carry one",
+                                        examples=[{"latitude": -6.1202, "longitude": 106.1503, "accuracy_m": 12.5}])
     activity_text: Text | None = Field(default=None, min_length=1, max_length=MAX_ACTIVITY_TEXT,
-                                       validate_default=True)
+                                       validate_default=True, description="what was done; required for "
+                                                                          "`activity_report`",
+                                       examples=["Menyusun rekapitulasi cuti pegawai bulan November"])
     attachment_ref: Text | None = Field(default=None, min_length=1, max_length=500,
-                                        description="reference to an uploaded photo or document")
+                                        description="reference to an uploaded photo or document",
+                                        examples=["lampiran/2026-12-07/foto-kegiatan.jpg"])
     meeting_ref: Text | None = Field(default=None, min_length=1, max_length=500, validate_default=True,
-                                     description="video-conference meeting id or link")
+                                     description="video-conference meeting id or link; required for "
+                                                 "`video_conference`", examples=["https://meet.example.go.id/rapat-bkd"])
 
     @field_validator("location", "activity_text", "meeting_ref")
     @classmethod
@@ -78,7 +103,8 @@ class BatchItemIn(CheckinIn):
     """One item of an offline batch: a check-in plus its own idempotency key."""
 
     idempotency_key: str = Field(pattern=IDEMPOTENCY_KEY_PATTERN,
-                                 description="unique per check-in on the device; a retry reuses it")
+                                 description="unique per check-in on the device; a retry reuses it",
+                                 examples=["0193a1e2-7c4d-7b7e-9f00-3c2a1d5e6f70"])
 
 
 class BatchIn(BaseModel):
@@ -88,7 +114,9 @@ class BatchIn(BaseModel):
     list is declared loosely here and documented as ``BatchItemIn`` in OpenAPI.
     """
 
-    items: list[Any] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
+    items: list[Any] = Field(min_length=1, max_length=MAX_BATCH_ITEMS,
+                             description=f"1-{MAX_BATCH_ITEMS} check-ins, each with its own `idempotency_key`",
+                             examples=[BATCH_EXAMPLE])
 
 
 ReviewState = Literal["pending", "approved", "returned"]
@@ -160,9 +188,11 @@ MAX_REVIEW_NOTE = 500
 class ReviewIn(_In):
     """A head's decision on an activity report or a video-conference attendance."""
 
-    decision: Literal["approve", "return"]
+    decision: Literal["approve", "return"] = Field(description="`approve`, or `return` it to the employee to "
+                                                               "send again", examples=["return"])
     note: Text | None = Field(default=None, min_length=1, max_length=MAX_REVIEW_NOTE, validate_default=True,
-                              description="told to the employee; required to return")
+                              description="told to the employee; required to return",
+                              examples=["Mohon lampirkan foto dokumen yang disusun"])
 
     @field_validator("note")
     @classmethod
@@ -224,4 +254,11 @@ class ReviewDetail(ReviewItem):
 
 class ReviewPage(BaseModel):
     items: list[ReviewItem]
-    next_after: str | None = Field(description="send as `after` for the next page; null on the last")
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
+class CheckinPage(BaseModel):
+    """A page of check-ins, newest first (:mod:`services.runtime.pages`)."""
+
+    items: list[CheckinOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)

@@ -55,14 +55,24 @@ class _Model(BaseModel):
 
 
 class Window(_Model):
-    """A daily check-in window in tenant local time."""
+    """A daily check-in window in tenant local time (WIB, WITA or WIT), never UTC."""
 
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
-    name: str = Field(min_length=1, max_length=120)
-    start: time
-    end: time
-    grace_minutes: int = Field(default=0, ge=0, le=240)
-    kinds: list[CheckinKind] = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$", examples=["attendance"],
+                    description="a short key, unique in the letter (a-z, 0-9, `-`, `_`); check-ins and reports "
+                                "name the window by it")
+    name: str = Field(min_length=1, max_length=120, examples=["Apel/absensi pagi"],
+                      description="what people read (on the check-in page, in reminders and reports)")
+    start: time = Field(examples=["07:00"],
+                        description="opens at this local time (HH:MM) in the tenant's zone (WIB, WITA or WIT), not "
+                                    "UTC")
+    end: time = Field(examples=["07:30"], description="closes at this local time (HH:MM) in the tenant's zone; after "
+                                                      "`start`")
+    grace_minutes: int = Field(default=0, ge=0, le=240, examples=[15],
+                               description="minutes after `end` in which a check-in still counts, as late; after "
+                                           "that it is missing")
+    kinds: list[CheckinKind] = Field(min_length=1, examples=[["attendance"]],
+                                     description="what the window asks for: `attendance`, `location`, "
+                                                 "`activity_report`, `video_conference`")
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Window:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 from services.notify.domain import webhooks
 from services.notify.domain.addresses import UnsafeTarget, check_url
 from services.notify.store import utc
+from services.runtime.pages import NEXT_AFTER
 
 # --- the delivery log --------------------------------------------------------------
 
@@ -52,6 +53,13 @@ class NotificationOut(_Out):
     updated_at: datetime
 
 
+class NotificationPage(BaseModel):
+    """A page of the delivery log (:mod:`services.runtime.pages`)."""
+
+    items: list[NotificationOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
 class AttemptOut(_Out):
     attempt: int
     started_at: datetime
@@ -83,20 +91,35 @@ def _url(value: str) -> str:
     return value
 
 
+HOOK_URL = "https://siak.bantenprov.go.id/hadir/webhook"
+URL_TEXT = "where to POST the events: https, a public address (no private, loopback or link-local targets)"
+TYPES_TEXT = ("event types to send (`GET /v1/webhook-event-types`), a prefix with `.*` (`report.*`) or `*` "
+              "for all; 1-20")
+
+
 class SubscriptionIn(BaseModel):
-    url: str = Field(max_length=2000)
-    event_types: list[str] = Field(min_length=1, max_length=20)
-    description: str = Field(default="", max_length=500)
+    """A webhook: the events of the tenant to POST, signed, to an integrator's URL."""
+
+    url: str = Field(max_length=2000, description=URL_TEXT, examples=[HOOK_URL])
+    event_types: list[str] = Field(min_length=1, max_length=20, description=TYPES_TEXT,
+                                   examples=[["report.overdue", "checkin.*"]])
+    description: str = Field(default="", max_length=500, description="what it is for, for people",
+                             examples=["SIAK Pemprov Banten: rekap kehadiran"])
 
     _check_filters = field_validator("event_types")(_filters)
     _check_url = field_validator("url")(_url)
 
 
 class SubscriptionPatch(BaseModel):
-    url: str | None = Field(default=None, max_length=2000)
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=20)
-    description: str | None = Field(default=None, max_length=500)
-    active: bool | None = None
+    """What to change of a webhook; a field left out (or null) stays as it is."""
+
+    url: str | None = Field(default=None, max_length=2000, description=URL_TEXT, examples=[HOOK_URL])
+    event_types: list[str] | None = Field(default=None, min_length=1, max_length=20, description=TYPES_TEXT,
+                                          examples=[["report.*"]])
+    description: str | None = Field(default=None, max_length=500, description="what it is for, for people",
+                                    examples=["SIAK Pemprov Banten: keterlambatan"])
+    active: bool | None = Field(default=None, examples=[True],
+                                description="false pauses deliveries; true resumes (and clears a disabled state)")
 
     @field_validator("event_types")
     @classmethod
@@ -126,8 +149,9 @@ class SubscriptionCreated(SubscriptionOut):
 
 
 class RotateIn(BaseModel):
-    grace_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600,
-                                        description="how long the previous secret stays valid")
+    grace_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600, examples=[86400],
+                                        description="how long the previous secret stays valid, in seconds (at "
+                                                    "most 7 days; null: the service default)")
 
 
 class Rotated(BaseModel):
@@ -147,9 +171,12 @@ PersonChannel = Literal["email", "whatsapp"]
 
 
 class PreferenceIn(BaseModel):
-    language: Language = "id"
-    channels: list[PersonChannel] = Field(default_factory=list, max_length=2,
-                                          description="empty: the service default")
+    """How a person wants their notices: language and channels."""
+
+    language: Language = Field(default="id", description="`id` (Bahasa Indonesia) or `en` (English)",
+                               examples=["id"])
+    channels: list[PersonChannel] = Field(default_factory=list, max_length=2, examples=[["whatsapp"]],
+                                          description="`email` and/or `whatsapp`; empty: the service default")
 
 
 class PreferenceOut(PreferenceIn):
@@ -158,8 +185,10 @@ class PreferenceOut(PreferenceIn):
 
 
 class QuietHoursIn(BaseModel):
-    start: time
-    end: time
+    """When no notice is sent to people (they wait until it ends), local to the tenant."""
+
+    start: time = Field(description="local time (HH:MM) in the tenant's zone it starts", examples=["21:00"])
+    end: time = Field(description="local time (HH:MM) it ends (before `start`: the next day)", examples=["06:00"])
 
     @model_validator(mode="after")
     def _differ(self) -> "QuietHoursIn":
@@ -169,15 +198,17 @@ class QuietHoursIn(BaseModel):
 
 
 class TenantSettingsIn(BaseModel):
-    quiet_hours: QuietHoursIn | None = Field(description="local times in the tenant's zone; null: none")
-    escalate_daily: int = Field(ge=0, le=50, description="missed windows in a day before the head hears; 0 off")
-    escalate_weekly: int = Field(ge=0, le=250, description="missed windows in an ISO week; 0 off")
+    quiet_hours: QuietHoursIn | None = Field(description="local times in the tenant's zone; null: none",
+                                             examples=[{"start": "21:00", "end": "06:00"}])
+    escalate_daily: int = Field(ge=0, le=50, description="missed windows in a day before the head hears; 0 off",
+                                examples=[2])
+    escalate_weekly: int = Field(ge=0, le=250, description="missed windows in an ISO week; 0 off", examples=[5])
     escalate_bkd_days: int | None = Field(
-        default=None, ge=0, le=31,
+        default=None, ge=0, le=31, examples=[3],
         description="days with a missed window (not excused) in a calendar month before the BKD hears, once that "
                     "month; 0 off; null: the service default (HADIR_NOTIFY_ESCALATE_BKD_DAYS)")
     bkd_recipients: list[Annotated[str, StringConstraints(pattern=r"^\d{18}$")]] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list, max_length=20, examples=[["198001012005011001"]],
         description="NIPs of the BKD staff told of absences awaiting the BKD and of escalations to it; empty: "
                     "those notices are kept on record (log channel, recipient 'bkd') for the tenant admin")
 

@@ -44,18 +44,22 @@ class ApiKeyPage(BaseModel):
 
 
 class FirstAdminKey(_In):
-    description: Text = Field(min_length=1, max_length=200, examples=["BKD Provinsi Banten — admin awal"])
+    description: Text = Field(min_length=1, max_length=200, examples=["BKD Provinsi Banten — admin awal"],
+                              description="what the key is for, shown in the key list")
 
 
 class PlatformTenantIn(_In):
     id: str = Field(pattern=ID_PATTERN, max_length=100, examples=["banten"],
                     description="lower-case letters, digits, `-` and `_`; never changes")
-    name: Text = Field(min_length=3, max_length=200, examples=["Pemerintah Provinsi Banten"])
-    kind: TenantKind = Field(description="province (provinsi), regency (kabupaten) or city (kota)")
+    name: Text = Field(min_length=3, max_length=200, examples=["Pemerintah Provinsi Banten"],
+                       description="the government's name as people read it")
+    kind: TenantKind = Field(description="province (provinsi), regency (kabupaten) or city (kota)",
+                             examples=["province"])
     timezone: Zone = Field(description="WIB: Asia/Jakarta, WITA: Asia/Makassar, WIT: Asia/Jayapura",
                            examples=["Asia/Jakarta"])
     admin_key: FirstAdminKey | None = Field(
-        default=None, description="also create the tenant's first `tenant_admin` API key (shown once)")
+        default=None, description="also create the tenant's first `tenant_admin` API key (shown once)",
+        examples=[{"description": "BKD Provinsi Banten — admin awal"}])
 
 
 class PlatformTenantCreated(BaseModel):

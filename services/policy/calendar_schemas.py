@@ -23,6 +23,7 @@ from services.contracts.rules.calendar import (
     TenantCalendar,
 )
 from services.policy.schemas import Text
+from services.runtime.api_docs import documented
 
 CalendarDate = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31), description="YYYY-MM-DD")]
 
@@ -30,18 +31,21 @@ CalendarDate = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEA
 class CalendarDayIn(CalendarDay):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: CalendarDate
-    name: Text = Field(min_length=1, max_length=120, description="e.g. Hari Jadi Kabupaten Serang")
+    date: CalendarDate = Field(description="the day (YYYY-MM-DD)", examples=["2026-10-04"])
+    name: Text = Field(min_length=1, max_length=120, description="what people read, e.g. a regional anniversary",
+                       examples=["Hari Jadi Provinsi Banten"])
 
 
 class CalendarIn(TenantCalendar):
     """A tenant's calendar: the national days it applies, the regional days it adds, the days it works anyway."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=documented({
+        "national": (None, True), "cuti_bersama": (None, True)}))
 
     added: list[CalendarDayIn] = Field(default_factory=list, max_length=MAX_DAYS,  # type: ignore[assignment]
-                                       description="regional holidays of the tenant")
-    removed: list[CalendarDate] = Field(default_factory=list, max_length=MAX_DAYS,
+                                       description="regional holidays of the tenant",
+                                       examples=[[{"date": "2026-10-04", "name": "Hari Jadi Provinsi Banten"}]])
+    removed: list[CalendarDate] = Field(default_factory=list, max_length=MAX_DAYS, examples=[["2026-12-24"]],
                                         description="national or cuti bersama days the tenant works anyway")
 
     @model_validator(mode="after")

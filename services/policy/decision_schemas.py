@@ -25,10 +25,12 @@ class _In(BaseModel):
 class AlternativePlace(_In):
     """Where an employee on official travel (dinas luar) checks in instead of home or office."""
 
-    name: Text = Field(min_length=1, max_length=200, examples=["Kantor Kementerian PANRB, Jakarta"])
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    radius_m: float | None = Field(default=None, gt=0, le=10_000, description="default: the letter's radius")
+    name: Text = Field(min_length=1, max_length=200, examples=["Kantor Kementerian PANRB, Jakarta"],
+                       description="what the head and the BKD read (never the coordinates)")
+    latitude: float = Field(ge=-90, le=90, description="WGS84 degrees", examples=[-6.2297])
+    longitude: float = Field(ge=-180, le=180, description="WGS84 degrees", examples=[106.8295])
+    radius_m: float | None = Field(default=None, gt=0, le=10_000, description="metres; default: the letter's radius",
+                                   examples=[200])
 
 
 class PlaceName(BaseModel):
@@ -39,13 +41,19 @@ class PlaceName(BaseModel):
 
 
 class AbsenceIn(_In):
-    kind: AbsenceKind
-    start: Day
-    end: Day = Field(description="last day, inclusive (tenant-local)")
-    reason: Statement = Field(max_length=1000, examples=["Demam tinggi, surat dokter menyusul"])
-    attachment_ref: Text | None = Field(default=None, max_length=300,
+    """An absence the employee asks for, for whole days: their head decides, then the BKD when the letter says."""
+
+    kind: AbsenceKind = Field(description="`cuti` (leave), `sakit` (sick), `izin` (permission), `dinas_luar` "
+                                          "(official travel: may carry a `place`) or `tugas_belajar` (study leave)",
+                              examples=["sakit"])
+    start: Day = Field(description="first day (YYYY-MM-DD, tenant-local)", examples=["2026-12-08"])
+    end: Day = Field(description="last day, inclusive (tenant-local)", examples=["2026-12-09"])
+    reason: Statement = Field(max_length=1000, examples=["Demam tinggi, surat dokter menyusul"],
+                              description="why (at least 3 characters), read by the head and the BKD only")
+    attachment_ref: Text | None = Field(default=None, max_length=300, examples=["SKD/123/RSUD/XII/2026"],
                                         description="a reference (document number, URL), not a file")
-    place: AlternativePlace | None = Field(default=None, description="dinas luar only: the day's allowed place")
+    place: AlternativePlace | None = Field(default=None, description="dinas luar only: the day's allowed place",
+                                           examples=[None])
 
 
 class Names(BaseModel):
@@ -89,11 +97,18 @@ class AbsencePage(BaseModel):
 
 
 class VerdictCorrectionIn(_In):
-    local_date: Day = Field(description="the day contested (tenant-local)")
-    window_id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
-    contested: Contested
-    explanation: Statement = Field(max_length=1000)
-    checkin_id: UUID | None = Field(default=None, description="the check-in contested, if there was one")
+    """An employee contests a verdict of one window of one day; their head decides."""
+
+    local_date: Day = Field(description="the day contested (YYYY-MM-DD, tenant-local)", examples=["2026-12-07"])
+    window_id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$", examples=["location-1"],
+                           description="the window contested (its `id` in the letter)")
+    contested: Contested = Field(description="what is wrong: `missing` (it was sent), `late` (it was on time) or "
+                                             "`outside_geofence` (it was at the allowed place)",
+                                 examples=["outside_geofence"])
+    explanation: Statement = Field(max_length=1000, description="why (at least 3 characters), for the head",
+                                   examples=["GPS ponsel melompat; saya di rumah sepanjang pagi"])
+    checkin_id: UUID | None = Field(default=None, description="the check-in contested, if there was one",
+                                    examples=["0193a1e2-7c4d-7b7e-9f00-3c2a1d5e6f70"])
 
 
 class VerdictCorrectionOut(BaseModel):

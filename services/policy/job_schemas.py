@@ -21,7 +21,8 @@ class RosterJobIn(RosterRequest):
 
     unit_ids: list[UnitId] | None = Field(
         default=None, min_length=1, max_length=MAX_JOB_UNITS,
-        description="the units to generate, each once; null: every active unit of the tenant")
+        description="the units to generate, each once; null: every active unit of the tenant",
+        examples=[["bkd", "dinkes"]])
 
     @model_validator(mode="after")
     def _once(self) -> RosterJobIn:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contracts.events import PolicyUpdated
 from services.contracts.policy import PolicyContent, local_date
 from services.policy.domain import letters as rules
-from services.policy.schemas import PolicyVersionOut
+from services.policy.letter_schemas import PolicyVersionOut
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors, outbox
 from services.runtime.service import ServiceRuntime

@@ -65,9 +65,12 @@ class CorrectionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    field: CorrectionField
-    value: str | None = Field(max_length=320, examples=["Siti Aminah, S.Kom."])
-    reason: Annotated[str, Field(min_length=3, max_length=500), statement(3)]
+    field: CorrectionField = Field(description="what to correct: `name`, `position`, `email` or `phone`",
+                                   examples=["name"])
+    value: str | None = Field(max_length=320, examples=["Siti Aminah, S.Kom."],
+                              description="the corrected value (null removes an e-mail or a phone)")
+    reason: Annotated[str, Field(min_length=3, max_length=500), statement(3)] = Field(
+        description="why (at least 3 characters), for the tenant admin", examples=["Gelar sarjana belum tercantum"])
 
     @field_validator("value")
     @classmethod
@@ -114,5 +117,6 @@ class CorrectionPage(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["approve", "reject"]
-    note: Text = Field(default="", max_length=500)
+    decision: Literal["approve", "reject"] = Field(description="`approve` or `reject`", examples=["approve"])
+    note: Text = Field(default="", max_length=500, description="told to the employee (why, when rejected)",
+                       examples=["Sesuai dokumen pendukung"])

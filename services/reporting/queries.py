@@ -41,6 +41,7 @@ from services.reporting.store import (
     Verification,
     WindowClosure,
 )
+from services.runtime import pages
 
 
 async def versions_for_day(session: AsyncSession, tenant: str, day: date) -> list[PolicyVersion]:
@@ -210,10 +211,11 @@ async def overdue(session: AsyncSession, tenant: str, day: date, unit_id: str | 
     return list((await session.scalars(query.order_by(Expectation.window_id, Expectation.nip))).all())
 
 
-async def audit_trail(session: AsyncSession, tenant: str, limit: int) -> list[AuditEntry]:
-    """The tenant's audit entries, newest first."""
-    return list((await session.scalars(select(AuditEntry).where(AuditEntry.tenant == tenant)
-                                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))).all())
+async def audit_trail(session: AsyncSession, tenant: str, after: str | None,
+                      limit: int) -> tuple[Sequence[AuditEntry], str | None]:
+    """A page of the tenant's audit entries, newest first, and the next page's cursor."""
+    return await pages.newest_first(session, select(AuditEntry).where(AuditEntry.tenant == tenant),
+                                    AuditEntry.at, AuditEntry.id, after, limit)
 
 
 async def daily_trend(session: AsyncSession, tenant: str, first: date, after: date, unit_id: str | None = None):  # type: ignore[no-untyped-def]

@@ -7,11 +7,12 @@ The reports (daily, monthly, national) are built by the pure builders in
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting.domain.scoring import Weights
+from services.runtime.pages import NEXT_AFTER
 
 
 class OverdueOut(BaseModel):
@@ -22,12 +23,24 @@ class OverdueOut(BaseModel):
     deadline: datetime
 
 
+class OverduePage(BaseModel):
+    """A page of a day's overdue check-ins (:mod:`services.runtime.pages`)."""
+
+    items: list[OverdueOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
 class VerifyIn(BaseModel):
+    """A unit head's sign-off of their unit's day."""
+
     model_config = ConfigDict(extra="forbid")
 
-    date: date
-    unit_id: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00]*$")
-    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+    date: Annotated[date, Field(description="the day signed off (YYYY-MM-DD, the tenant's local day); every "
+                                            "window of it must have closed", examples=["2026-12-07"])]
+    unit_id: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00]*$", examples=["bkd"],
+                                description="the unit (default: the head's own; another unit is refused)")
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$",
+                             description="for the BKD", examples=["Sesuai; dua pegawai sakit dengan surat dokter"])
 
 
 class VerificationOut(BaseModel):
@@ -49,8 +62,11 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["accept", "return"]
-    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+    decision: Literal["accept", "return"] = Field(description="`accept` the sign-off or `return` it to the head",
+                                                  examples=["return"])
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$",
+                             description="what to fix; required to return",
+                             examples=["Tiga laporan kegiatan belum dinilai"])
 
 
 class VerificationOverview(BaseModel):
@@ -69,6 +85,13 @@ class AuditOut(BaseModel):
     details: dict
 
 
+class AuditPage(BaseModel):
+    """A page of the audit trail (:mod:`services.runtime.pages`)."""
+
+    items: list[AuditOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)
+
+
 class WeightsOut(BaseModel):
     weights: Weights
     source: Literal["tenant", "default"]
@@ -79,8 +102,10 @@ class WeightsOut(BaseModel):
 class EmployeeComment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    nip: str = Field(pattern=r"^\d{18}$", examples=["198001012005011001"])
-    comment: str = Field(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")
+    nip: str = Field(pattern=r"^\d{18}$", examples=["198001012005011001"], description="the employee's NIP")
+    comment: str = Field(min_length=1, max_length=1000, pattern=r"^[^\x00]*$",
+                         description="the head's comment on their month",
+                         examples=["Kinerja baik; dua kali terlambat karena banjir"])
 
 
 class CloseMonthIn(BaseModel):
@@ -88,14 +113,18 @@ class CloseMonthIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    comment: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
-    employees: list[EmployeeComment] = Field(default_factory=list, max_length=5000)
+    comment: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$",
+                                description="on the unit's month", examples=["Target kehadiran tercapai"])
+    employees: list[EmployeeComment] = Field(default_factory=list, max_length=5000,
+                                             description="comments on some of the unit's employees",
+                                             examples=[[{"nip": "198001012005011001",
+                                                         "comment": "Kinerja baik; dua kali terlambat karena banjir"}]])
 
 
 class SamplingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sample_size: int = Field(ge=1, le=100, description="location check-ins drawn per unit and day")
+    sample_size: int = Field(ge=1, le=100, description="location check-ins drawn per unit and day", examples=[5])
 
 
 class SamplingOut(SamplingIn):
@@ -111,9 +140,12 @@ class MarkIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    result: Literal["verified", "rejected"]
-    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
-    replace: bool = Field(default=False, description="change a mark already made to the other result")
+    result: Literal["verified", "rejected"] = Field(description="`verified` (the place checks out) or `rejected`",
+                                                    examples=["verified"])
+    note: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$", description="why, for the record",
+                             examples=["Dicek lewat panggilan video"])
+    replace: bool = Field(default=False, description="change a mark already made to the other result",
+                          examples=[False])
 
 
 class MarkOut(BaseModel):
@@ -186,3 +218,10 @@ class DailyRowOut(BaseModel):
     original_late_minutes: int | None
     original_outside_geofence: bool | None
     corrected_at: datetime | None
+
+
+class DailyRowPage(BaseModel):
+    """A page of the daily report's rows (:mod:`services.runtime.pages`)."""
+
+    items: list[DailyRowOut]
+    next_after: str | None = Field(default=None, description=NEXT_AFTER)

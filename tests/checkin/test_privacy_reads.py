@@ -72,12 +72,12 @@ async def test_no_read_of_a_unit_head_carries_coordinates(checkin: CheckinServic
         assert leaks(response.text) == [], f"{path} shows coordinates to a unit head: {response.text}"
         bodies[path] = response.json()
 
-    unit = {c["id"]: c for c in bodies["/v1/units/{unit_id}/checkins"]}
+    unit = {c["id"]: c for c in bodies["/v1/units/{unit_id}/checkins"]["items"]}
     assert [i["checkin_id"] for i in bodies["/v1/reviews"]["items"]] == [report["id"]]
     assert bodies["/v1/reviews/{checkin_id}"]["activity_text"] == "Menyusun laporan"
     assert {i: (c["place_name"], c["distance_m"]) for i, c in unit.items() if i != report["id"]} == {
         stored[0]["id"]: ("Rumah", 40.0), stored[1]["id"]: ("Kantor BKD", 41.0), stored[2]["id"]: ("Rumah", 42.0)}
-    assert bodies["/v1/checkins/mine"] == []
+    assert bodies["/v1/checkins/mine"] == {"items": [], "next_after": None}
     assert bodies["/v1/me/export"]["sections"]["checkins"] == []
     assert await location_reads(checkin, tenant) == [], "the head's reads read no coordinates"
 
@@ -92,5 +92,5 @@ async def test_a_long_place_name_is_kept_to_the_columns_length(checkin: CheckinS
     await checkin.seed_employees(tenant, [ANI])
     row = await submit(checkin, tenant, ANI, "bkd", datetime.now(UTC) - timedelta(minutes=3), point=POINTS[0])
     await judged(checkin, kafka_bootstrap, tenant, row, place="Gedung " + "x" * 80, distance_m=5.0)
-    [mine] = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()
+    [mine] = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()["items"]
     assert mine["place_name"] == ("Gedung " + "x" * 80)[:60]

@@ -32,7 +32,7 @@ async def submit(checkin: CheckinService, tenant: str, who: str, unit: str, capt
 
 def ids(response: Any) -> list[str]:
     assert response.status_code == 200, response.text
-    return [c["id"] for c in response.json()]
+    return [c["id"] for c in response.json()["items"]]
 
 
 async def test_employee_unit_head_and_tenant_boundaries(checkin: CheckinService) -> None:
@@ -48,7 +48,7 @@ async def test_employee_unit_head_and_tenant_boundaries(checkin: CheckinService)
 
     mine = await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))
     assert ids(mine) == [ani[1]["id"], ani[0]["id"]]  # newest first, only Ani's, only this tenant's
-    assert {c["status"] for c in mine.json()} == {"pending"}
+    assert {c["status"] for c in mine.json()["items"]} == {"pending"}
 
     head = checkin.head(tenant, "bkd")
     assert ids(await checkin.client.get("/v1/units/bkd/checkins", headers=head)) == [
@@ -64,6 +64,16 @@ async def test_employee_unit_head_and_tenant_boundaries(checkin: CheckinService)
     assert plain_employee.status_code == 403
     limited = await checkin.client.get("/v1/units/bkd/checkins", headers=head, params={"limit": 1})
     assert ids(limited) == [ani[1]["id"]]
+    paged, after = [], limited.json()["next_after"]  # the cursor walks the rest, each row once, then ends
+    while after is not None:
+        page = await checkin.client.get("/v1/units/bkd/checkins", headers=head, params={"limit": 1, "after": after})
+        paged += ids(page)
+        after = page.json()["next_after"]
+    assert paged == [budi["id"], ani[0]["id"]]
+    for bad in ("kemarin", f"{now.isoformat()}~{ANI}"):
+        refused = await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI),
+                                           params={"after": bad})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "after"], refused.text
 
 
 async def test_date_filter_uses_the_tenants_zone(checkin: CheckinService) -> None:
@@ -106,7 +116,7 @@ async def test_verdict_from_checkin_evaluated_shows_in_my_checkins(checkin: Chec
             return bool(await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == intruding)))
 
     await eventually(handled, timeout=30, what="the other tenant's verdict consumed")
-    still = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()
+    still = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()["items"]
     assert {r["status"] for r in still} == {"pending"}
 
     await kafka_io.publish(kafka_bootstrap, tenant, [
@@ -115,7 +125,7 @@ async def test_verdict_from_checkin_evaluated_shows_in_my_checkins(checkin: Chec
     ])
 
     async def evaluated() -> list[dict[str, Any]] | None:
-        rows = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()
+        rows = (await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI))).json()["items"]
         return rows if any(r["status"] != "pending" for r in rows) else None
 
     rows = {r["id"]: r for r in await eventually(evaluated, timeout=30, what="verdict applied")}
@@ -125,4 +135,4 @@ async def test_verdict_from_checkin_evaluated_shows_in_my_checkins(checkin: Chec
     assert (got["distance_m"], got["suspicious"], got["reasons"]) == (42.5, True, ["mock_location"])
     assert rows[second["id"]]["status"] == "pending"
     head_view = await checkin.client.get("/v1/units/bkd/checkins", headers=checkin.head(tenant, "bkd"))
-    assert {r["id"]: r["status"] for r in head_view.json()} == {first["id"]: "late", second["id"]: "pending"}
+    assert {r["id"]: r["status"] for r in head_view.json()["items"]} == {first["id"]: "late", second["id"]: "pending"}

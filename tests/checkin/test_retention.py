@@ -160,4 +160,4 @@ async def test_a_retry_of_a_reduced_checkin_is_still_answered_as_the_stored_one(
     assert other.status_code == 409, other.text
     mine = await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, who))
     assert mine.status_code == 200, mine.text
-    assert [c["id"] for c in mine.json()] == [first.json()["id"]], "the reduced check-in is still listed"
+    assert [c["id"] for c in mine.json()["items"]] == [first.json()["id"]], "the reduced check-in is still listed"

@@ -216,13 +216,13 @@ async def test_return_then_approve_is_audited_published_and_told_to_the_employee
     assert returned["review"]["at_local"].endswith("+08:00")
 
     # The employee sees it returned with the note, and sends the report again under a new key.
-    mine = ok(await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI, "bkd")))
+    mine = ok(await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI, "bkd")))["items"]
     [seen] = [c for c in mine if c["id"] == report["id"]]
     assert seen["review"]["state"] == "returned" and seen["review"]["note"] == note
     assert seen["review"]["revision"] == 1
     again = await submit(checkin, tenant, ANI, "bkd", local(day, 17), key=f"laporan-{day}-2")
     assert again["id"] != report["id"]
-    mine = ok(await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI, "bkd")))
+    mine = ok(await checkin.client.get("/v1/checkins/mine", headers=checkin.employee(tenant, ANI, "bkd")))["items"]
     assert {c["id"]: c["review"]["state"] for c in mine} == {report["id"]: "returned", again["id"]: "pending"}
     pending = ok(await checkin.client.get("/v1/reviews", headers=head, params={"date": str(day),
                                                                                "status": "pending"}))

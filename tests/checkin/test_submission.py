@@ -197,8 +197,8 @@ async def test_sqlite_embedded_mode_accepts_and_replays_without_kafka(tmp_path: 
         assert single.status_code == 201 and single.headers["Idempotent-Replayed"] == "true"
         assert single.json() == one.json()["results"][0]["checkin"]
         mine = await service.client.get("/v1/checkins/mine", headers=headers)
-        assert [c["id"] for c in mine.json()] == [single.json()["id"]]
-        assert mine.json()[0]["captured_at"].endswith("Z")
+        assert [c["id"] for c in mine.json()["items"]] == [single.json()["id"]]
+        assert mine.json()["items"][0]["captured_at"].endswith("Z")
         assert await service.pending() == 1
 
 

@@ -144,7 +144,7 @@ async def test_an_approved_sick_leave_excuses_and_a_rejected_one_changes_nothing
         # After the deadline: overdue for TOLAK (both windows) and KEPALA (lokasi), never SAKIT.
         async def overdue() -> list | None:
             rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                                   params={"date": str(today)})).json()
+                                   params={"date": str(today)})).json()["items"]
             return rows if len(rows) >= 3 else None
 
         wait = (deadline - datetime.now(UTC)).total_seconds() + 40
@@ -160,7 +160,7 @@ async def test_an_approved_sick_leave_excuses_and_a_rejected_one_changes_nothing
         assert (quota["headcount"], quota["excused"], quota["actual_in_office"]) == (5, 1, 2), quota
 
         day_rows = {(r["nip"], r["window_id"]): r for r in (await http.get(
-            f"{reporting}/v1/reports/daily/rows", headers=admin)).json()}
+            f"{reporting}/v1/reports/daily/rows", headers=admin)).json()["items"]}
         assert {w: (day_rows[(SAKIT, w)]["status"], day_rows[(SAKIT, w)]["absence_kind"]) for w in ("apel", "lokasi")} \
             == {"apel": ("excused", "sakit"), "lokasi": ("excused", "sakit")}
         exported = (await http.get(f"{reporting}/v1/reports/daily/export", headers=admin,
@@ -189,7 +189,7 @@ async def test_an_approved_sick_leave_excuses_and_a_rejected_one_changes_nothing
 
         async def corrected() -> dict | None:
             rows = {(r["nip"], r["window_id"]): r for r in (await http.get(
-                f"{reporting}/v1/reports/daily/rows", headers=admin)).json()}
+                f"{reporting}/v1/reports/daily/rows", headers=admin)).json()["items"]}
             row = rows[(TOLAK, "apel")]
             return row if row["status"] == "excused" else None
 
@@ -204,7 +204,7 @@ async def test_an_approved_sick_leave_excuses_and_a_rejected_one_changes_nothing
 
         # Notify: SAKIT heard only of the decision; escalations (to the head and the BKD) are TOLAK's.
         async def notices(**params: str) -> list[dict]:
-            return (await http.get(f"{notify}/v1/notifications", headers=admin, params=params)).json()
+            return (await http.get(f"{notify}/v1/notifications", headers=admin, params=params)).json()["items"]
 
         async def escalated() -> list | None:
             found = await notices(kind="escalation") + await notices(kind="escalation_bkd")

@@ -71,7 +71,7 @@ async def test_reads_are_logged_heads_see_no_coordinates_and_a_self_export_holds
     employee_a = tokens.employee(tenant, NIP_A, "bkd")
 
     async def judged() -> dict[str, Any] | None:
-        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()
+        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()["items"]
         return rows[0] if rows and rows[0]["status"] != "pending" else None
 
     verdict = await eventually(judged, timeout=20, what="A's verdict")
@@ -108,14 +108,14 @@ async def test_reads_are_logged_heads_see_no_coordinates_and_a_self_export_holds
         r = await http.get(url, headers=head, params=params)
         assert r.status_code == 200, (url, r.text)
         assert not [c for c in COORDINATES if c in r.text], (url, r.text[:400])
-    unit_rows = (await http.get(f"{checkin}/v1/units/bkd/checkins", headers=head)).json()
+    unit_rows = (await http.get(f"{checkin}/v1/units/bkd/checkins", headers=head)).json()["items"]
     assert {(c["employee_id"], c["place_name"]) for c in unit_rows} == {(NIP_A, "Rumah"), (NIP_B, "Rumah")}
     assert (await http.get(f"{policy}/v1/employees/{NIP_A}/places", headers=head,
                            params={"purpose": PURPOSE})).status_code == 403
 
     # Both miss the activity report: overdue, and notify sends each a notice.
     async def noticed() -> list[dict[str, Any]] | None:
-        sent = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()
+        sent = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()["items"]
         return sent if {n["recipient"] for n in sent} >= {NIP_A, NIP_B} else None  # (the letter's are skipped too)
 
     await eventually(noticed, timeout=(report_end.astimezone(UTC) - datetime.now(UTC)).total_seconds() + 40,

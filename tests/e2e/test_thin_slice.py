@@ -67,7 +67,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     checkin_id = accepted.json()["id"]
 
     async def evaluated() -> dict | None:
-        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()
+        rows = (await http.get(f"{checkin}/v1/checkins/mine", headers=employee_a)).json()["items"]
         row = next((c for c in rows if c["id"] == checkin_id), None)
         return row if row and row["status"] != "pending" else None
 
@@ -87,7 +87,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     # After the deadline (+1 s settle), B — and only B — is overdue, once.
     async def overdue_rows() -> list | None:
         rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                               params={"date": str(local_now.date())})).json()
+                               params={"date": str(local_now.date())})).json()["items"]
         return rows or None
 
     wait = (deadline - datetime.now(UTC)).total_seconds() + 30
@@ -98,7 +98,7 @@ async def test_checkin_flows_to_report_and_overdue_to_notification(
     assert (closed["closed"], closed["on_time"], closed["missing"]) == (True, 1, 1)
 
     async def notifications() -> list | None:
-        rows = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()
+        rows = (await http.get(f"{notify}/v1/notifications", headers=admin, params={"kind": "overdue"})).json()["items"]
         return rows or None
 
     # (the letter's announcement is recorded for each employee too: skipped, no channel configured)

@@ -191,5 +191,5 @@ async def test_an_overdue_notice_is_one_trace_from_the_closure_to_its_delivery(t
     assert all((s.attributes or {}).get("hadir.attempt") for s in deliveries)
     assert any(s.name == "outbox stage" and s.parent == closure.context for s in spans)
 
-    rows = (await traced.clients["notify"].get("/v1/notifications", headers=admin)).json()
+    rows = (await traced.clients["notify"].get("/v1/notifications", headers=admin)).json()["items"]
     assert {r["recipient"] for r in rows} == {NIP_IN, NIP_OUT}  # nobody checked in: both are overdue

@@ -72,7 +72,7 @@ async def test_a_paused_evaluator_holds_the_closure_and_no_one_in_flight_is_over
         wait = (deadline - datetime.now(UTC)).total_seconds() + 30
         await eventually(held, timeout=wait, what="reporting holding the window past its deadline")
         overdue = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                                  params={"date": str(local_now.date())})).json()
+                                  params={"date": str(local_now.date())})).json()["items"]
         assert overdue == [], "the window closed while check-ins accepted before its deadline were in flight"
     finally:
         suite["policy"].start()
@@ -80,7 +80,7 @@ async def test_a_paused_evaluator_holds_the_closure_and_no_one_in_flight_is_over
 
     async def overdue_rows() -> list | None:
         rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                               params={"date": str(local_now.date())})).json()
+                               params={"date": str(local_now.date())})).json()["items"]
         return rows or None
 
     rows = await eventually(overdue_rows, timeout=60, what="the window closed once the evaluator was back")

@@ -103,7 +103,7 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
             seen = {}
             for nip, unit in set(ids.values()):
                 rows = (await http.get(f"{checkin}/v1/checkins/mine",
-                                       headers=tokens.employee(tenant, nip, unit))).json()
+                                       headers=tokens.employee(tenant, nip, unit))).json()["items"]
                 seen |= {(nip, r["kind"]): r for r in rows if r["id"] in ids and r["status"] != "pending"}
             return seen if len(seen) == len(ids) else None
 
@@ -129,7 +129,7 @@ async def test_wfo_staff_are_never_expected_for_what_policy_judges_not_required(
         # After the deadline: overdue for the windows each one was expected in, and nothing else.
         async def overdue() -> list | None:
             rows = (await http.get(f"{reporting}/v1/reports/overdue", headers=admin,
-                                   params={"date": str(today)})).json()
+                                   params={"date": str(today)})).json()["items"]
             return rows if len(rows) >= 3 else None
 
         wait = (deadline - datetime.now(UTC)).total_seconds() + 30

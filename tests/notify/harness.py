@@ -70,7 +70,7 @@ class NotifyService:
     async def log(self, tenant: str, **params: Any) -> list[dict[str, Any]]:
         r = await self.http.get("/v1/notifications", headers=self.tokens.admin(tenant), params=params)
         assert r.status_code == 200, r.text
-        return r.json()
+        return r.json()["items"]
 
     async def detail(self, tenant: str, notification_id: str) -> dict[str, Any]:
         r = await self.http.get(f"/v1/notifications/{notification_id}", headers=self.tokens.admin(tenant))

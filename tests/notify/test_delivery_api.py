@@ -29,12 +29,44 @@ async def test_notifications_are_seen_only_by_their_recipient_and_inside_their_t
     await notify.wait_for(tenant, "two notices", lambda rows: len(rows) == 2)
 
     employee_token = tokens.employee(tenant, a, "bkd")
-    mine = (await notify.http.get("/v1/notifications", headers=employee_token)).json()
+    mine = (await notify.http.get("/v1/notifications", headers=employee_token)).json()["items"]
     assert [(r["recipient"], r["source_event_id"]) for r in mine] == [(a, ce_a)]
-    assert (await notify.http.get("/v1/notifications", headers=employee_token, params={"recipient": b})).json() == []
+    others = await notify.http.get("/v1/notifications", headers=employee_token, params={"recipient": b})
+    assert others.json() == {"items": [], "next_after": None}
     detail = await notify.http.get(f"/v1/notifications/{mine[0]['id']}", headers=tokens.employee(tenant, b, "bkd"))
     assert detail.status_code == 404
-    assert (await notify.http.get("/v1/notifications", headers=tokens.admin(other))).json() == []
+    assert (await notify.http.get("/v1/notifications", headers=tokens.admin(other))).json()["items"] == []
+
+
+async def test_the_delivery_log_is_read_a_page_at_a_time_by_cursor(
+    notify: NotifyService, bus: Bus, tokens: Tokens
+) -> None:
+    """`limit` rows a page, newest first; `next_after` sent back as `after` gives the next page, every row once,
+    and null on the last; a cursor that is not one is a 422 naming `after`."""
+    tenant = tenant_id("page")
+    await notify.configure(tenant)
+    for n in range(5):
+        await bus.publish(tenant, overdue(nip(60 + n), "bkd", "w1"))
+    everything = await notify.wait_for(tenant, "five notices", lambda rows: len(rows) == 5)
+    admin = tokens.admin(tenant)
+
+    seen, params, sizes = [], {"limit": 2}, []
+    while True:
+        page = (await notify.http.get("/v1/notifications", headers=admin, params=params)).json()
+        seen += page["items"]
+        sizes.append(len(page["items"]))
+        if page["next_after"] is None:
+            break
+        params = {"limit": 2, "after": page["next_after"]}
+    assert sizes == [2, 2, 1]
+    assert [r["id"] for r in seen] == [r["id"] for r in everything]  # the same order as one page, none twice
+    assert [r["created_at"] for r in seen] == sorted((r["created_at"] for r in seen), reverse=True)
+    for bad in ("7", "2026-12-01T00:00:00+00:00~not-an-id", "2026-12-01T00:00:00~" + everything[0]["id"],  # naive
+                "0001-01-01T00:00:00+14:00~" + everything[0]["id"]):  # before what UTC can hold
+        refused = await notify.http.get("/v1/notifications", headers=admin, params={"after": bad})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "after"], refused.text
+    assert (await notify.http.get("/v1/notifications", headers=admin, params={"offset": 2})).json()["items"] == (
+        everything), "offset is no parameter any more: it pages nothing"
 
 
 async def test_webhooks_are_seen_only_inside_their_tenant_and_listed_without_their_secret(

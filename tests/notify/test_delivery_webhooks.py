@@ -162,7 +162,7 @@ async def test_only_the_tenant_admin_reads_a_webhook_url_and_body_in_the_log(
         for r in (listed, detail):
             assert r.status_code == 200, r.text
             assert "tok_s3cr3t" not in r.text and "abc123" not in r.text
-        [row] = listed.json()
+        [row] = listed.json()["items"]
         assert (row["id"], row["address"], row["body"]) == (full["id"], f"{receiver.url}/***", None)
         assert (detail.json()["address"], detail.json()["body"]) == (f"{receiver.url}/***", None)
 

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.contracts import topics
 from services.contracts.events import PolicyUpdated
-from services.policy.schemas import MAX_CONTENT_BYTES, MAX_HOLIDAYS, MAX_UNIT_ENTRIES, MAX_WINDOWS, LetterContent
+from services.policy.letter_schemas import MAX_CONTENT_BYTES, MAX_HOLIDAYS, MAX_UNIT_ENTRIES, MAX_WINDOWS, LetterContent
 from services.runtime.kafka import MAX_REQUEST_BYTES
 from tests.policy.conftest import PolicyService, setup_tenant
 from tests.policy.test_letters_api import ZONE, letter, today

@@ -191,7 +191,7 @@ async def test_a_head_closes_the_unit_month_once_with_comments(world) -> None:  
     assert {u["unit_id"]: (u["closed"], u["closed_by"]) for u in overview.json()["units"]} == {
         "bkd": (True, "kepala-bkd"), "dinkes": (False, None)}
     assert (await client.get(f"/v1/reports/monthly/{MARCH}/closings", headers=kabid)).status_code == 403
-    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()
+    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()["items"]
     assert [(a["action"], a["target"], a["details"]["employees"]) for a in audit] == [
         ("tutup_evaluasi_bulanan_unit", f"unit:bkd/{MARCH}", [B3])]
     by_admin = await client.post(f"/v1/reports/monthly/{MARCH}/units/dinkes/close", headers=tokens.admin(TENANT),
@@ -257,7 +257,7 @@ async def test_the_bkd_draws_the_same_sample_for_a_day_and_seed_and_marks_it(wor
     assert (await client.post(unknown, headers=admin, json={"result": "verified"})).status_code == 404
     assert (await client.post("/v1/reports/samples/not-a-uuid/mark", headers=admin,
                               json={"result": "verified"})).status_code == 422
-    audit = [a["action"] for a in (await client.get("/v1/reports/audit", headers=admin)).json()]
+    audit = [a["action"] for a in (await client.get("/v1/reports/audit", headers=admin)).json()["items"]]
     assert audit == ["ubah_tanda_sampel", "tandai_sampel", "ubah_ukuran_sampel"]
 
 
@@ -324,7 +324,16 @@ async def test_the_bkd_accepts_or_returns_a_sign_off_and_a_returned_day_is_signe
         "signed_off", "Sudah dicek")
     accepted = await client.post(review.format("dinkes"), headers=admin, json={"decision": "accept"})
     assert accepted.json()["state"] == "accepted"
-    audit = [(a["action"], a["target"]) for a in (await client.get("/v1/reports/audit", headers=admin)).json()]
+    audit, params, sizes = [], {"limit": 4}, []  # read a page at a time: the cursor walks the trail once
+    while params:
+        page = (await client.get("/v1/reports/audit", headers=admin, params=params)).json()
+        audit += [(a["action"], a["target"]) for a in page["items"]]
+        sizes.append(len(page["items"]))
+        params = {"limit": 4, "after": page["next_after"]} if page["next_after"] else {}
+    assert sizes == [4, 2]
+    for bad in ("2026-03-10T00:00:00+00:00~x", f"2026-03-10T00:00:00+00:00~{2**64}"):  # no id; none a column holds
+        not_a_cursor = await client.get("/v1/reports/audit", headers=admin, params={"after": bad})
+        assert not_a_cursor.status_code == 422 and not_a_cursor.json()["detail"][0]["loc"] == ["query", "after"]
     assert audit == [("terima_verifikasi", f"unit:dinkes/{DAY}"),
                      ("verifikasi_ulang_laporan_harian", f"unit:dinkes/{DAY}"),
                      ("kembalikan_verifikasi", f"unit:dinkes/{DAY}"), ("terima_verifikasi", f"unit:bkd/{DAY}"),

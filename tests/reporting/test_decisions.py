@@ -118,7 +118,7 @@ async def test_an_approved_sick_leave_excuses_the_day_everywhere_and_a_rejected_
     [unit] = report["units"]
     assert unit["totals"]["excused"] == 2
     listed = (await client.get("/v1/reports/daily/rows", headers=admin(reporting),
-                               params={"date": str(DAY)})).json()
+                               params={"date": str(DAY)})).json()["items"]
     excused = [r for r in listed if r["nip"] == A]
     assert [(r["window_id"], r["status"], r["absence_kind"]) for r in excused] == [
         ("apel", "excused", "sakit"), ("lokasi", "excused", "sakit")]
@@ -241,7 +241,7 @@ async def test_an_approved_correction_changes_the_row_and_keeps_the_original(
     assert (row.status, row.original_status, row.overdue) == ("excused", "missing", True)
 
     listed = {r["nip"]: r for r in (await client.get(
-        "/v1/reports/daily/rows", headers=admin(reporting), params={"date": str(DAY)})).json()
+        "/v1/reports/daily/rows", headers=admin(reporting), params={"date": str(DAY)})).json()["items"]
         if r["window_id"] == "apel"}
     assert (listed[A]["status"], listed[A]["original_status"], listed[A]["original_late_minutes"]) == \
         ("on_time", "late", 20)

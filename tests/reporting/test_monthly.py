@@ -61,7 +61,7 @@ async def test_the_month_is_evaluated_once_on_its_last_day_and_stays_frozen(repo
         assert (weights["source"], weights["weights"]["late_max"]) == ("tenant", 0.5)
         bad = await client.put("/v1/reports/score-weights", headers=admin, json={"late_min": 0.9, "late_max": 0.5})
         assert bad.status_code == 422
-        audit = (await client.get("/v1/reports/audit", headers=admin)).json()
+        audit = (await client.get("/v1/reports/audit", headers=admin)).json()["items"]
         assert [a["action"] for a in audit] == ["ubah_bobot_skor"]
 
     # The next scans, also in the next month, evaluate nothing again.

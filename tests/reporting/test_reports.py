@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import openpyxl
@@ -20,7 +22,7 @@ from services.reporting import api
 from services.reporting.api.deps import XLSX
 from services.reporting.domain import scoring
 from services.runtime.metrics import TenantRefs
-from tests.reporting.conftest import DAY, METRICS_KEY, K, apply, at, nip, roster, seed, verdict
+from tests.reporting.conftest import DAY, METRICS_KEY, TZ, K, apply, at, nip, roster, seed, verdict
 from tests.support.tokens import Tokens
 from tools.cli import app as cli
 
@@ -105,12 +107,41 @@ async def test_overdue_list_and_a_late_arrival(day) -> None:  # type: ignore[no-
     reporting, client, tokens = day
     await apply(reporting.rt, TENANT, verdict(P2, "apel", "late", captured=at(8, 0), late_minutes=30,
                                               kind=K.ATTENDANCE))
-    rows = (await client.get("/v1/reports/overdue", headers=tokens.admin(TENANT), params={"date": str(DAY)})).json()
+    rows = (await client.get("/v1/reports/overdue", headers=tokens.admin(TENANT),
+                             params={"date": str(DAY)})).json()["items"]
     assert [(o["window_id"], o["nip"], o["status"]) for o in rows] == [
         ("apel", B3, "missing"), ("apel", P2, "late"), ("lokasi", B4, "missing")]
     apel = (await client.get("/v1/reports/daily", headers=tokens.admin(TENANT),
                              params={"date": str(DAY)})).json()["windows"][0]
     assert (apel["late"], apel["missing"]) == (3, 1)
+
+    pages, params = [], {"date": str(DAY), "limit": 2}  # a page at a time, by window and NIP, each row once
+    while params:
+        page = (await client.get("/v1/reports/overdue", headers=tokens.admin(TENANT), params=params)).json()
+        pages.append([(o["window_id"], o["nip"]) for o in page["items"]])
+        params = {"date": str(DAY), "limit": 2, "after": page["next_after"]} if page["next_after"] else {}
+    assert pages == [[("apel", B3), ("apel", P2)], [("lokasi", B4)]]
+    for bad in ("!", "bm90IGpzb24", "eyJhIjogMX0"):  # not base64, not JSON, not a key (a JSON object)
+        refused = await client.get("/v1/reports/overdue", headers=tokens.admin(TENANT), params={"after": bad})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "after"], refused.text
+
+
+async def test_a_day_left_out_is_today_on_the_tenants_clock(day) -> None:  # type: ignore[no-untyped-def]
+    """`date` is optional wherever a report is about one day: today in the tenant's zone (national: in WIB)."""
+    _, client, tokens = day
+    admin = tokens.headers(tenant=TENANT, roles=["tenant_admin"])
+    viewer = tokens.headers(tenant=None, roles=["national_viewer"], subject="kemendagri")
+    for url, headers, zone in (("/v1/reports/verifications", admin, TZ), ("/v1/reports/daily", admin, TZ),
+                               ("/v1/reports/national", viewer, "Asia/Jakarta")):
+        before = datetime.now(ZoneInfo(zone)).date()
+        r = await client.get(url, headers=headers)
+        after = datetime.now(ZoneInfo(zone)).date()
+        assert r.status_code == 200, (url, r.text)
+        assert r.json()["date"] in {str(before), str(after)}, url  # (either, should midnight pass meanwhile)
+    overdue = await client.get("/v1/reports/overdue", headers=admin)
+    assert overdue.status_code == 200 and overdue.json()["items"] == [], "nothing is overdue today: DAY is past"
+    explicit = await client.get("/v1/reports/overdue", headers=admin, params={"date": str(DAY)})
+    assert len(explicit.json()["items"]) == 3
 
 
 async def test_verification_chain_is_audited_and_visible_to_the_agency(day) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +167,7 @@ async def test_verification_chain_is_audited_and_visible_to_the_agency(day) -> N
     assert {u["unit_id"]: u["verified"] for u in overview["units"]} == {"bkd": True, "bpkad": False, "dinkes": False}
     report = (await client.get("/v1/reports/daily", headers=tokens.admin(TENANT), params={"date": str(DAY)})).json()
     assert report["units_verified"] == 1
-    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()
+    audit = (await client.get("/v1/reports/audit", headers=tokens.admin(TENANT))).json()["items"]
     assert [(a["action"], a["actor"], a["target"]) for a in audit] == [
         ("verifikasi_laporan_harian", "kabid-bkd", f"unit:bkd/{DAY}")]
 

@@ -126,7 +126,7 @@ async def valid_events_still_flow(suite: Suite, tokens: Tokens, tenants: Tenants
         checkin_id = r.json()["id"]
 
         async def evaluated() -> Any:
-            rows = (await http.get(f"{suite['checkin'].url}/v1/checkins/mine", headers=employee)).json()
+            rows = (await http.get(f"{suite['checkin'].url}/v1/checkins/mine", headers=employee)).json()["items"]
             return next((c for c in rows if c["id"] == checkin_id and c["status"] != "pending"), None)
 
         await eventually(evaluated, timeout=45, what="a check-in made after the poison evaluated")

@@ -23,7 +23,7 @@ async def test_unconfigured_channels_are_skipped_reported_and_counted(
     a = tenants.a  # seeded with overdue notices (to its employees, and to its webhook)
     notify = security_suite["notify"].url
     async with httpx.AsyncClient(timeout=30) as http:
-        rows = (await http.get(f"{notify}/v1/notifications", headers=security_tokens.admin(a.tenant))).json()
+        rows = (await http.get(f"{notify}/v1/notifications", headers=security_tokens.admin(a.tenant))).json()["items"]
         people = [r for r in rows if r["channel"] != "webhook"]
         assert people and {(r["channel"], r["status"], r["last_error"], r["sent_at"]) for r in people} == {
             ("log", "skipped", "channel not configured (email, whatsapp)", None)}, people

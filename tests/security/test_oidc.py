@@ -104,7 +104,7 @@ async def test_the_providers_access_token_is_accepted_with_its_claims(provider: 
     async with client_of(built) as client:
         mine = await client.get("/v1/checkins/mine", params={"date": DAY}, headers=bearer(employee))
         assert mine.status_code == 200, mine.text
-        assert mine.json() == []
+        assert mine.json() == {"items": [], "next_after": None}
         # The head's nested roles (realm_access.roles) and unit claim: their unit's check-ins, not another's.
         unit = await client.get("/v1/units/bkd/checkins", params={"date": DAY}, headers=bearer(head))
         assert unit.status_code == 200, unit.text

@@ -211,7 +211,7 @@ class Seeder:
         wait = (end_local.astimezone(UTC) - datetime.now(UTC)).total_seconds() + 40
 
         async def notified() -> list[Any] | None:
-            rows = await self.call("notify", "GET", "/v1/notifications", admin)
+            rows = (await self.call("notify", "GET", "/v1/notifications", admin))["items"]
             done = {(r["channel"], r["status"]) for r in rows}  # no SMTP/WhatsApp here: the person's is skipped
             return rows if {("log", "skipped"), ("webhook", "sent")} <= done else None
 

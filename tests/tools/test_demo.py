@@ -15,7 +15,8 @@ import pytest
 
 from services.contracts.policy import PolicyContent, Window
 from services.policy.domain.nip import parse_nip
-from services.policy.schemas import EmployeeIn, PolicyIn, TenantIn, UnitIn
+from services.policy.letter_schemas import PolicyIn
+from services.policy.schemas import EmployeeIn, TenantIn, UnitIn
 from tools import demo
 from tools.seed import Seeder, SeedError
 

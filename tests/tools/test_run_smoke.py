@@ -167,7 +167,7 @@ def test_hadir_run_serves_reports_a_checkin_and_stops_on_sigint(hadir_run) -> No
         reported_after = time.monotonic() - posted_at
 
         def verdict() -> dict | None:
-            mine = http.get(f"{urls['checkin']}/v1/checkins/mine", headers=employee).json()
+            mine = http.get(f"{urls['checkin']}/v1/checkins/mine", headers=employee).json()["items"]
             row = next(c for c in mine if c["id"] == accepted.json()["id"])
             return row if row["status"] != "pending" else None
 

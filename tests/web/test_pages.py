@@ -101,7 +101,7 @@ class Tenant:
     async def mine(self, http: httpx.AsyncClient, nip: str) -> list[dict]:
         r = await http.get(f"{self.checkin}/v1/checkins/mine", headers=self.employee(nip))
         assert r.status_code == 200, r.text
-        return r.json()
+        return r.json()["items"]
 
     async def check_in_at_home(self, http: httpx.AsyncClient, nip: str) -> None:
         lat, lon = HOME[nip]
@@ -437,7 +437,7 @@ async def test_the_unit_head_sees_who_is_missing_downloads_and_verifies_the_day(
     async def overdue() -> list | None:
         r = await http.get(f"{tenant.reporting}/v1/reports/overdue", headers=tenant.head,
                            params={"date": tenant.day})
-        missing = [o["nip"] for o in r.json() if o["status"] == "missing"] if r.status_code == 200 else []
+        missing = [o["nip"] for o in r.json()["items"] if o["status"] == "missing"] if r.status_code == 200 else []
         return missing or None
 
     wait = (tenant.deadline - datetime.now(UTC)).total_seconds() + 40

@@ -44,14 +44,17 @@ class Observation:
 
 async def _get_all(http: httpx.AsyncClient, url: str, headers: dict[str, str],
                    params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a paged list (services/runtime/pages.py), following ``next_after``."""
     rows: list[dict[str, Any]] = []
+    after: dict[str, str] = {}
     while True:
         r = await seed.request(http, "GET", url, expect=(200,), headers=headers,
-                               params={**params, "limit": 1000, "offset": len(rows)})
+                               params={**params, "limit": 1000, **after})
         page = r.json()
-        rows += page
-        if len(page) < 1000:
+        rows += page["items"]
+        if page["next_after"] is None:
             return rows
+        after = {"after": page["next_after"]}
 
 
 async def observe(env: Environment, http: httpx.AsyncClient, tenant: Tenant, plans: list[CheckinPlan]) -> Observation:

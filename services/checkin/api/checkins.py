@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from services.checkin.api.common import Submitter, forbidden, to_out
 from services.checkin.domain.idempotency import Candidate, fingerprint
 from services.checkin.schemas import (
+    BATCH_EXAMPLE,
     IDEMPOTENCY_KEY_PATTERN,
     MAX_BATCH_ITEMS,
     BatchIn,
@@ -99,8 +100,10 @@ def _batch_openapi() -> dict[str, Any]:
     item = BatchItemIn.model_json_schema(ref_template="#/components/schemas/{model}")
     item.pop("$defs", None)
     body = {"type": "object", "required": ["items"], "properties": {
-        "items": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH_ITEMS, "items": item}}}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+        "items": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH_ITEMS, "items": item,
+                  "description": BatchIn.model_fields["items"].description, "examples": [BATCH_EXAMPLE]}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": body, "example": {"items": BATCH_EXAMPLE}}}}}
 
 
 @router.post(

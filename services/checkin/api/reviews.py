@@ -40,6 +40,7 @@ from services.contracts.policy import local_date
 from services.runtime import errors, outbox, pages
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
+from services.runtime.pages import After, Limit
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 
@@ -64,12 +65,13 @@ REFUSED: dict[int | str, dict[str, Any]] = {
             responses={403: {"description": "a unit head asking for another unit"}})
 async def list_reviews(
     principal: Reviewer, rt: Runtime,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[date | None, Query(alias="date", description="a day (YYYY-MM-DD) in the tenant's zone; "
+                                                                "default: today there")] = None,
     unit_id: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     kind: Annotated[Literal["activity_report", "video_conference"] | None, Query()] = None,
     status: Annotated[ReviewState | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = pages.DEFAULT_LIMIT,
+    after: After = None,
 ) -> ReviewPage:
     tenant = principal.require_tenant()
     unit = _unit(principal, unit_id)

@@ -16,11 +16,19 @@ from sqlalchemy import Select, or_, select
 
 from services.notify.api.deps import IdPath, Worker
 from services.notify.domain import masking
-from services.notify.schemas import AttemptOut, Channel, NotificationDetail, NotificationOut, Status
+from services.notify.schemas import (
+    AttemptOut,
+    Channel,
+    NotificationDetail,
+    NotificationOut,
+    NotificationPage,
+    Status,
+)
 from services.notify.store import DeliveryAttempt, Notification
-from services.runtime import errors
+from services.runtime import errors, pages
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
+from services.runtime.pages import After, Limit
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 Reader = Annotated[Principal, Depends(role("tenant_admin", "unit_head", "employee", "integrator"))]
@@ -49,7 +57,7 @@ def scope(query: Select, principal: Principal) -> Select:  # type: ignore[type-a
     return query.where(or_(*allowed)) if allowed else query.where(Notification.id.is_(None))
 
 
-@router.get("/notifications", response_model=list[NotificationOut],
+@router.get("/notifications", response_model=NotificationPage,
             summary="The delivery log, newest first (status=dead lists the dead letters)")
 async def notifications(
     rt: Runtime,
@@ -60,14 +68,14 @@ async def notifications(
     kind: Annotated[str | None, Query(max_length=40, pattern=r"^[^\x00]*$")] = None,
     source_event_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     since: Annotated[datetime | None, Query(description="created at or after (UTC)")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[NotificationOut]:
+    limit: Limit = pages.DEFAULT_LIMIT,
+    after: After = None,
+) -> NotificationPage:
     """Every notice the service sent or is sending (reminders, overdue notices, escalations, decisions, webhook
-    deliveries), newest first, `limit`/`offset` at a time. A tenant admin reads the tenant's whole log; a unit head
-    the notices about their unit; an integrator the webhook deliveries; an employee their own. Filters: recipient
-    NIP, `status` (repeatable; `dead` lists what was given up), channel, kind, the source event's id and `since`
-    (UTC)."""
+    deliveries), newest first, a page at a time: `limit` rows, and `next_after` sent back as `after` for the next
+    page. A tenant admin reads the tenant's whole log; a unit head the notices about their unit; an integrator the
+    webhook deliveries; an employee their own. Filters: recipient NIP, `status` (repeatable; `dead` lists what was
+    given up), channel, kind, the source event's id and `since` (UTC)."""
     query = scope(select(Notification), principal)
     if recipient:
         query = query.where(Notification.recipient == recipient)
@@ -81,10 +89,10 @@ async def notifications(
         query = query.where(Notification.source_event_id == source_event_id)
     if since:
         query = query.where(Notification.created_at >= since.astimezone(UTC))
-    query = query.order_by(Notification.created_at.desc(), Notification.id).limit(limit).offset(offset)
     async with rt.sessions() as session:
-        rows = await session.scalars(query)
-        return [shown(r, principal) for r in rows]
+        rows, next_after = await pages.newest_first(session, query, Notification.created_at, Notification.id,
+                                                    after, limit)
+        return NotificationPage(items=[shown(r, principal) for r in rows], next_after=next_after)
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationDetail,

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from services.contracts.rules.absence import AbsenceStatus
 from services.policy import absences, day_requests
-from services.policy.api.directory import After, Limit
 from services.policy.decision_schemas import AbsenceIn, AbsenceOut, AbsencePage
 from services.policy.domain.deciders import may_read
 from services.policy.privacy_schemas import DecisionIn
@@ -28,6 +27,7 @@ from services.runtime.auth import Principal
 from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 
 Manager = Annotated[Principal, Depends(role("tenant_admin", "unit_head"))]
 AbsenceId = Annotated[UUID, Path(description="the absence's `id`")]

@@ -13,13 +13,14 @@ revocation holds at the next request on every service of the host).
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from services.policy.access_schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
-from services.runtime import apikeys, errors
+from services.runtime import apikeys, errors, pages
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 
 router = APIRouter(prefix="/v1", tags=["api keys"], responses=VALIDATION_RESPONSES)
 Admin = Annotated[Principal, Depends(role("tenant_admin"))]
@@ -47,10 +48,8 @@ async def create_key(rt: Runtime, body: ApiKeyIn, principal: Admin) -> ApiKeyCre
             summary="Kunci API instansi / the tenant's API keys (no secrets), by id, a page at a time",
             description="Every key of the caller's tenant with its description, scopes, creation and revocation "
                         "time; never the secret nor its hash. Pass `next_after` as `after` for the next page.")
-async def list_keys(rt: Runtime, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                    after: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
-                                                       description="`next_after` of the previous page")] = None,
-                    ) -> ApiKeyPage:
+async def list_keys(rt: Runtime, principal: Admin, limit: Limit = pages.DEFAULT_LIMIT,
+                    after: After = None) -> ApiKeyPage:
     tenant = principal.require_tenant()
     keys = sorted((k for k in await asyncio.to_thread(apikeys.load, rt.authenticator.api_keys.path)
                    if k.tenant == tenant and (after is None or k.id > after)), key=lambda k: k.id)

@@ -15,13 +15,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query
 
 from services.policy import corrections, directory
-from services.policy.api.directory import After, Limit
 from services.policy.api.me import Me
 from services.policy.privacy_schemas import CorrectionIn, CorrectionOut, CorrectionPage, CorrectionStatus, DecisionIn
 from services.runtime import errors
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 
 Admin = Annotated[Principal, Depends(role("tenant_admin"))]
 CorrectionId = Annotated[UUID, Path(description="the request's `id`")]

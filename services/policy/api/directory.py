@@ -36,21 +36,19 @@ from services.policy.schemas import (
 )
 from services.policy.store import Employee, Tenant, Unit
 from services.policy.views import employee_view
-from services.runtime import errors
+from services.runtime import errors, pages
 from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 from services.runtime.service import ServiceRuntime
 
 DEFAULT_ZONE = "Asia/Jakarta"
 NipPath = Annotated[str, Path(description="NIP, 18 digits (spaces allowed)", max_length=40)]
 UnitPath = Annotated[str, Path(pattern=ID_PATTERN)]
 PlaceName = Annotated[str, Path(min_length=1, max_length=60, description="e.g. Rumah, Kantor")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 NO_COORDINATES = (" Places show their name, kind, radius and validity, never coordinates (exact ones: "
                   "`GET /v1/employees/{nip}/places?purpose=…`, each read logged).")
-After = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
-                                    description="`next_after` of the previous page")]
 
 
 def checked_nip(nip: str, loc: tuple[str, ...] = ("path", "nip")) -> str:
@@ -122,14 +120,10 @@ R = TypeVar("R")
 
 async def keyset_page(rt: ServiceRuntime, query: Select[Any], key: Any, after: str | None, limit: int,
                       record: Callable[[Any], R]) -> tuple[list[R], str | None]:
-    """One page of ``query`` ordered by ``key``, starting after ``after``, and the key to ask the next
-    page after (None on the last page): one row more than the page is read to know."""
-    if after is not None:
-        query = query.where(key > after)
+    """One page of ``query`` in ``key`` order (:func:`services.runtime.pages.in_key_order`), each row as ``record``."""
     async with rt.sessions() as session:
-        rows = (await session.scalars(query.order_by(key).limit(limit + 1))).all()
-    more = len(rows) > limit
-    return [record(r) for r in rows[:limit]], (getattr(rows[limit - 1], key.key) if more else None)
+        rows, next_after = await pages.in_key_order(session, query, key, after, limit)
+    return [record(r) for r in rows], next_after
 
 
 @router.get("/units", response_model=UnitPage, summary="Units of the tenant, by id, a page at a time")

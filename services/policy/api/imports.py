@@ -42,18 +42,22 @@ from services.runtime.errors import VALIDATION_RESPONSES, FieldError, error, inv
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "application/vnd.ms-excel")
 
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"],
-                           "properties": {"file": {"type": "string", "format": "binary"}}},
-            },
+EMPLOYEES_CSV = ("nip,nama,jabatan,unit,email,telepon,rumah_lat,rumah_lon\n"
+                 "198001012005011001,Siti Rahmawati,Analis Kepegawaian,bkd,siti@bantenprov.go.id,6281234567890,"
+                 "-6.1202,106.1503\n")
+UNITS_CSV = "kode,nama,jenis,induk,sektor\nbkd,Badan Kepegawaian Daerah,badan,,non_essential\n"
+
+
+def upload_body(example: str) -> dict[str, Any]:
+    """The request body of an import: the CSV itself (``text/csv``) or a form with its ``file``."""
+    return {"requestBody": {"required": True, "content": {
+        "text/csv": {"schema": {"type": "string"}, "example": example},
+        "multipart/form-data": {
+            "schema": {"type": "object", "required": ["file"], "properties": {"file": {
+                "type": "string", "format": "binary", "examples": [example],
+                "description": "the CSV file (UTF-8, a header row; `,` or `;` separated)"}}},
         },
-    },
-}
+    }}}
 
 
 class InvalidUpload(BaseModel):
@@ -129,7 +133,7 @@ bad_file: dict[int | str, dict[str, Any]] = {
                          "(`detail` names the field)"}}
 
 
-@router.post("/employees", response_model=ImportReport, responses=bad_file, openapi_extra=UPLOAD_BODY,
+@router.post("/employees", response_model=ImportReport, responses=bad_file, openapi_extra=upload_body(EMPLOYEES_CSV),
              summary="Import employees from a CSV file",
              description=(csv_import.__doc__ or "") + "\n\n" + (__doc__ or ""))
 async def import_employees(rt: Runtime, request: Request, principal: Admin, apply_valid: ApplyValid = False,
@@ -159,7 +163,7 @@ async def import_employees(rt: Runtime, request: Request, principal: Admin, appl
     return _respond(report)
 
 
-@router.post("/units", response_model=ImportReport, responses=bad_file, openapi_extra=UPLOAD_BODY,
+@router.post("/units", response_model=ImportReport, responses=bad_file, openapi_extra=upload_body(UNITS_CSV),
              summary="Import units (OPD tree) from a CSV file",
              description=(csv_import.__doc__ or "") + "\n\n" + (__doc__ or ""))
 async def import_units(rt: Runtime, request: Request, principal: Admin, apply_valid: ApplyValid = False,

@@ -22,8 +22,8 @@ from services.contracts.policy import local_date
 from services.contracts.rules.versions import for_day
 from services.policy import letters
 from services.policy.domain import letters as rules
+from services.policy.letter_schemas import LETTER_EXAMPLE, ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.letters import Draft
-from services.policy.schemas import LETTER_EXAMPLE, ExtensionIn, PolicyIn, PolicyVersionOut, WithdrawIn
 from services.policy.store import PolicyVersion, Tenant
 from services.runtime import errors
 from services.runtime.auth import Principal
@@ -116,7 +116,9 @@ async def list_policies(rt: Runtime, principal: Reader) -> list[PolicyVersionOut
             description="With everything known now, versions scheduled for a future day included.",
             responses={404: {"description": "no letter covers that day"}})
 async def in_force(rt: Runtime, principal: Reader,
-                   day: Annotated[date | None, Query(alias="date")] = None) -> PolicyVersionOut:
+                   day: Annotated[date | None, Query(alias="date", description="a day (YYYY-MM-DD) in the tenant's "
+                                                                          "zone; default: today there")] = None,
+                   ) -> PolicyVersionOut:
     tenant = principal.require_tenant()
     now = datetime.now(UTC)
     async with rt.sessions() as session:

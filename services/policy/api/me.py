@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, Response
 
 from services.contracts.rules.purpose import SELF_ACCESS
 from services.policy import access_log, my_data
-from services.policy.api.directory import After, Limit, tenant_zone
+from services.policy.api.directory import tenant_zone
 from services.policy.api.privacy import logged_places
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
 from services.runtime import self_export
 from services.runtime.data_subject import Subject, subject_of
 from services.runtime.deps import Runtime
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 
 PLACES_ENDPOINT = "policy GET /v1/me/places"
 Me = Annotated[Subject, Depends(subject_of("employee"))]  # the employee role only, NIP required

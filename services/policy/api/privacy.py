@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from services.policy import access_log
-from services.policy.api.directory import After, Limit, NipPath, checked_nip, tenant_zone
+from services.policy.api.directory import NipPath, checked_nip, tenant_zone
 from services.policy.privacy_schemas import AccessLogPage, EmployeePlaces
 from services.policy.records import employee_record
 from services.policy.store import Employee
@@ -25,6 +25,7 @@ from services.runtime.auth import Principal
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
 from services.runtime.location_reads import Purpose, read_by
+from services.runtime.pages import After, Limit
 from services.runtime.service import ServiceRuntime
 
 PLACES_ENDPOINT = "policy GET /v1/employees/{nip}/places"

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from services.contracts.rules.verdict_corrections import CorrectionStatus
 from services.policy import day_requests, verdict_corrections
-from services.policy.api.directory import After, Limit
 from services.policy.decision_schemas import VerdictCorrectionIn, VerdictCorrectionOut, VerdictCorrectionPage
 from services.policy.privacy_schemas import DecisionIn
 from services.policy.schemas import ID_PATTERN
@@ -24,6 +23,7 @@ from services.runtime.auth import Principal
 from services.runtime.data_subject import DataSubject
 from services.runtime.deps import Runtime, role
 from services.runtime.errors import VALIDATION_RESPONSES
+from services.runtime.pages import After, Limit
 
 Manager = Annotated[Principal, Depends(role("tenant_admin", "unit_head"))]
 CorrectionId = Annotated[UUID, Path(description="the request's `id`")]

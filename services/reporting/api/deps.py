@@ -26,7 +26,8 @@ Reader = Annotated[Principal, Depends(role("tenant_admin", "unit_head"))]
 Admin = Annotated[Principal, Depends(role("tenant_admin"))]
 Head = Annotated[Principal, Depends(role("unit_head"))]
 National = Annotated[Principal, Depends(role("national_viewer", "platform_admin"))]
-DayQ = Annotated[date | None, Query(alias="date")]
+DayQ = Annotated[date | None, Query(alias="date", description="a day (YYYY-MM-DD) in the tenant's zone; "
+                                                             "default: today there")]
 UnitQ = Annotated[str | None, Query(max_length=100)]
 UnitPath = Annotated[str, Path(max_length=100, pattern=r"^[^\x00]*$")]
 

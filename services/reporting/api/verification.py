@@ -14,15 +14,17 @@ other 409; returning needs a note): :mod:`services.reporting.verification`,
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Response, status
 
+from services.contracts.policy import local_date
 from services.reporting import queries, verification
-from services.reporting.api.deps import Admin, Head, Reader, UnitPath, scope, tenant_of
+from services.reporting.api.deps import Admin, DayQ, Head, Reader, UnitPath, scope, tenant_of
 from services.reporting.domain import sign_off as rules
-from services.reporting.schemas import AuditOut, ReviewIn, VerificationOut, VerificationOverview, VerifyIn
+from services.reporting.schemas import AuditOut, AuditPage, ReviewIn, VerificationOut, VerificationOverview, VerifyIn
 from services.reporting.store import SignOffReview, Unit, Verification
-from services.runtime import errors
+from services.runtime import errors, pages
 from services.runtime.deps import Runtime
+from services.runtime.pages import After, Limit
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -84,13 +86,14 @@ async def review(rt: Runtime, body: ReviewIn, principal: Admin, unit_id: UnitPat
 
 @router.get("/verifications", response_model=VerificationOverview,
             summary="Status verifikasi unit / which units have verified")
-async def verifications(rt: Runtime, principal: Reader,
-                        day: Annotated[date, Query(alias="date")]) -> VerificationOverview:
-    """For `date` (required): every active unit, signed off or not, by whom, and the BKD's decision. Tenant admin:
-    every unit; unit head: their own."""
+async def verifications(rt: Runtime, principal: Reader, day: DayQ = None) -> VerificationOverview:
+    """For `date` (YYYY-MM-DD, the tenant's local day; default: today in the tenant's zone): every active unit,
+    signed off or not, by whom, and the BKD's decision. Tenant admin: every unit; unit head: their own."""
     tenant_id = principal.require_tenant()
     unit = scope(principal, None)
     async with rt.sessions() as session:
+        if day is None:
+            day = local_date(datetime.now(UTC), (await tenant_of(session, principal)).timezone)
         units = await queries.units(session, tenant_id)
         done = await queries.verifications(session, tenant_id, day)
         decided = await verification.reviews(session, tenant_id, day)
@@ -104,11 +107,11 @@ async def verifications(rt: Runtime, principal: Reader,
     return VerificationOverview(date=day, total=len(rows), verified=sum(r.verified for r in rows), units=rows)
 
 
-@router.get("/audit", response_model=list[AuditOut], summary="Jejak audit / audit trail")
-async def audit(rt: Runtime, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
-    """The tenant's audited actions, newest first, at most `limit` (default 200): who (subject and roles), what, on
-    which target, with details. Tenant admin."""
+@router.get("/audit", response_model=AuditPage, summary="Jejak audit / audit trail")
+async def audit(rt: Runtime, principal: Admin, limit: Limit = pages.DEFAULT_LIMIT, after: After = None) -> AuditPage:
+    """The tenant's audited actions, newest first, a page at a time (`limit` rows; `next_after` sent back as `after`
+    for the next page): who (subject and roles), what, on which target, with details. Tenant admin."""
     async with rt.sessions() as session:
-        rows = await queries.audit_trail(session, principal.require_tenant(), limit)
-    return [AuditOut(at=r.at, actor=r.actor, roles=r.roles, action=r.action, target=r.target, details=r.details)
-            for r in rows]
+        rows, next_after = await queries.audit_trail(session, principal.require_tenant(), after, limit)
+    return AuditPage(items=[AuditOut(at=r.at, actor=r.actor, roles=r.roles, action=r.action, target=r.target,
+                                     details=r.details) for r in rows], next_after=next_after)

@@ -44,13 +44,18 @@ LOWEST = "Sangat Kurang"
 class Weights(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on_time: float = Field(default=1.0, ge=0, le=1)
-    late_max: float = Field(default=0.75, ge=0, le=1, description="credit of a check-in just late")
-    late_min: float = Field(default=0.25, ge=0, le=1, description="credit of a check-in very late")
-    late_decay_minutes: int = Field(default=120, ge=1, le=24 * 60)
-    missing: float = Field(default=0.0, ge=0, le=1)
-    outside_geofence_penalty: float = Field(default=0.5, ge=0, le=1)
-    suspicious_penalty: float = Field(default=0.5, ge=0, le=1)
+    on_time: float = Field(default=1.0, ge=0, le=1, description="credit of a check-in on time (0-1)", examples=[1.0])
+    late_max: float = Field(default=0.75, ge=0, le=1, description="credit of a check-in just late", examples=[0.75])
+    late_min: float = Field(default=0.25, ge=0, le=1, description="credit of a check-in very late", examples=[0.25])
+    late_decay_minutes: int = Field(default=120, ge=1, le=24 * 60, examples=[120],
+                                    description="minutes late over which the credit falls from `late_max` to "
+                                                "`late_min`")
+    missing: float = Field(default=0.0, ge=0, le=1, description="credit of a missing check-in", examples=[0.0])
+    outside_geofence_penalty: float = Field(default=0.5, ge=0, le=1, examples=[0.5],
+                                            description="subtracted from the credit of a check-in outside the "
+                                                        "geofence (never below 0)")
+    suspicious_penalty: float = Field(default=0.5, ge=0, le=1, examples=[0.5],
+                                      description="subtracted from the credit of a suspicious check-in (never below 0)")
 
     @model_validator(mode="after")
     def _order(self) -> Weights:

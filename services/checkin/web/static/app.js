@@ -302,7 +302,7 @@ async function loadToday() {
   try {
     const response = await request(`/v1/checkins/mine?date=${localDay()}&limit=200`);
     if (response.status === 401) return authLost();
-    if (response.ok) state.checkins = await response.json();
+    if (response.ok) state.checkins = (await response.json()).items;
   } catch {
     /* offline: keep what we have */
   }
