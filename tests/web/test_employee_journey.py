@@ -361,6 +361,6 @@ async def test_a_queued_check_in_goes_out_with_a_renewed_token(day: Day, browser
         r = await http.get(
             f"{day.suite['checkin'].url}/v1/checkins/mine", params={"date": day.date},
             headers=tokens.employee(TENANT, QUEUED.nip, UNIT))
-        return r.status_code == 200 and [c["kind"] for c in r.json()] == ["location"]
+        return r.status_code == 200 and [c["kind"] for c in r.json()["items"]] == ["location"]
 
     await eventually(stored, timeout=15, what="the queued check-in stored once")
