@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.decisions import AbsenceUpdated
 from services.contracts.policy import AbsenceKind, PolicyContent
-from services.contracts.rules.absence import ABSENCE_NAMES, AbsenceStatus, length_days, needs_bkd
+from services.contracts.rules.absence import ABSENCE_NAMES, AbsenceStatus, excused_span, length_days, needs_bkd
 from services.policy import day_requests
 from services.policy.day_requests import actor_nip
 from services.policy.decision_schemas import (
@@ -30,6 +30,7 @@ from services.policy.decision_schemas import (
     AbsenceOut,
     AbsencePage,
     AlternativePlace,
+    ExcusedDays,
     Names,
     PlaceName,
     decided,
@@ -61,6 +62,7 @@ def out(row: Absence, *, coordinates: bool = False) -> AbsenceOut:
     elif row.place_name is not None and row.place_latitude is not None and row.place_longitude is not None:
         place = AlternativePlace(name=row.place_name, latitude=row.place_latitude, longitude=row.place_longitude,
                                  radius_m=row.place_radius_m)
+    excused = excused_span(row.status, row.start, row.end, row.cancelled_from)
     return AbsenceOut(
         id=row.id, employee_id=row.employee_id, unit_id=row.unit_id, kind=kind,
         kind_name=Names(id=indonesian, en=english), start=row.start, end=row.end,
@@ -68,7 +70,8 @@ def out(row: Absence, *, coordinates: bool = False) -> AbsenceOut:
         status=row.status, needs_bkd=row.needs_bkd,  # type: ignore[arg-type]
         head_decision=decided(row.head_by, row.head_nip, row.head_at, row.head_note),
         bkd_decision=decided(row.bkd_by, None, row.bkd_at, row.bkd_note),
-        cancelled_at=row.cancelled_at, cancelled_from=row.cancelled_from, revision=row.revision,
+        cancelled_at=row.cancelled_at, cancelled_from=row.cancelled_from,
+        excused=ExcusedDays(start=excused.start, end=excused.end) if excused else None, revision=row.revision,
         created_at=row.created_at)
 
 

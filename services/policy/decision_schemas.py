@@ -68,6 +68,13 @@ class Decided(BaseModel):
     note: str | None = None
 
 
+class ExcusedDays(BaseModel):
+    """First and last day (inclusive, tenant-local) an absence excuses (contracts.rules.absence.excused_span)."""
+
+    start: date
+    end: date
+
+
 class AbsenceOut(BaseModel):
     id: UUID
     employee_id: str
@@ -87,6 +94,9 @@ class AbsenceOut(BaseModel):
     bkd_decision: Decided | None
     cancelled_at: AwareDatetime | None
     cancelled_from: date | None = Field(description="an approved absence cancelled: the first day expected again")
+    excused: ExcusedDays | None = Field(
+        description="the days this absence excuses from check-ins now (approved: start to end; cancelled: the days "
+                    "before `cancelled_from`); null: none (asked, rejected, cancelled before it began)")
     revision: int
     created_at: AwareDatetime
 

@@ -142,7 +142,9 @@ async def test_only_the_head_of_the_unit_or_the_bkd_decides_and_nobody_their_own
 async def test_cancelling_an_approved_absence_restores_the_days_from_today(policy: PolicyService, tenant: str) -> None:
     people = await seed_people(policy, tenant)
     running = await ask(policy, people.staff, "sakit", -3, 3)
-    await decide(policy, people.head, running, "approve")
+    assert running["excused"] is None, "asked: excuses nothing yet"
+    approved = await decide(policy, people.head, running, "approve")
+    assert approved["excused"] == {"start": str(today() - timedelta(days=3)), "end": str(today() + timedelta(days=3))}
     other = policy.tokens.employee(tenant, people.other_nip, "dinkes")
     assert (await policy.client.post(f"/v1/me/absences/{running['id']}/cancel", headers=other)).status_code == 404
     r = await policy.client.post(f"/v1/me/absences/{running['id']}/cancel", headers=people.staff)
@@ -151,6 +153,7 @@ async def test_cancelling_an_approved_absence_restores_the_days_from_today(polic
     assert (cancelled["status"], cancelled["cancelled_from"], cancelled["revision"]) == (
         "cancelled", str(today()), 3)
     assert cancelled["cancelled_at"] is not None
+    assert cancelled["excused"] == {"start": str(today() - timedelta(days=3)), "end": str(today() - timedelta(days=1))}
     event = (await events_of(policy, tenant, running))[-1]
     assert (event["status"], event["cancelled_from"], event["revision"]) == ("cancelled", str(today()), 3)
     twice = await policy.client.post(f"/v1/me/absences/{running['id']}/cancel", headers=people.staff)
@@ -158,7 +161,7 @@ async def test_cancelling_an_approved_absence_restores_the_days_from_today(polic
 
     pending = await ask(policy, people.staff, "cuti", 5, 6)
     withdrawn = (await policy.client.post(f"/v1/me/absences/{pending['id']}/cancel", headers=people.staff)).json()
-    assert (withdrawn["status"], withdrawn["cancelled_from"]) == ("cancelled", None)
+    assert (withdrawn["status"], withdrawn["cancelled_from"], withdrawn["excused"]) == ("cancelled", None, None)
     over = await ask(policy, people.staff, "sakit", -10, -8)
     await decide(policy, people.head, over, "approve")
     late = await policy.client.post(f"/v1/me/absences/{over['id']}/cancel", headers=people.staff)

@@ -13,14 +13,10 @@ export function placesOn(answer, day, defaultRadius) {
       radius_m: p.radius_m || defaultRadius || 150 }));
 }
 
-/** The absence excusing ``day``, or null — as services/contracts/rules/absence.py excused_span
- * says: an approved one over its days; a cancelled one that had been approved, before
- * cancelled_from. */
+/** The absence excusing ``day``, or null. */
 export function absenceOn(items, day) {
-  return items.find((a) => a.start <= day && (
-    (a.status === "approved" && day <= a.end)
-    || (a.status === "cancelled" && a.cancelled_from && a.cancelled_from > a.start && day < a.cancelled_from
-      && day <= a.end))) || null;
+  // Which days an absence excuses is policy's rule (contracts.rules.absence.excused_span): it sends them.
+  return items.find((a) => a.excused && a.excused.start <= day && day <= a.excused.end) || null;
 }
 
 export class PolicyReads {

@@ -2,7 +2,7 @@
 // client among them), network first, so the page opens without a connection too (its offline queue then keeps the check-ins). API calls
 // (/v1/…, /app/api/…) are never cached or answered from here.
 
-const CACHE = "hadir-checkin-v4";
+const CACHE = "hadir-checkin-v5";
 const SHELL = ["./", "style.css", "app.js", "i18n.js", "lang.js", "queue.js", "mydata.js", "schedule.js", "verdict.js",
   "map.js", "views.js", "policy.js", "signin.js", "oidc-client-ts.min.js", "leaflet/leaflet.js", "leaflet/leaflet.css",
   "icon.svg", "manifest.webmanifest"];
