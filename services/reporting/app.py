@@ -18,10 +18,12 @@ from services.runtime.settings import Settings, load_settings
 
 PORT = 8004
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
 
 def build(settings: Settings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     settings = ReportingSettings.of(settings or load_settings("reporting", PORT))
-    rt = ServiceRuntime(settings, store.Base.metadata, Path(__file__).parent / "migrations")
+    rt = ServiceRuntime(settings, store.Base.metadata, MIGRATIONS)
     metrics = ReportingMetrics(rt.registry, TenantRefs(settings.tenant_refs_key()))
     scheduler = WindowScheduler(
         rt,

@@ -35,6 +35,7 @@ from services.contracts.events import (
 from services.contracts.marks import MARK_TENANT, CheckinsEvaluatedMark
 from services.contracts.policy import CheckinKind, PolicyContent, Sector, Window
 from services.reporting import handlers, store
+from services.reporting.app import MIGRATIONS
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.scheduler import WindowScheduler
 from services.runtime import migrations
@@ -79,7 +80,7 @@ class Instance:
 def instance(url: str, jwks: Path | None = None, **scheduler_args: object) -> Instance:
     settings = Settings(service="reporting", database_url=url, kafka_bootstrap_servers="127.0.0.1:1",
                         jwt_jwks_file=jwks or Path("/nonexistent"), metrics_tenant_key=METRICS_KEY)
-    rt = ServiceRuntime(settings, store.Base.metadata, Path(store.__file__).parent / "migrations")
+    rt = ServiceRuntime(settings, store.Base.metadata, MIGRATIONS)
     metrics = ReportingMetrics(rt.registry, TenantRefs(settings.tenant_refs_key()))
     args = {"interval": 1.0, "settle": timedelta(seconds=10), "due_soon_before": timedelta(minutes=10),
             "max_hold": timedelta(minutes=5), "lookback_days": 3, "metrics": metrics, "metrics_every": 0.0,
@@ -89,7 +90,7 @@ def instance(url: str, jwks: Path | None = None, **scheduler_args: object) -> In
 
 @pytest.fixture
 async def reporting(pg_url: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[Instance]:
-    await migrations.upgrade_async(Path(store.__file__).parent / "migrations", pg_url, store.Base.metadata)
+    await migrations.upgrade_async(MIGRATIONS, pg_url, store.Base.metadata)
     inst = instance(pg_url, dev_keys[1])
     await pipeline_evaluated_until(inst.rt, CAUGHT_UP)
     yield inst

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from services.contracts.marks import MARK_TENANT, CheckinsEvaluatedMark
 from services.contracts.policy import Sector
 from services.reporting import store
+from services.reporting.app import MIGRATIONS
 from services.reporting.reports import daily_report
 from services.reporting.store import Tenant, WindowClosure
 from services.runtime import migrations
@@ -44,7 +45,7 @@ HOLD = timedelta(minutes=5)
 @pytest.fixture
 async def behind(pg_url: str, dev_keys: tuple[Path, Path]) -> AsyncIterator[Instance]:
     """A reporting instance whose pipeline has evaluated everything accepted up to 07:40 only."""
-    await migrations.upgrade_async(Path(store.__file__).parent / "migrations", pg_url, store.Base.metadata)
+    await migrations.upgrade_async(MIGRATIONS, pg_url, store.Base.metadata)
     inst = instance(pg_url, dev_keys[1], max_hold=HOLD)
     await seed(inst.rt, "lebak", employees=[(A, "bkd"), (B, "bkd"), (C, "bkd")], sectors={"bkd": Sector.NON_ESSENTIAL})
     await pipeline_evaluated_until(inst.rt, at(7, 40), partitions=2, sources=3)

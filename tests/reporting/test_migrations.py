@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.reporting import store
+from services.reporting.app import MIGRATIONS
 from services.runtime import migrations
 
-VERSIONS = Path(store.__file__).parent / "migrations"
+VERSIONS = MIGRATIONS
 SKELETON = "3efa765db997"
 
 

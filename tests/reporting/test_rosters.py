@@ -16,6 +16,7 @@ from services.contracts.events import RosterAssignment
 from services.contracts.policy import Sector
 from services.contracts.rules.rosters import events
 from services.reporting import reports, store
+from services.reporting.app import MIGRATIONS
 from services.runtime import migrations
 from services.runtime.service import ServiceRuntime
 from tests.reporting.conftest import DAY, apply, at, instance, nip, seed
@@ -104,7 +105,7 @@ async def test_any_order_with_redeliveries_ends_with_policys_roster(reporting) -
 
 async def test_the_same_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'reporting.db'}"
-    await migrations.upgrade_async(Path(store.__file__).parent / "migrations", url, store.Base.metadata)
+    await migrations.upgrade_async(MIGRATIONS, url, store.Base.metadata)
     rt = instance(url).rt
     try:
         await converge(rt, range(2))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -16,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.contracts import topics
 from services.contracts.policy import PolicyContent, Sector, Window
 from services.reporting import store
+from services.reporting.app import MIGRATIONS
 from services.reporting.store import Employee, PolicyVersion, Tenant, Unit
 from services.runtime import migrations, sql
 from services.runtime.kafka import Producer, ensure_topics
@@ -48,7 +48,7 @@ async def test_many_expected_close_once_and_publish_every_notice(pg_url: str, mo
     # consumer group started later in the run (notify's tests, the end-to-end suite), which
     # must read them all before their own events.
     kafka_bootstrap = module_kafka
-    await migrations.upgrade_async(Path(store.__file__).parent / "migrations", pg_url, store.Base.metadata)
+    await migrations.upgrade_async(MIGRATIONS, pg_url, store.Base.metadata)
     inst = instance(pg_url)
     rt = inst.rt
     await pipeline_evaluated_until(rt, CAUGHT_UP)

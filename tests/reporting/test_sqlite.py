@@ -8,6 +8,7 @@ from pathlib import Path
 
 from services.contracts.policy import Sector
 from services.reporting import monthly, store
+from services.reporting.app import MIGRATIONS
 from services.reporting.domain import scoring
 from services.reporting.reports import daily_report
 from services.reporting.store import Tenant
@@ -31,7 +32,7 @@ from tests.reporting.conftest import (
 
 async def test_closure_reports_and_scores_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'reporting.db'}"
-    await migrations.upgrade_async(Path(store.__file__).parent / "migrations", url, store.Base.metadata)
+    await migrations.upgrade_async(MIGRATIONS, url, store.Base.metadata)
     inst = instance(url)
     rt = inst.rt
     await pipeline_evaluated_until(rt, CAUGHT_UP)
